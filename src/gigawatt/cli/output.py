@@ -1,0 +1,100 @@
+"""Terminal output shared by every command: rich tables, JSON, errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from gigawatt.errors import GigawattError, Problem, ScenarioError
+
+__all__ = ["console", "err_console", "fail", "print_json", "print_problems", "table"]
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def print_json(data: Any) -> None:
+    """Print one JSON object on stdout (NaN and infinities become null)."""
+    sys.stdout.write(json.dumps(_clean(data), default=_default, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
+    """A rich table with right-aligned numbers."""
+    t = Table(title=title, title_justify="left", show_lines=False)
+    materialised = [list(r) for r in rows]
+    for i, col in enumerate(columns):
+        numeric = bool(materialised) and all(
+            isinstance(r[i], int | float) and not isinstance(r[i], bool) for r in materialised
+        )
+        t.add_column(col, justify="right" if numeric else "left")
+    for r in materialised:
+        t.add_row(*[_fmt(v) for v in r])
+    return t
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if value == 0:
+            return "0"
+        if abs(value) >= 1e6 or abs(value) < 1e-2:
+            return f"{value:.3g}"
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
+def print_problems(problems: Sequence[Problem], *, as_json: bool = False) -> None:
+    """Print problems to stderr, errors in red and warnings in yellow."""
+    if as_json:
+        return
+    for p in problems:
+        style = "red" if p.severity == "error" else "yellow"
+        err_console.print(f"[{style}]{p.severity}[/{style}]: {p}", markup=True, soft_wrap=True)
+
+
+def fail(exc: GigawattError, *, as_json: bool = False) -> int:
+    """Report a gigawatt error and return its exit code (2 bad input, 1 otherwise)."""
+    if as_json:
+        problems = exc.problems if isinstance(exc, ScenarioError) else []
+        print_json(
+            {
+                "status": "error",
+                "error": str(exc) if not problems else "invalid scenario",
+                "problems": [p.to_dict() for p in problems],
+            }
+        )
+    elif isinstance(exc, ScenarioError):
+        print_problems(exc.problems)
+        n = sum(p.severity == "error" for p in exc.problems)
+        err_console.print(f"[red]{n} error(s)[/red]; nothing was run.", markup=True)
+    else:
+        err_console.print(f"[red]error[/red]: {exc}", markup=True, soft_wrap=True)
+    return exc.exit_code

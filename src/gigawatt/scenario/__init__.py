@@ -1,0 +1,60 @@
+"""Scenarios: the typed, validated description of the world gigawatt plans for."""
+
+from gigawatt.scenario.load import (
+    DEFAULT_SCENARIO,
+    builtin_names,
+    builtin_text,
+    load_scenario,
+    parse_scenario,
+    scenario_from_data,
+)
+from gigawatt.scenario.schedule import Schedule, parse_schedule
+from gigawatt.scenario.schema import (
+    Accelerator,
+    BuildOffer,
+    Contract,
+    ExclusiveClause,
+    Finance,
+    InferenceWorkload,
+    MinSpendClause,
+    OnDemandOffer,
+    PinClause,
+    Provider,
+    ReservedOffer,
+    RevenueShareClause,
+    RightOfFirstRefusalClause,
+    Scenario,
+    Site,
+    TrainingWorkload,
+)
+from gigawatt.scenario.timeline import Month, Timeline, parse_month
+
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "Accelerator",
+    "BuildOffer",
+    "Contract",
+    "ExclusiveClause",
+    "Finance",
+    "InferenceWorkload",
+    "MinSpendClause",
+    "Month",
+    "OnDemandOffer",
+    "PinClause",
+    "Provider",
+    "ReservedOffer",
+    "RevenueShareClause",
+    "RightOfFirstRefusalClause",
+    "Scenario",
+    "Schedule",
+    "Site",
+    "Timeline",
+    "TrainingWorkload",
+    "builtin_names",
+    "builtin_text",
+    "load_scenario",
+    "parse_month",
+    "parse_schedule",
+    "parse_scenario",
+    "scenario_from_data",
+]

@@ -1,0 +1,267 @@
+"""Referential and semantic checks that need the whole scenario.
+
+Each check returns problems (errors or warnings) located by key path; all of them run,
+so that one pass reports everything wrong with a file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from gigawatt.errors import Problem
+from gigawatt.scenario.paths import resolve_path
+from gigawatt.scenario.schema import (
+    InferenceWorkload,
+    MinSpendClause,
+    Scenario,
+    TrainingWorkload,
+)
+from gigawatt.scenario.yamlmarks import Marks, PathItem
+
+__all__ = ["run_checks"]
+
+Check = Callable[[Scenario, Any, Marks], Iterable[Problem]]
+
+
+def _problem(
+    marks: Marks,
+    path: tuple[PathItem, ...],
+    message: str,
+    hint: str = "",
+    severity: str = "error",
+) -> Problem:
+    return Problem(marks.locate(path), message, hint, severity)
+
+
+def _suggest(name: str, options: Iterable[str], what: str) -> str:
+    opts = sorted(options)
+    close = difflib.get_close_matches(name, opts, n=1, cutoff=0.5)
+    if close:
+        return f"did you mean `{close[0]}`?"
+    return f"define it under `{what}` or use one of: {', '.join(opts)}" if opts else (
+        f"define it under `{what}`"
+    )
+
+
+def check_references(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
+    """Sites name providers, offers and workloads name accelerators, contracts providers."""
+    for site_name, site in s.sites.items():
+        if site.provider not in s.providers:
+            yield _problem(
+                marks,
+                ("sites", site_name, "provider"),
+                f"unknown provider '{site.provider}'",
+                _suggest(site.provider, s.providers, "providers"),
+            )
+        for i, offer in enumerate(site.offers):
+            if offer.accelerator not in s.accelerators:
+                yield _problem(
+                    marks,
+                    ("sites", site_name, "offers", i, "accelerator"),
+                    f"unknown accelerator '{offer.accelerator}'",
+                    _suggest(offer.accelerator, s.accelerators, "accelerators"),
+                )
+        if not site.offers:
+            yield _problem(
+                marks, ("sites", site_name, "offers"), "site has no offers", severity="warning"
+            )
+    for i, w in enumerate(s.workloads):
+        for j, acc in enumerate(w.accelerators or []):
+            if acc not in s.accelerators:
+                yield _problem(
+                    marks,
+                    ("workloads", i, "accelerators", j),
+                    f"unknown accelerator '{acc}'",
+                    _suggest(acc, s.accelerators, "accelerators"),
+                )
+    for i, c in enumerate(s.contracts):
+        if c.counterparty not in s.providers:
+            yield _problem(
+                marks,
+                ("contracts", i, "counterparty"),
+                f"unknown provider '{c.counterparty}'",
+                _suggest(c.counterparty, s.providers, "providers"),
+            )
+
+
+def check_unique_names(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
+    """Workload and contract names are unique."""
+    for section, items in (("workloads", s.workloads), ("contracts", s.contracts)):
+        counts = Counter(item.name for item in items)
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if counts[item.name] > 1 and item.name in seen:
+                yield _problem(
+                    marks,
+                    (section, i, "name"),
+                    f"duplicate name '{item.name}' in {section}",
+                    "names must be unique; rename one of them",
+                )
+            seen.add(item.name)
+
+
+def check_windows(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
+    """Training windows lie in the horizon; clause windows overlap it."""
+    tl = s.timeline
+    for i, w in enumerate(s.workloads):
+        if isinstance(w, TrainingWorkload):
+            first, last = w.window
+            path: tuple[PathItem, ...] = ("workloads", i, "window")
+            if last < first:
+                yield _problem(
+                    marks, path, f"window ends ({last}) before it starts ({first})",
+                    "write the window as [first, last]",
+                )
+            elif not (tl.contains(first) and tl.contains(last)):
+                yield _problem(
+                    marks,
+                    path,
+                    f"window {first}..{last} is not inside the horizon {tl.start}..{tl.end}",
+                    "move the window inside the horizon or lengthen `horizon.months`",
+                )
+    for i, c in enumerate(s.contracts):
+        for j, clause in enumerate(c.clauses):
+            path = ("contracts", i, "clauses", j)
+            first = clause.from_ or tl.start
+            last = clause.until or tl.end
+            if last < first:
+                yield _problem(
+                    marks, (*path, "until"), f"until ({last}) is before from ({first})",
+                    "swap `from` and `until`",
+                )
+                continue
+            if last < tl.start or first > tl.end:
+                yield _problem(
+                    marks,
+                    (*path, "from" if clause.from_ else "until"),
+                    f"clause window {first}..{last} lies wholly outside the horizon "
+                    f"{tl.start}..{tl.end}",
+                    "move the window into the horizon or remove the clause",
+                )
+            elif first < tl.start or last > tl.end:
+                extra = ""
+                if isinstance(clause, MinSpendClause):
+                    inside = min(last, tl.end) - max(first, tl.start) + 1
+                    total = last - first + 1
+                    extra = f"; the commitment is prorated to {inside}/{total} of its amount"
+                yield _problem(
+                    marks,
+                    (*path, "until" if last > tl.end else "from"),
+                    f"clause window {first}..{last} runs outside the horizon "
+                    f"{tl.start}..{tl.end}{extra}",
+                    severity="warning",
+                )
+    if s.finance is not None:
+        for i, f in enumerate(s.finance.funding):
+            if not tl.contains(f.month):
+                yield _problem(
+                    marks,
+                    ("finance", "funding", i, "month"),
+                    f"funding month {f.month} is outside the horizon and is ignored",
+                    severity="warning",
+                )
+
+
+def check_tags(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
+    """Tags used by clauses match some workload (warning otherwise)."""
+    known = {t for w in s.workloads for t in w.tags}
+    for i, c in enumerate(s.contracts):
+        for j, clause in enumerate(c.clauses):
+            for k, tag in enumerate(clause.tags or []):
+                if tag not in known:
+                    yield _problem(
+                        marks,
+                        ("contracts", i, "clauses", j, "tags", k),
+                        f"tag '{tag}' matches no workload",
+                        _suggest(tag, known, "a workload's tags"),
+                        severity="warning",
+                    )
+
+
+def check_usable(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
+    """Each workload has at least one offer whose accelerator it may use."""
+    offered = {o.accelerator for site in s.sites.values() for o in site.offers}
+    for i, w in enumerate(s.workloads):
+        allowed = set(w.accelerators) if w.accelerators else set(s.accelerators)
+        if not allowed & offered:
+            yield _problem(
+                marks,
+                ("workloads", i, "accelerators" if w.accelerators else "name"),
+                f"workload '{w.name}' can use no offer: none offers {sorted(allowed)}",
+                "add an offer of one of these accelerators or widen `accelerators`",
+                severity="warning",
+            )
+        if isinstance(w, InferenceWorkload) and w.revenue_usd_per_month is None:
+            continue
+
+
+def check_uncertainty(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
+    """Uncertainty key paths lead to numbers; distributions are well formed."""
+    from gigawatt.forecast.distributions import parse_distribution
+
+    for key, spec in s.uncertainty.items():
+        path: tuple[PathItem, ...] = ("uncertainty", key)
+        if key == "rank_correlation":
+            if not isinstance(spec, list):
+                yield _problem(
+                    marks, path, "rank_correlation must be a list",
+                    "write `- {between: [path_a, path_b], rho: 0.5}` items",
+                )
+                continue
+            for n, item in enumerate(spec):
+                ok = (
+                    isinstance(item, dict)
+                    and set(item) == {"between", "rho"}
+                    and isinstance(item["between"], list)
+                    and len(item["between"]) == 2
+                    and all(b in s.uncertainty for b in item["between"])
+                    and isinstance(item["rho"], int | float)
+                    and -1 < float(item["rho"]) < 1
+                )
+                if not ok:
+                    yield _problem(
+                        marks,
+                        (*path, n),
+                        "each rank correlation is {between: [path_a, path_b], rho: r} with "
+                        "both paths listed under uncertainty and -1 < r < 1",
+                    )
+            continue
+        try:
+            resolved = resolve_path(data, key)
+        except ValueError as exc:
+            yield _problem(
+                marks, path, f"key path does not exist: {exc}",
+                "address lists by name (workloads.NAME) or index (offers[0])",
+            )
+            continue
+        node: Any = data
+        for part in resolved:
+            node = node[part]
+        if not isinstance(node, int | float) or isinstance(node, bool):
+            yield _problem(
+                marks, path, f"key path leads to {type(node).__name__}, not a number",
+                "point at a number, e.g. a schedule's growth_per_year or one month's value",
+            )
+        try:
+            parse_distribution(spec)
+        except ValueError as exc:
+            yield _problem(marks, path, str(exc))
+
+
+CHECKS: tuple[Check, ...] = (
+    check_references,
+    check_unique_names,
+    check_windows,
+    check_tags,
+    check_usable,
+    check_uncertainty,
+)
+
+
+def run_checks(s: Scenario, data: Any, marks: Marks) -> list[Problem]:
+    """Run every check; return all problems (errors and warnings) in file order."""
+    problems = [p for check in CHECKS for p in check(s, data, marks)]
+    return sorted(problems, key=lambda p: (p.location.line, p.location.column))

@@ -1,0 +1,350 @@
+"""The scenario schema: every key, its unit, default and meaning, declared once.
+
+Units live in key names (``_mw``, ``_usd``, ``_usd_per_hour``, ``_flops`` = FLOP/s,
+``_flop`` = FLOP). The descriptions below are the reference shown by
+``gigawatt schema`` and in the documentation.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    PrivateAttr,
+    WithJsonSchema,
+)
+
+from gigawatt.errors import Problem
+from gigawatt.scenario.schedule import Schedule, parse_schedule
+from gigawatt.scenario.timeline import Month, Timeline, parse_month
+
+__all__ = [
+    "Accelerator",
+    "BuildOffer",
+    "Clause",
+    "Contract",
+    "ExclusiveClause",
+    "Finance",
+    "Funding",
+    "Horizon",
+    "InferenceWorkload",
+    "MinSpendClause",
+    "MonthField",
+    "Offer",
+    "OnDemandOffer",
+    "Penalties",
+    "PinClause",
+    "Provider",
+    "ReservedOffer",
+    "RevenueShareClause",
+    "RightOfFirstRefusalClause",
+    "Scenario",
+    "ScheduleField",
+    "Site",
+    "TrainingWorkload",
+    "Workload",
+]
+
+_MONTH_JSON = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": ["2026-03"]}
+_SCHEDULE_JSON = {
+    "anyOf": [
+        {"type": "number"},
+        {
+            "type": "object",
+            "description": "step function {YYYY-MM: value}; 0 before the first key; "
+            "optional growth_per_year factor after the last key",
+            "additionalProperties": {"type": "number"},
+        },
+    ]
+}
+
+MonthField = Annotated[
+    Month,
+    PlainValidator(parse_month),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(_MONTH_JSON),
+]
+ScheduleField = Annotated[
+    Schedule,
+    PlainValidator(parse_schedule),
+    PlainSerializer(lambda s: s.to_yaml(), return_type=Any),
+    WithJsonSchema(_SCHEDULE_JSON),
+]
+
+NonNegative = Annotated[float, Field(ge=0)]
+Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Horizon(_Strict):
+    """The planning horizon."""
+
+    start: MonthField = Field(description="First month of the plan (YYYY-MM).")
+    months: int = Field(ge=1, le=600, description="Number of months planned.")
+
+
+class Accelerator(_Strict):
+    """An accelerator type."""
+
+    peak_flops: float = Field(gt=0, description="Peak dense FLOP/s of one accelerator.")
+    facility_watts: float = Field(
+        gt=0, description="All-in IT power of one accelerator with its host share, in W."
+    )
+    available_from: MonthField | None = Field(
+        None, description="First month it can be installed; default the horizon start."
+    )
+
+
+class Provider(_Strict):
+    """A company that sells or owns capacity."""
+
+    kind: Literal["cloud", "neocloud", "owned"] = Field(
+        description="cloud, neocloud (GPU cloud) or owned (the lab's own campuses)."
+    )
+
+
+class _OfferBase(_Strict):
+    accelerator: Name = Field(description="Accelerator type (a key of `accelerators`).")
+    lead_months: int = Field(
+        0, ge=0, le=600, description="Months after the horizon start before capacity exists."
+    )
+    available: ScheduleField = Field(
+        description="Schedule of accelerators that can be installed (held or built) each month."
+    )
+
+
+class OnDemandOffer(_OfferBase):
+    """Pay per accelerator-hour used."""
+
+    pricing: Literal["on_demand"] = Field(description="on_demand: pay for what is used.")
+    usd_per_hour: NonNegative = Field(description="Price per accelerator-hour used, USD.")
+
+
+class ReservedOffer(_OfferBase):
+    """Capacity taken in a month is paid for `term_months` from then."""
+
+    pricing: Literal["reserved"] = Field(description="reserved: pay for the whole term.")
+    usd_per_hour: NonNegative = Field(description="Price per accelerator-hour held, USD.")
+    term_months: int = Field(ge=1, le=600, description="Months each reservation is paid for.")
+
+
+class BuildOffer(_OfferBase):
+    """Owned capacity: built after a lead time, kept for a lifetime."""
+
+    pricing: Literal["build"] = Field(description="build: capex straight-line plus opex.")
+    capex_usd: NonNegative = Field(description="Capital cost per accelerator installed, USD.")
+    opex_usd_per_hour: NonNegative = Field(
+        description="Operating cost per accelerator-hour in existence, USD (electricity apart)."
+    )
+    lifetime_months: int = Field(ge=1, le=600, description="Months a built accelerator lasts.")
+
+
+Offer = Annotated[OnDemandOffer | ReservedOffer | BuildOffer, Field(discriminator="pricing")]
+
+
+class Site(_Strict):
+    """A data centre or cloud region."""
+
+    provider: Name = Field(description="Provider that sells or owns it (a key of `providers`).")
+    power_mw: ScheduleField | None = Field(
+        None, description="Schedule of the cap on facility power, MW; no cap when absent."
+    )
+    pue: float = Field(1.0, ge=1.0, le=3.0, description="Power usage effectiveness.")
+    electricity_usd_per_mwh: NonNegative = Field(
+        0.0, description="Electricity price, USD per MWh; paid only on owned sites."
+    )
+    grid_gco2_per_kwh: NonNegative = Field(
+        0.0, description="Grid carbon intensity, gCO2 per kWh, for emissions."
+    )
+    offers: list[Offer] = Field(description="What can be bought or built at the site.")
+
+
+class _WorkloadBase(_Strict):
+    name: Name = Field(description="Unique workload name.")
+    tags: list[Name] = Field(default_factory=list, description="Labels that clauses match.")
+    accelerators: list[Name] | None = Field(
+        None, description="Accelerator types it may use; default any."
+    )
+
+
+class InferenceWorkload(_WorkloadBase):
+    """A product served continuously."""
+
+    kind: Literal["inference"] = Field(description="inference: demand in FLOP/s each month.")
+    demand_flops: ScheduleField = Field(description="Schedule of FLOP/s to serve.")
+    utilization: float = Field(
+        0.35, gt=0, le=1, description="Fraction of peak FLOP/s delivered when serving."
+    )
+    revenue_usd_per_month: ScheduleField | None = Field(
+        None, description="Schedule of revenue when fully served, USD per month."
+    )
+
+
+class TrainingWorkload(_WorkloadBase):
+    """A training run with a FLOP budget and a window."""
+
+    kind: Literal["training"] = Field(description="training: a FLOP total inside a window.")
+    flop: float = Field(gt=0, description="Total training compute, FLOP.")
+    window: tuple[MonthField, MonthField] = Field(
+        description="[first, last] month (inclusive) the run may use."
+    )
+    mfu: float = Field(0.40, gt=0, le=1, description="Model FLOP utilisation, fraction of peak.")
+    single_site: bool = Field(True, description="Whether the run must use one site only.")
+
+
+Workload = Annotated[InferenceWorkload | TrainingWorkload, Field(discriminator="kind")]
+
+
+class _ClauseBase(_Strict):
+    tags: list[Name] | None = Field(
+        None, description="Workload tags covered; default every workload."
+    )
+    from_: MonthField | None = Field(
+        None, alias="from", description="First month the clause applies; default horizon start."
+    )
+    until: MonthField | None = Field(
+        None, description="Last month the clause applies (inclusive); default horizon end."
+    )
+
+
+class PinClause(_ClauseBase):
+    """Covered workloads may use only the counterparty's capacity."""
+
+    type: Literal["pin"] = Field(description="pin")
+
+
+class ExclusiveClause(_ClauseBase):
+    """Like pin, for every covered workload (usually all) inside the window."""
+
+    type: Literal["exclusive"] = Field(description="exclusive")
+
+
+class RightOfFirstRefusalClause(_ClauseBase):
+    """Other providers only when the counterparty's capacity that month is fully taken."""
+
+    type: Literal["right_of_first_refusal"] = Field(description="right_of_first_refusal")
+
+
+class RevenueShareClause(_ClauseBase):
+    """A share of covered workloads' revenue goes to the counterparty."""
+
+    type: Literal["revenue_share"] = Field(description="revenue_share")
+    percent: float = Field(ge=0, le=100, description="Share of covered revenue, percent.")
+
+
+class MinSpendClause(_ClauseBase):
+    """Spend with the counterparty inside the window is at least `usd` (take-or-pay)."""
+
+    type: Literal["min_spend"] = Field(description="min_spend")
+    usd: NonNegative = Field(description="Minimum spend inside the window, USD.")
+
+
+Clause = Annotated[
+    PinClause
+    | ExclusiveClause
+    | RightOfFirstRefusalClause
+    | RevenueShareClause
+    | MinSpendClause,
+    Field(discriminator="type"),
+]
+
+
+class Contract(_Strict):
+    """An agreement with one counterparty provider."""
+
+    name: Name = Field(description="Unique contract name.")
+    counterparty: Name = Field(description="Provider the clauses favour (a key of `providers`).")
+    clauses: list[Clause] = Field(description="The clauses, in order.")
+
+
+class Funding(_Strict):
+    """A funding event."""
+
+    month: MonthField = Field(description="Month the cash arrives.")
+    usd: NonNegative = Field(description="Amount raised, USD.")
+
+
+class Finance(_Strict):
+    """Cash tracking."""
+
+    cash_usd: float = Field(description="Cash at the start of the horizon, USD.")
+    other_opex_usd_per_month: ScheduleField = Field(
+        default_factory=lambda: Schedule.of(0.0),
+        description="Schedule of spend other than compute (staff, R&D...), USD per month.",
+    )
+    funding: list[Funding] = Field(default_factory=list, description="Funding events.")
+
+
+class Penalties(_Strict):
+    """Penalties for work not done."""
+
+    shortfall_usd_per_flop: NonNegative = Field(
+        1.0e-15,
+        description="Cost per FLOP of training (or revenue-less inference) not delivered, USD.",
+    )
+
+
+class Scenario(_Strict):
+    """A whole scenario: the world the planner, forecast and broker work on."""
+
+    name: Name = Field(description="Scenario name.")
+    horizon: Horizon = Field(description="Planning horizon.")
+    discount_rate: float = Field(
+        0.0, ge=0, le=1, description="Discount rate per year; month m weighs (1+r)^(-m/12)."
+    )
+    accelerators: dict[Name, Accelerator] = Field(description="Accelerator types by name.")
+    providers: dict[Name, Provider] = Field(description="Providers by name.")
+    sites: dict[Name, Site] = Field(description="Sites by name.")
+    workloads: list[Workload] = Field(description="Training runs and inference products.")
+    contracts: list[Contract] = Field(default_factory=list, description="Contracts.")
+    finance: Finance | None = Field(None, description="Cash tracking; none when absent.")
+    penalties: Penalties = Field(default_factory=Penalties, description="Shortfall penalties.")
+    uncertainty: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Key path -> distribution ({lognormal: {p50, p90}}, {normal: {mean, sd}}, "
+        "{uniform: {low, high}}, {triangular: {low, mode, high}}); optional "
+        "`rank_correlation: [{between: [path, path], rho: r}]`.",
+    )
+
+    _source: str = PrivateAttr(default="<string>")
+    _warnings: list[Problem] = PrivateAttr(default_factory=list)
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def timeline(self) -> Timeline:
+        """The months of the horizon."""
+        return Timeline(self.horizon.start, self.horizon.months)
+
+    @property
+    def source(self) -> str:
+        """File (or built-in name) the scenario was loaded from."""
+        return self._source
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The plain data the scenario was validated from (a copy is safe to edit)."""
+        return self._raw
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Non-fatal problems found while loading."""
+        return list(self._warnings)
+
+    def workload(self, name: str) -> InferenceWorkload | TrainingWorkload:
+        """The workload with this name.
+
+        Raises:
+            KeyError: no such workload.
+        """
+        for w in self.workloads:
+            if w.name == name:
+                return w
+        raise KeyError(name)
