@@ -1,1 +1,60 @@
-"""gigawatt."""
+"""gigawatt: plan and broker AI compute across clouds and owned campuses, under contracts.
+
+Importing gigawatt has no side effects: heavy parts (the planner, the forecast) load
+on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from gigawatt.errors import (
+    GigawattError,
+    InfeasibleError,
+    Location,
+    Problem,
+    ScenarioError,
+    SolverError,
+)
+
+if TYPE_CHECKING:
+    from gigawatt.plan import Plan, SolveOptions, plan
+    from gigawatt.scenario import Scenario, load_scenario, parse_scenario
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GigawattError",
+    "InfeasibleError",
+    "Location",
+    "Plan",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "SolveOptions",
+    "SolverError",
+    "__version__",
+    "load_scenario",
+    "parse_scenario",
+    "plan",
+]
+
+_LAZY = {
+    "Plan": "gigawatt.plan",
+    "SolveOptions": "gigawatt.plan",
+    "plan": "gigawatt.plan",
+    "Scenario": "gigawatt.scenario",
+    "load_scenario": "gigawatt.scenario",
+    "parse_scenario": "gigawatt.scenario",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'gigawatt' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

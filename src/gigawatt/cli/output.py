@@ -61,7 +61,7 @@ def _fmt(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        if value == 0:
+        if abs(value) < 1e-9:
             return "0"
         if abs(value) >= 1e6 or abs(value) < 1e-2:
             return f"{value:.3g}"

@@ -30,14 +30,21 @@ def scenarios(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json({"scenarios": rows})
         return
-    console.print(table("Built-in scenarios", ["name", "description"],
-                        [[r["name"], r["description"]] for r in rows]))
+    console.print(
+        table(
+            "Built-in scenarios",
+            ["name", "description"],
+            [[r["name"], r["description"]] for r in rows],
+        )
+    )
 
 
 @guarded
 def init(
     name: Annotated[str, typer.Argument(help="Built-in scenario to copy.")],
-    path: Annotated[Path | None, typer.Argument(help="Where to write it (default NAME.yaml).")] = None,
+    path: Annotated[
+        Path | None, typer.Argument(help="Where to write it (default NAME.yaml).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -48,8 +55,13 @@ def init(
         target = target / f"{name}.yaml"
     if target.exists() and not force:
         raise ScenarioError(
-            [Problem(Location(str(target), 0, 0, ""), "file exists; not overwritten",
-                     "choose another path or pass --force")]
+            [
+                Problem(
+                    Location(str(target), 0, 0, ""),
+                    "file exists; not overwritten",
+                    "choose another path or pass --force",
+                )
+            ]
         )
     target.write_text(text, encoding="utf-8")
     if as_json:
@@ -103,35 +115,70 @@ def show(
         print_json(data)
         return
     h = data["horizon"]
-    console.print(f"[bold]{data['name']}[/bold]  {h['start']}..{h['end']} ({h['months']} months), "
-                  f"discount {data['discount_rate']:.0%}/yr", markup=True)
+    console.print(
+        f"[bold]{data['name']}[/bold]  {h['start']}..{h['end']} ({h['months']} months), "
+        f"discount {data['discount_rate']:.0%}/yr",
+        markup=True,
+    )
     console.print(table("Providers", ["provider", "kind"], data["providers"].items()))
-    console.print(table(
-        "Sites", ["site", "provider", "kind", "max MW", "PUE", "offers"],
-        [[x["name"], x["provider"], x["kind"], x["max_power_mw"], x["pue"],
-          ", ".join(f"{o['accelerator']} {o['pricing']}" for o in x["offers"])]
-         for x in data["sites"]],
-    ))
+    console.print(
+        table(
+            "Sites",
+            ["site", "provider", "kind", "max MW", "PUE", "offers"],
+            [
+                [
+                    x["name"],
+                    x["provider"],
+                    x["kind"],
+                    x["max_power_mw"],
+                    x["pue"],
+                    ", ".join(f"{o['accelerator']} {o['pricing']}" for o in x["offers"]),
+                ]
+                for x in data["sites"]
+            ],
+        )
+    )
     years = sorted({r["year"] for r in data["capacity_by_year"]})
     providers = list(data["providers"])
     grid: dict[tuple[int, str], dict[str, float]] = {
         (r["year"], r["provider"]): r for r in data["capacity_by_year"]
     }
-    console.print(table(
-        "Installable capacity at year end: accelerators (thousands) / MW",
-        ["year", *providers],
-        [[str(y), *[
-            f"{grid[(y, p)]['accelerators'] / 1e3:,.0f}k / {grid[(y, p)]['mw']:,.0f}"
-            if (y, p) in grid else "" for p in providers]] for y in years],
-    ))
-    console.print(table(
-        "Workloads", ["name", "kind", "tags", "size", "when"],
-        [[w["name"], w["kind"], ", ".join(w["tags"]),
-          f"{w['flop']:.2g} FLOP" if w["kind"] == "training"
-          else f"{w['demand_flops_first']:.2g} -> {w['demand_flops_last']:.2g} FLOP/s",
-          "..".join(w["window"]) if w["kind"] == "training" else "every month"]
-         for w in data["workloads"]],
-    ))
+    console.print(
+        table(
+            "Installable capacity at year end: accelerators (thousands) / MW",
+            ["year", *providers],
+            [
+                [
+                    str(y),
+                    *[
+                        f"{grid[(y, p)]['accelerators'] / 1e3:,.0f}k / {grid[(y, p)]['mw']:,.0f}"
+                        if (y, p) in grid
+                        else ""
+                        for p in providers
+                    ],
+                ]
+                for y in years
+            ],
+        )
+    )
+    console.print(
+        table(
+            "Workloads",
+            ["name", "kind", "tags", "size", "when"],
+            [
+                [
+                    w["name"],
+                    w["kind"],
+                    ", ".join(w["tags"]),
+                    f"{w['flop']:.2g} FLOP"
+                    if w["kind"] == "training"
+                    else f"{w['demand_flops_first']:.2g} -> {w['demand_flops_last']:.2g} FLOP/s",
+                    "..".join(w["window"]) if w["kind"] == "training" else "every month",
+                ]
+                for w in data["workloads"]
+            ],
+        )
+    )
     rows = []
     for c in data["contracts"]:
         for cl in c["clauses"]:
@@ -140,10 +187,19 @@ def show(
                 detail = f"{cl['percent']:g}%"
             if "usd" in cl:
                 detail = f"${cl['usd'] / 1e9:,.1f}B"
-            rows.append([c["name"], c["counterparty"], cl["type"],
-                         ", ".join(cl["tags"] or ["all"]), detail, "..".join(cl.get("window", []))])
-    console.print(table("Contracts", ["contract", "counterparty", "clause", "tags", "terms", "window"],
-                        rows))
+            rows.append(
+                [
+                    c["name"],
+                    c["counterparty"],
+                    cl["type"],
+                    ", ".join(cl["tags"] or ["all"]),
+                    detail,
+                    "..".join(cl.get("window", [])),
+                ]
+            )
+    console.print(
+        table("Contracts", ["contract", "counterparty", "clause", "tags", "terms", "window"], rows)
+    )
     print_problems(s.warnings)
 
 
@@ -152,11 +208,16 @@ def schema(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(json_schema())
         return
-    console.print(table(
-        "Scenario format (units live in key names)",
-        ["key", "type", "required", "default", "unit", "meaning"],
-        [[r.path, r.type, r.required, r.default, r.unit, r.description] for r in reference_rows()],
-    ))
+    console.print(
+        table(
+            "Scenario format (units live in key names)",
+            ["key", "type", "required", "default", "unit", "meaning"],
+            [
+                [r.path, r.type, r.required, r.default, r.unit, r.description]
+                for r in reference_rows()
+            ],
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -54,7 +54,7 @@ __all__ = [
     "builtin_text",
     "load_scenario",
     "parse_month",
-    "parse_schedule",
     "parse_scenario",
+    "parse_schedule",
     "scenario_from_data",
 ]

@@ -41,8 +41,10 @@ def _suggest(name: str, options: Iterable[str], what: str) -> str:
     close = difflib.get_close_matches(name, opts, n=1, cutoff=0.5)
     if close:
         return f"did you mean `{close[0]}`?"
-    return f"define it under `{what}` or use one of: {', '.join(opts)}" if opts else (
-        f"define it under `{what}`"
+    return (
+        f"define it under `{what}` or use one of: {', '.join(opts)}"
+        if opts
+        else (f"define it under `{what}`")
     )
 
 
@@ -112,7 +114,9 @@ def check_windows(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
             path: tuple[PathItem, ...] = ("workloads", i, "window")
             if last < first:
                 yield _problem(
-                    marks, path, f"window ends ({last}) before it starts ({first})",
+                    marks,
+                    path,
+                    f"window ends ({last}) before it starts ({first})",
                     "write the window as [first, last]",
                 )
             elif not (tl.contains(first) and tl.contains(last)):
@@ -129,7 +133,9 @@ def check_windows(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
             last = clause.until or tl.end
             if last < first:
                 yield _problem(
-                    marks, (*path, "until"), f"until ({last}) is before from ({first})",
+                    marks,
+                    (*path, "until"),
+                    f"until ({last}) is before from ({first})",
                     "swap `from` and `until`",
                 )
                 continue
@@ -207,7 +213,9 @@ def check_uncertainty(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]
         if key == "rank_correlation":
             if not isinstance(spec, list):
                 yield _problem(
-                    marks, path, "rank_correlation must be a list",
+                    marks,
+                    path,
+                    "rank_correlation must be a list",
                     "write `- {between: [path_a, path_b], rho: 0.5}` items",
                 )
                 continue
@@ -233,7 +241,9 @@ def check_uncertainty(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]
             resolved = resolve_path(data, key)
         except ValueError as exc:
             yield _problem(
-                marks, path, f"key path does not exist: {exc}",
+                marks,
+                path,
+                f"key path does not exist: {exc}",
                 "address lists by name (workloads.NAME) or index (offers[0])",
             )
             continue
@@ -242,7 +252,9 @@ def check_uncertainty(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]
             node = node[part]
         if not isinstance(node, int | float) or isinstance(node, bool):
             yield _problem(
-                marks, path, f"key path leads to {type(node).__name__}, not a number",
+                marks,
+                path,
+                f"key path leads to {type(node).__name__}, not a number",
                 "point at a number, e.g. a schedule's growth_per_year or one month's value",
             )
         try:

@@ -69,9 +69,14 @@ def _resolve(root: type[BaseModel], data: Any, path: tuple[PathItem, ...]) -> li
             tp = get_args(tp)[0]
         else:
             return []
-        node = node.get(item) if isinstance(node, dict) else (
-            node[item] if isinstance(node, list) and isinstance(item, int) and item < len(node)
-            else None
+        node = (
+            node.get(item)
+            if isinstance(node, dict)
+            else (
+                node[item]
+                if isinstance(node, list) and isinstance(item, int) and item < len(node)
+                else None
+            )
         )
         if tp is None:
             return []
@@ -235,9 +240,9 @@ def problems_from_validation(
             location = marks.locate(path)
             raw = str(err["msg"])
             message = raw.removeprefix("Value error, ")
-        key = (location.key_path, message)
-        if key in seen:
+        dedupe = (location.key_path, message)
+        if dedupe in seen:
             continue
-        seen.add(key)
+        seen.add(dedupe)
         problems.append(Problem(location, message, hint))
     return problems

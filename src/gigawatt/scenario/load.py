@@ -29,7 +29,9 @@ DEFAULT_SCENARIO = "frontier-lab-2025"
 def builtin_names() -> list[str]:
     """Names of the scenarios shipped with gigawatt."""
     folder = resources.files("gigawatt.scenario") / "builtin"
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def builtin_text(name: str) -> str:
@@ -125,8 +127,13 @@ def load_scenario(source: str | Path | None = None) -> Scenario:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ScenarioError(
-                [Problem(Location(str(path), 0, 0, ""), f"cannot read file: {exc}",
-                         "check permissions and that it is UTF-8 text")]
+                [
+                    Problem(
+                        Location(str(path), 0, 0, ""),
+                        f"cannot read file: {exc}",
+                        "check permissions and that it is UTF-8 text",
+                    )
+                ]
             ) from None
         return parse_scenario(text, str(path))
     return parse_scenario(builtin_text(str(source)), f"{source} (built-in)")

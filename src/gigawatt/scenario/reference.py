@@ -137,13 +137,11 @@ class _Acc:
     types: list[str]
 
 
-def _walk(
-    model: type[BaseModel], prefix: str, condition: str, rows: dict[str, _Acc]
-) -> None:
+def _walk(model: type[BaseModel], prefix: str, condition: str, rows: dict[str, _Acc]) -> None:
     for name, field in model.model_fields.items():
         key = field.alias or name
         path = f"{prefix}.{key}" if prefix else key
-        annotation = field.annotation
+        annotation: Any = field.annotation
         if field.metadata:
             annotation = typing.Annotated[annotation, *field.metadata]
         type_name = _type_name(annotation)
@@ -209,12 +207,20 @@ def reference_rows() -> list[ReferenceRow]:
             key = row.path.rsplit(".", 1)[-1]
             if key not in siblings:
                 row = ReferenceRow(
-                    row.path, row.type, row.required, row.default, row.unit,
+                    row.path,
+                    row.type,
+                    row.required,
+                    row.default,
+                    row.unit,
                     f"{row.description} (only with {' or '.join(conditions)})",
                 )
         if len(acc.types) > 1 and row.path.rsplit(".", 1)[-1] in ("pricing", "kind", "type"):
             row = ReferenceRow(
-                row.path, " | ".join(acc.types), row.required, row.default, row.unit,
+                row.path,
+                " | ".join(acc.types),
+                row.required,
+                row.default,
+                row.unit,
                 row.description,
             )
         out.append(row)

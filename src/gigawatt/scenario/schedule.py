@@ -1,4 +1,4 @@
-"""Schedules: values that change month by month.
+r"""Schedules: values that change month by month.
 
 A schedule is written either as a number (constant) or as a mapping
 ``{YYYY-MM: value, ..., growth_per_year: g}``.
@@ -7,8 +7,8 @@ Mathematics. Let the keys be months :math:`k_1 < k_2 < ... < k_n` with values
 :math:`v_1..v_n`. For a month :math:`m`:
 
 * :math:`m < k_1`: the value is 0 (nothing is stated yet);
-* :math:`k_i \\le m < k_{i+1}`: the value is :math:`v_i` (a step function);
-* :math:`m \\ge k_n`: the value is :math:`v_n \\cdot g^{(m - k_n)/12}` where
+* :math:`k_i \le m < k_{i+1}`: the value is :math:`v_i` (a step function);
+* :math:`m \ge k_n`: the value is :math:`v_n \cdot g^{(m - k_n)/12}` where
   :math:`g` is ``growth_per_year`` (a factor per year; 1 when absent).
 """
 
@@ -68,7 +68,7 @@ class Schedule:
             else:
                 return value
         last_month, last_value = self.steps[-1]
-        return last_value * self.growth_per_year ** ((month - last_month) / 12.0)
+        return float(last_value * self.growth_per_year ** ((month - last_month) / 12.0))
 
     def values(self, timeline: Timeline) -> npt.NDArray[np.float64]:
         """Values over the horizon, vectorised (same definition as :meth:`at`)."""

@@ -248,11 +248,7 @@ class MinSpendClause(_ClauseBase):
 
 
 Clause = Annotated[
-    PinClause
-    | ExclusiveClause
-    | RightOfFirstRefusalClause
-    | RevenueShareClause
-    | MinSpendClause,
+    PinClause | ExclusiveClause | RightOfFirstRefusalClause | RevenueShareClause | MinSpendClause,
     Field(discriminator="type"),
 ]
 

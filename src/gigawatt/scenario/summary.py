@@ -34,12 +34,12 @@ def summarize(scenario: Scenario) -> dict[str, Any]:
     )
     capacity = [
         {
-            "year": int(r.year),
-            "provider": str(r.provider),
-            "accelerators": float(r.accelerators),
-            "mw": float(r.mw_capped),
+            "year": int(r["year"]),
+            "provider": str(r["provider"]),
+            "accelerators": float(r["accelerators"]),
+            "mw": float(r["mw_capped"]),
         }
-        for r in by_provider.itertuples()
+        for r in by_provider.to_dict("records")
     ]
     sites = []
     for name, site in scenario.sites.items():

@@ -1,14 +1,14 @@
-"""Capacity a scenario makes available, before any planning.
+r"""Capacity a scenario makes available, before any planning.
 
 For offer :math:`o` at site :math:`s` in month :math:`t`:
 
 .. math::
 
-    A_{o,t} = \\text{available}_o(t) \\cdot [t \\ge t_0 + \\text{lead}_o]
-              \\cdot [t \\ge \\text{available\\_from}_{a(o)}]
+    A_{o,t} = \text{available}_o(t) \cdot [t \ge t_0 + \text{lead}_o]
+              \cdot [t \ge \text{available\_from}_{a(o)}]
 
-and the facility power it would draw is :math:`A_{o,t} \\cdot W_{a(o)} \\cdot
-\\text{PUE}_s / 10^6` MW. A site's deliverable power is the sum over its offers,
+and the facility power it would draw is :math:`A_{o,t} \cdot W_{a(o)} \cdot
+\text{PUE}_s / 10^6` MW. A site's deliverable power is the sum over its offers,
 capped by ``power_mw`` when given.
 """
 
@@ -80,9 +80,9 @@ def supply_table(scenario: Scenario) -> pd.DataFrame:
         if not refs:
             continue
         counts = np.array([offer_availability(scenario, r) for r in refs])
-        watts = np.array(
-            [scenario.accelerators[r.accelerator].facility_watts for r in refs]
-        )[:, None]
+        watts = np.array([scenario.accelerators[r.accelerator].facility_watts for r in refs])[
+            :, None
+        ]
         mw = counts * watts * site.pue / 1e6
         cap = site_power_cap_mw(scenario, site_name)
         total = mw.sum(axis=0)
@@ -106,7 +106,15 @@ def supply_table(scenario: Scenario) -> pd.DataFrame:
             )
     if not frames:
         return pd.DataFrame(
-            columns=["site", "provider", "accelerator", "pricing", "month", "accelerators",
-                     "mw", "mw_capped"]
+            columns=[
+                "site",
+                "provider",
+                "accelerator",
+                "pricing",
+                "month",
+                "accelerators",
+                "mw",
+                "mw_capped",
+            ]
         )
     return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,120 @@
+r"""What each contract clause costs: the objective with it minus the objective without it.
+
+For clause :math:`k`, :math:`\text{cost}_k = z^* - z^*_{-k}` where :math:`z^*_{-k}`
+is the optimum of the same scenario with clause :math:`k` removed. A restrictive
+clause (pin, exclusivity, right of first refusal, minimum spend) has a cost >= 0 up to
+the MIP gap; a revenue share changes what serving is worth. The re-solves are
+independent and run in parallel processes.
+"""
+
+from __future__ import annotations
+
+import copy
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from gigawatt.errors import GigawattError
+from gigawatt.plan.planner import plan
+from gigawatt.plan.solve import SolveOptions
+from gigawatt.scenario.load import scenario_from_data
+from gigawatt.scenario.schema import Scenario
+
+__all__ = ["ClauseCost", "clause_costs", "objective_without"]
+
+
+@dataclass(frozen=True)
+class ClauseCost:
+    """Cost of one clause (USD, present value)."""
+
+    contract: str
+    clause_index: int
+    type: str
+    counterparty: str
+    cost_usd: float
+    objective_with_usd: float
+    objective_without_usd: float
+    status: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping."""
+        return asdict(self)
+
+
+def _without(raw: dict[str, Any], contract: int, clause: int) -> dict[str, Any]:
+    data = copy.deepcopy(raw)
+    del data["contracts"][contract]["clauses"][clause]
+    return data
+
+
+def objective_without(
+    raw: dict[str, Any], source: str, contract: int, clause: int, options: SolveOptions
+) -> tuple[float, str]:
+    """Optimum of the scenario with one clause removed (runs in a worker process)."""
+    scenario = scenario_from_data(_without(raw, contract, clause), f"{source} (without clause)")
+    result = plan(scenario, options)
+    return result.objective_usd, result.status
+
+
+def clause_costs(
+    scenario: Scenario,
+    options: SolveOptions | None = None,
+    *,
+    processes: int | None = None,
+    baseline_objective_usd: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ClauseCost]:
+    """Cost of every clause of every contract, re-solving without it.
+
+    Args:
+        scenario: The scenario.
+        options: Solver options (duals are never computed for the re-solves).
+        processes: Worker processes (default: the number of CPUs); 1 runs serially.
+        baseline_objective_usd: The optimum with every clause, if already known.
+        progress: Called with (done, total) after each re-solve.
+    """
+    options = replace(options or SolveOptions(), duals=False, export_mps=None)
+    if baseline_objective_usd is None:
+        baseline_objective_usd = plan(scenario, options).objective_usd
+    jobs = [
+        (ci, ki, c, k) for ci, c in enumerate(scenario.contracts) for ki, k in enumerate(c.clauses)
+    ]
+    raw = scenario.raw
+    if not raw:
+        raise GigawattError("the scenario has no source data; load it with load_scenario")
+    results: dict[int, tuple[float, str]] = {}
+    workers = processes or multiprocessing.cpu_count()
+    if workers <= 1 or len(jobs) <= 1:
+        for n, (ci, ki, _, _) in enumerate(jobs):
+            results[n] = objective_without(raw, scenario.source, ci, ki, options)
+            if progress:
+                progress(n + 1, len(jobs))
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
+            futures = {
+                pool.submit(objective_without, raw, scenario.source, ci, ki, options): n
+                for n, (ci, ki, _, _) in enumerate(jobs)
+            }
+            for done, future in enumerate(as_completed(futures), start=1):
+                results[futures[future]] = future.result()
+                if progress:
+                    progress(done, len(jobs))
+    out = []
+    for n, (_, ki, c, k) in enumerate(jobs):
+        without, status = results[n]
+        out.append(
+            ClauseCost(
+                contract=c.name,
+                clause_index=ki,
+                type=k.type,
+                counterparty=c.counterparty,
+                cost_usd=baseline_objective_usd - without,
+                objective_with_usd=baseline_objective_usd,
+                objective_without_usd=without,
+                status=status,
+            )
+        )
+    return out

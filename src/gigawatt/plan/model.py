@@ -1,0 +1,347 @@
+r"""The planning model: one function per constraint family.
+
+Notation (model units, see :mod:`gigawatt.plan.inputs`):
+
+* :math:`x_{w,o,t} \ge 0` accelerators (k) of offer :math:`o` used by workload
+  :math:`w` in month :math:`t`; created only where :math:`w` may use :math:`o` in
+  :math:`t` (accelerator allowed, offer available, no pin or exclusivity forbids it);
+* :math:`c_{o,t} \ge 0` accelerators installed (on-demand: used; reserved: held under
+  running terms; build: built and not retired); :math:`n_{o,t} \ge 0` new
+  reservations or builds starting in :math:`t`;
+* :math:`u_{w,t} \in [0, D_{w,t}]` inference demand not served (EFLOP/s);
+  :math:`v_w \in [0, F_w]` training FLOP not delivered (1e24 FLOP);
+* :math:`y_{w,s} \in \{0,1\}` site chosen by a single-site run;
+  :math:`z_{r,t} \in \{0,1\}` "the counterparty is full" for right-of-first-refusal
+  term :math:`r`; :math:`m_k \ge 0` min-spend shortfall of clause :math:`k` ($M).
+
+Objective (discount :math:`\delta_t = (1+\rho)^{-t/12}`):
+
+.. math::
+
+    \min \sum_{o,t} \delta_t \big(\kappa_{o,t} c_{o,t} + e_{o,t} \textstyle\sum_w x_{w,o,t}
+    \big) + \sum_k \delta_{\tau_k} m_k + \sum_{w,t} \delta_t \lambda_{w,t} u_{w,t}
+    + \sum_w \delta_{\text{end}(w)} \pi v_w
+
+with :math:`\kappa` the rent, straight-line capex plus opex per k-accelerator-month,
+:math:`e` electricity on owned sites, :math:`\lambda_{w,t}` the lost revenue net of
+revenue share per EFLOP/s unserved (or the shortfall penalty when the product has no
+revenue) and :math:`\pi` the penalty per unit of training FLOP short.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import linopy
+import numpy as np
+import pandas as pd
+import xarray as xr
+from linopy.config import LinopySemanticsWarning
+
+from gigawatt.plan.inputs import PlanInputs
+
+__all__ = ["PlanModel", "build_model"]
+
+W, O, T, S = "workload", "offer", "month", "site"  # noqa: E741 - the model's index names
+
+
+@dataclass
+class PlanModel:
+    """A built linopy model with the inputs and the names of its parts."""
+
+    model: linopy.Model
+    inputs: PlanInputs
+    rofr_names: list[str] = field(default_factory=list)
+    single_site_names: list[str] = field(default_factory=list)
+    allow_shortfall: bool = True
+
+
+def _coords(inputs: PlanInputs) -> dict[str, pd.Index]:
+    return {
+        W: pd.Index(inputs.workloads, name=W),
+        O: pd.Index([r.key for r in inputs.refs], name=O),
+        T: pd.Index(inputs.months, name=T),
+        S: pd.Index(inputs.sites, name=S),
+    }
+
+
+def _da(values: np.ndarray, *dims: str, coords: dict[str, pd.Index]) -> xr.DataArray:
+    return xr.DataArray(values, coords=[coords[d] for d in dims], dims=list(dims))
+
+
+def add_variables(pm: PlanModel, coords: dict[str, pd.Index]) -> None:
+    r"""Create :math:`x, c, n, u, v` with their masks and bounds.
+
+    :math:`c_{o,t}` exists for :math:`t \ge \text{lead}_o`; :math:`n_{o,t}` only for
+    reserved and build offers; :math:`u_{w,t} \le D_{w,t}` and :math:`v_w \le F_w`
+    (fixed to 0 when shortfall is not allowed).
+    """
+    m, inp = pm.model, pm.inputs
+    n_t = len(inp.months)
+    after_lead = np.arange(n_t)[None, :] >= inp.lead[:, None]
+    m.add_variables(
+        lower=0,
+        coords=[coords[W], coords[O], coords[T]],
+        name="use",
+        mask=_da(inp.allowed, W, O, T, coords=coords),
+    )
+    m.add_variables(
+        lower=0,
+        coords=[coords[O], coords[T]],
+        name="installed",
+        mask=_da(after_lead, O, T, coords=coords),
+    )
+    has_term = np.array([p != "on_demand" for p in inp.pricing])[:, None]
+    m.add_variables(
+        lower=0,
+        coords=[coords[O], coords[T]],
+        name="new",
+        mask=_da(after_lead & has_term & (inp.avail_kacc > 0), O, T, coords=coords),
+    )
+    scale = 1.0 if pm.allow_shortfall else 0.0
+    inf_mask = inp.inference[:, None] & (inp.demand_eflops > 0)
+    m.add_variables(
+        lower=0,
+        upper=_da(inp.demand_eflops * scale, W, T, coords=coords),
+        coords=[coords[W], coords[T]],
+        name="unserved",
+        mask=_da(inf_mask, W, T, coords=coords),
+    )
+    train = inp.train_yflop > 0
+    m.add_variables(
+        lower=0,
+        upper=_da(inp.train_yflop * scale, W, coords=coords),
+        coords=[coords[W]],
+        name="train_short",
+        mask=_da(train, W, coords=coords),
+    )
+
+
+def add_availability(pm: PlanModel, coords: dict[str, pd.Index]) -> None:
+    r"""Offer availability: :math:`c_{o,t} \le A_{o,t}` and use within installed.
+
+    .. math:: \sum_w x_{w,o,t} \le c_{o,t} \le A_{o,t}
+    """
+    m, inp = pm.model, pm.inputs
+    installed = m.variables["installed"]
+    m.add_constraints(installed <= _da(inp.avail_kacc, O, T, coords=coords), name="availability")
+    use = m.variables["use"]
+    m.add_constraints(use.sum(W) - installed <= 0, name="usage")
+
+
+def add_terms_and_lifetimes(pm: PlanModel, coords: dict[str, pd.Index]) -> None:
+    r"""Reserved terms and build lifetimes: installed = what started in the last L months.
+
+    .. math:: c_{o,t} = c_{o,t-1} + n_{o,t} - n_{o,t-L_o}
+
+    with :math:`L_o` the term (reserved) or lifetime (build), and :math:`c, n = 0`
+    before the lead time.
+    """
+    m, inp = pm.model, pm.inputs
+    installed, new = m.variables["installed"], m.variables["new"]
+    for term in sorted({int(t) for t in inp.term if t > 0}):
+        keys = [r.key for r, t in zip(inp.refs, inp.term, strict=True) if t == term]
+        c = installed.sel({O: keys})
+        n = new.sel({O: keys})
+        lhs = c - c.shift({T: 1}) - n + n.shift({T: term})
+        m.add_constraints(lhs == 0, name=f"term_{term}", mask=c.labels != -1)
+
+
+def add_power(pm: PlanModel, coords: dict[str, pd.Index]) -> None:
+    r"""Site power: installed accelerators x facility W x PUE within the cap.
+
+    .. math:: \sum_{o \in s} \omega_o c_{o,t} \le P_{s,t}
+    """
+    m, inp = pm.model, pm.inputs
+    installed = m.variables["installed"]
+    site_names = xr.DataArray(
+        [inp.sites[i] for i in inp.site_of], coords=[coords[O]], dims=[O], name=S
+    )
+    mw = _da(inp.mw_per_kacc, O, coords=coords)
+    lhs = (installed * mw).groupby(site_names).sum()
+    cap = _da(inp.power_cap_mw, S, T, coords=coords).sel({S: lhs.coords[S].values})
+    finite = np.isfinite(cap)
+    m.add_constraints(lhs <= cap.where(finite, 0.0), name="power", mask=finite)
+
+
+def add_inference_demand(pm: PlanModel, coords: dict[str, pd.Index]) -> None:
+    r"""Inference demand met or unmet: :math:`\sum_o \phi_{w,o} x_{w,o,t} + u_{w,t} \ge D_{w,t}`.
+
+    :math:`\phi_{w,o}` is peak FLOP/s x utilisation of one k-accelerator in EFLOP/s.
+    """
+    m, inp = pm.model, pm.inputs
+    names = [w for w, is_inf in zip(inp.workloads, inp.inference, strict=True) if is_inf]
+    if not names:
+        return
+    use = m.variables["use"].sel({W: names})
+    phi = _da(inp.eflops_per_kacc, W, O, coords=coords).sel({W: names})
+    demand = _da(inp.demand_eflops, W, T, coords=coords).sel({W: names})
+    lhs = (use * phi).sum(O) + m.variables["unserved"].sel({W: names})
+    m.add_constraints(lhs >= demand, name="demand", mask=demand > 0)
+
+
+def add_training(pm: PlanModel, coords: dict[str, pd.Index]) -> None:
+    r"""Training FLOP inside the window: :math:`\sum_{o,t} \gamma_{w,o,t} x_{w,o,t} + v_w \ge F_w`.
+
+    :math:`\gamma` is peak x MFU x seconds of the month of one k-accelerator (1e24 FLOP).
+    """
+    m, inp = pm.model, pm.inputs
+    names = [w for w, f in zip(inp.workloads, inp.train_yflop, strict=True) if f > 0]
+    if not names:
+        return
+    use = m.variables["use"].sel({W: names})
+    gamma = _da(inp.yflop_per_kacc_month, W, O, T, coords=coords).sel({W: names})
+    lhs = (use * gamma).sum([O, T]) + m.variables["train_short"].sel({W: names})
+    rhs = _da(inp.train_yflop, W, coords=coords).sel({W: names})
+    m.add_constraints(lhs >= rhs, name="training")
+
+
+def add_single_site(pm: PlanModel, coords: dict[str, pd.Index]) -> None:
+    r"""A single-site run picks at most one site and uses only it.
+
+    .. math::
+        \sum_s y_{w,s} \le 1, \qquad
+        \sum_{o \in s} x_{w,o,t} \le \Big(\sum_{o \in s} A_{o,t}\Big) y_{w,s}
+    """
+    m, inp = pm.model, pm.inputs
+    use = m.variables["use"]
+    for wi, name in enumerate(inp.workloads):
+        if not inp.single_site[wi]:
+            continue
+        allowed = inp.allowed[wi]
+        sites = sorted({int(inp.site_of[o]) for o in np.flatnonzero(allowed.any(axis=1))})
+        if not sites:
+            continue
+        site_idx = pd.Index([inp.sites[s] for s in sites], name=S)
+        var = f"site_choice[{name}]"
+        y = m.add_variables(coords=[site_idx], name=var, binary=True)
+        pm.single_site_names.append(var)
+        m.add_constraints(y.sum() <= 1, name=f"one_site[{name}]")
+        for s in sites:
+            offs = [r.key for k, r in enumerate(inp.refs) if inp.site_of[k] == s]
+            cap = inp.avail_kacc[[k for k, _ in enumerate(inp.refs) if inp.site_of[k] == s]]
+            big = xr.DataArray(cap.sum(axis=0), coords=[coords[T]], dims=[T])
+            lhs = use.sel({W: name, O: offs}).sum(O) - big * y.sel({S: inp.sites[s]})
+            m.add_constraints(lhs <= 0, name=f"site_link[{name},{inp.sites[s]}]")
+
+
+def add_right_of_first_refusal(pm: PlanModel, coords: dict[str, pd.Index]) -> None:
+    r"""Right of first refusal: go elsewhere only when the counterparty is full.
+
+    For term :math:`r` (covered workloads :math:`G_r`, counterparty offers :math:`C_r`
+    and other offers :math:`E_r` usable by them), in each month of its window:
+
+    .. math::
+        \sum_{w \in G_r, o \in E_r} x_{w,o,t} \le M_t z_{r,t}, \qquad
+        \sum_w x_{w,o,t} \ge L_{o,t} z_{r,t} \quad \forall o \in C_r
+
+    with :math:`M_t = \sum_{o \in E_r} A_{o,t}` and :math:`L_{o,t} = \min(A_{o,t},
+    P_{s(o),t}/\omega_o)`, the most the offer can give alone.
+    """
+    m, inp = pm.model, pm.inputs
+    use = m.variables["use"]
+    limit = np.minimum(inp.avail_kacc, inp.power_cap_mw[inp.site_of] / inp.mw_per_kacc[:, None])
+    for k, term in enumerate(inp.rofr):
+        other_vars = inp.allowed[term.workloads][:, term.other_offers, :]
+        months = term.months & other_vars.any(axis=(0, 1))
+        if not months.any():
+            continue
+        month_idx = pd.Index([inp.months[t] for t in np.flatnonzero(months)], name=T)
+        name = f"rofr_full[{k}]"
+        z = m.add_variables(coords=[month_idx], name=name, binary=True)
+        pm.rofr_names.append(name)
+        w_names = [inp.workloads[i] for i in np.flatnonzero(term.workloads)]
+        e_keys = [inp.refs[i].key for i in np.flatnonzero(term.other_offers)]
+        big = xr.DataArray(
+            inp.avail_kacc[term.other_offers][:, months].sum(axis=0), coords=[month_idx], dims=[T]
+        )
+        outside = use.sel({W: w_names, O: e_keys, T: month_idx}).sum([W, O])
+        m.add_constraints(outside - big * z <= 0, name=f"rofr_outside[{k}]")
+        c_idx = np.flatnonzero(term.cp_offers)
+        if len(c_idx) == 0:
+            continue
+        c_keys = pd.Index([inp.refs[i].key for i in c_idx], name=O)
+        lim = xr.DataArray(limit[c_idx][:, months], coords=[c_keys, month_idx], dims=[O, T])
+        taken = use.sel({O: c_keys, T: month_idx}).sum(W)
+        m.add_constraints(taken - lim * z >= 0, name=f"rofr_taken[{k}]", mask=lim > 0)
+
+
+def add_min_spend(pm: PlanModel, coords: dict[str, pd.Index]) -> None:
+    r"""Minimum spend (take-or-pay).
+
+    .. math:: \sum_{o \in p, t \in K} \kappa_{o,t} c_{o,t} + m_k \ge U_k
+
+    :math:`U_k` is the commitment prorated to the months of its window inside the horizon.
+    """
+    m, inp = pm.model, pm.inputs
+    if not inp.min_spend:
+        return
+    idx = pd.Index([f"{t.ref.contract}[{t.ref.index}]" for t in inp.min_spend], name="clause")
+    short = m.add_variables(lower=0, coords=[idx], name="min_spend_short")
+    installed = m.variables["installed"]
+    kappa = _da(inp.cost_musd_per_kacc, O, T, coords=coords)
+    for k, term in enumerate(inp.min_spend):
+        weight = kappa * xr.DataArray(
+            np.outer(term.offers, term.months).astype(float),
+            coords=[coords[O], coords[T]],
+            dims=[O, T],
+        )
+        lhs = (installed * weight).sum() + short.sel(clause=idx[k])
+        m.add_constraints(lhs >= term.amount_musd, name=f"min_spend[{k}]")
+
+
+def add_objective(pm: PlanModel, coords: dict[str, pd.Index]) -> None:
+    """Discounted spend plus lost net revenue plus penalties (see the module docstring)."""
+    m, inp = pm.model, pm.inputs
+    delta = _da(inp.discount, T, coords=coords)
+    kappa = _da(inp.cost_musd_per_kacc, O, T, coords=coords)
+    elec = _da(inp.elec_musd_per_kacc, O, T, coords=coords)
+    terms = [
+        (m.variables["installed"] * (kappa * delta)).sum(),
+        (m.variables["use"].sum(W) * (elec * delta)).sum(),
+        (
+            m.variables["unserved"]
+            * (_da(inp.unserved_musd_per_eflops, W, T, coords=coords) * delta)
+        ).sum(),
+        (
+            m.variables["train_short"]
+            * _da(inp.discount[inp.train_end] * inp.penalty_musd_per_yflop, W, coords=coords)
+        ).sum(),
+    ]
+    if inp.min_spend:
+        pay = np.array([inp.discount[t.pay_month] for t in inp.min_spend])
+        short = m.variables["min_spend_short"]
+        terms.append((short * xr.DataArray(pay, coords=[short.coords["clause"]])).sum())
+    objective = terms[0]
+    for term in terms[1:]:
+        objective = objective + term
+    m.add_objective(objective, overwrite=True)
+
+
+CONSTRAINT_FAMILIES = (
+    add_availability,
+    add_terms_and_lifetimes,
+    add_power,
+    add_inference_demand,
+    add_training,
+    add_single_site,
+    add_right_of_first_refusal,
+    add_min_spend,
+)
+
+
+def build_model(inputs: PlanInputs, *, allow_shortfall: bool = True) -> PlanModel:
+    """Build the linopy model of a scenario's inputs (see the module docstring)."""
+    pm = PlanModel(linopy.Model(force_dim_names=True), inputs, allow_shortfall=allow_shortfall)
+    coords = _coords(inputs)
+    with warnings.catch_warnings():
+        # The model relies on linopy's legacy semantics: an absent (masked) slot
+        # contributes nothing to a sum. linopy is pinned below the release that
+        # changes this default.
+        warnings.filterwarnings("ignore", category=LinopySemanticsWarning)
+        add_variables(pm, coords)
+        for family in CONSTRAINT_FAMILIES:
+            family(pm, coords)
+        add_objective(pm, coords)
+    return pm

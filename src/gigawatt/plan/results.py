@@ -1,0 +1,468 @@
+"""The :class:`Plan`: long tables of a solved plan in the scenario's units, and a summary.
+
+Tables (pandas DataFrames, one row per key):
+
+* ``allocation``: workload, site, provider, accelerator, offer, pricing, month,
+  accelerators, power_mw;
+* ``capacity``: offer, site, provider, accelerator, pricing, month, available,
+  installed, new, used (accelerators), installed_mw;
+* ``spend``: provider, site, offer, pricing, kind (rent, capex, opex, electricity,
+  min_spend_shortfall), month, usd, usd_discounted;
+* ``power``: site, provider, month, cap_mw, installed_mw, used_mw, energy_mwh,
+  emissions_tco2;
+* ``shortfall``: workload, kind, month, demand, unserved (FLOP/s for inference,
+  FLOP for training), unserved_flop, served_fraction, lost_revenue_usd, penalty_usd
+  (both discounted);
+* ``finance``: month, revenue_usd, revenue_share_usd, compute_spend_usd,
+  min_spend_shortfall_usd, other_opex_usd, funding_usd, net_usd, cash_usd (nominal);
+* ``duals``: kind (accelerator or power), site, offer, month, value_usd — the present
+  value of one more accelerator of an offer for a month (USD per accelerator-month) or
+  one more MW at a site for a month (USD per MW-month).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gigawatt.errors import GigawattError
+from gigawatt.plan.inputs import EFLOPS, KACC, MUSD, YFLOP, PlanInputs
+from gigawatt.plan.model import PlanModel
+from gigawatt.plan.solve import SolveOutcome
+
+__all__ = ["TABLES", "Plan", "extract_plan"]
+
+TABLES = ("allocation", "capacity", "spend", "power", "shortfall", "finance", "duals")
+
+
+@dataclass
+class Plan:
+    """A solved plan: summary figures plus long tables."""
+
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """Optimal or time_limit."""
+        return str(self.summary["status"])
+
+    @property
+    def objective_usd(self) -> float:
+        """Discounted spend + lost net revenue + shortfall penalties, USD."""
+        return float(self.summary["objective_usd"])
+
+    @property
+    def cost_usd(self) -> float:
+        """Discounted spend alone, USD."""
+        return float(self.summary["cost_usd"])
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables: dict[str, pd.DataFrame] = self.__dict__.get("tables", {})
+        if name in tables:
+            table: pd.DataFrame = tables[name]
+            return table
+        raise AttributeError(name)
+
+    def yearly(self) -> pd.DataFrame:
+        """Per year and provider: mean accelerators in use, GW installed, spend (USD)."""
+        cap = self.tables["capacity"].assign(year=lambda d: d["month"].str[:4])
+        acc = cap.groupby(["year", "provider"])["used"].mean()
+        gw = (
+            cap.groupby(["year", "provider", "month"])["installed_mw"]
+            .sum()
+            .groupby(["year", "provider"])
+            .max()
+            / 1e3
+        )
+        spend = self.tables["spend"].assign(year=lambda d: d["month"].str[:4])
+        usd = spend.groupby(["year", "provider"])["usd"].sum()
+        out = pd.concat({"accelerators": acc, "gw": gw, "spend_usd": usd}, axis=1).fillna(0.0)
+        return out.reset_index()
+
+    def yearly_totals(self) -> pd.DataFrame:
+        """Per year: spend (nominal USD), shortfall FLOP, lost revenue, cash at year end."""
+        spend = self.tables["spend"].assign(year=lambda d: d["month"].str[:4])
+        short = self.tables["shortfall"]
+        fin = self.tables["finance"].assign(year=lambda d: d["month"].str[:4])
+        out = pd.DataFrame(index=sorted(fin["year"].unique()))
+        out["spend_usd"] = spend.groupby("year")["usd"].sum()
+        if len(short):
+            short = short.assign(year=lambda d: d["month"].str[:4])
+            out["shortfall_flop"] = short.groupby("year")["unserved_flop"].sum()
+            out["lost_revenue_usd"] = short.groupby("year")["lost_revenue_usd"].sum()
+        out["revenue_usd"] = fin.groupby("year")["revenue_usd"].sum()
+        out["cash_usd"] = fin.groupby("year")["cash_usd"].last()
+        return out.fillna(0.0).rename_axis("year").reset_index()
+
+    def to_json(self, *, allocation: bool = True) -> dict[str, Any]:
+        """The summary (and allocation rows) as JSON-ready data."""
+        data = dict(self.summary)
+        if allocation:
+            alloc = self.tables["allocation"][
+                ["workload", "site", "provider", "accelerator", "month", "accelerators"]
+            ]
+            data["allocation"] = alloc.to_dict(orient="records")
+        return data
+
+    def save(self, directory: str | Path, *, csv: bool = False) -> Path:
+        """Write every table as Parquet (and CSV when asked) plus ``summary.json``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, df in self.tables.items():
+            df.to_parquet(out / f"{name}.parquet", index=False)
+            if csv:
+                df.to_csv(out / f"{name}.csv", index=False)
+        (out / "summary.json").write_text(json.dumps(self.summary, indent=2, default=str))
+        return out
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Plan:
+        """Read a plan written by :meth:`save`.
+
+        Raises:
+            GigawattError: the folder holds no plan.
+        """
+        folder = Path(directory)
+        summary_file = folder / "summary.json"
+        if not summary_file.is_file():
+            raise GigawattError(
+                f"{folder} holds no plan (no summary.json); write one with "
+                "`gigawatt plan FILE --out DIR`"
+            )
+        summary = json.loads(summary_file.read_text())
+        tables = {
+            name: pd.read_parquet(folder / f"{name}.parquet")
+            for name in TABLES
+            if (folder / f"{name}.parquet").is_file()
+        }
+        return cls(summary, tables)
+
+
+def _offer_frame(inp: PlanInputs) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "offer": [r.key for r in inp.refs],
+            "site": [r.site for r in inp.refs],
+            "provider": [r.provider for r in inp.refs],
+            "accelerator": [r.accelerator for r in inp.refs],
+            "pricing": [r.pricing for r in inp.refs],
+        }
+    )
+
+
+def _long(values: np.ndarray, index: pd.MultiIndex, name: str) -> pd.Series:
+    return pd.Series(values.reshape(-1), index=index, name=name)
+
+
+def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float = 0.0) -> Plan:
+    """Turn a solved model into a :class:`Plan` in the scenario's units."""
+    inp = pm.inputs
+    s = inp.scenario
+    n_w, n_o, n_t = len(inp.workloads), len(inp.refs), len(inp.months)
+    sol = outcome.primal
+    use = sol["use"].reshape(n_w, n_o, n_t)
+    installed = sol["installed"].reshape(n_o, n_t)
+    new = sol["new"].reshape(n_o, n_t)
+    unserved = sol["unserved"].reshape(n_w, n_t)
+    train_short = sol["train_short"].reshape(n_w)
+    used = use.sum(axis=0)
+    offers = _offer_frame(inp)
+    months = np.array(inp.months)
+    d = inp.discount
+
+    # allocation
+    wi, oi, ti = np.nonzero(use > 1e-9)
+    allocation = pd.DataFrame(
+        {
+            "workload": np.array(inp.workloads)[wi],
+            "site": offers["site"].to_numpy()[oi],
+            "provider": offers["provider"].to_numpy()[oi],
+            "accelerator": offers["accelerator"].to_numpy()[oi],
+            "offer": offers["offer"].to_numpy()[oi],
+            "pricing": offers["pricing"].to_numpy()[oi],
+            "month": months[ti],
+            "accelerators": use[wi, oi, ti] * KACC,
+            "power_mw": use[wi, oi, ti] * inp.mw_per_kacc[oi],
+        }
+    )
+
+    # capacity
+    rep = np.repeat(np.arange(n_o), n_t)
+    capacity = offers.iloc[rep].reset_index(drop=True)
+    capacity["month"] = np.tile(months, n_o)
+    capacity["available"] = (inp.avail_kacc * KACC).reshape(-1)
+    capacity["installed"] = (installed * KACC).reshape(-1)
+    capacity["new"] = (new * KACC).reshape(-1)
+    capacity["used"] = (used * KACC).reshape(-1)
+    capacity["installed_mw"] = (installed * inp.mw_per_kacc[:, None]).reshape(-1)
+
+    # spend by kind
+    spend_rows = []
+    for k, r in enumerate(inp.refs):
+        offer = s.sites[r.site].offers[k - _first_of_site(inp, r.site)]
+        inst = installed[k] * KACC
+        parts: dict[str, np.ndarray] = {}
+        if r.pricing == "build":
+            capex = offer.capex_usd / offer.lifetime_months  # type: ignore[union-attr]
+            parts["capex"] = inst * capex
+            parts["opex"] = inst * offer.opex_usd_per_hour * inp.hours  # type: ignore[union-attr]
+        else:
+            parts["rent"] = inst * offer.usd_per_hour * inp.hours  # type: ignore[union-attr]
+        parts["electricity"] = used[k] * inp.elec_musd_per_kacc[k] * MUSD
+        for kind, usd in parts.items():
+            if not np.any(usd > 1e-6):
+                continue
+            spend_rows.append(
+                pd.DataFrame(
+                    {
+                        "provider": r.provider,
+                        "site": r.site,
+                        "offer": r.key,
+                        "pricing": r.pricing,
+                        "kind": kind,
+                        "month": months,
+                        "usd": usd,
+                        "usd_discounted": usd * d,
+                    }
+                )
+            )
+    if inp.min_spend:
+        short = sol["min_spend_short"]
+        for k, term in enumerate(inp.min_spend):
+            short_usd = float(short[k]) * MUSD
+            if short_usd <= 1e-6:
+                continue
+            spend_rows.append(
+                pd.DataFrame(
+                    {
+                        "provider": [term.ref.counterparty],
+                        "site": [""],
+                        "offer": [f"{term.ref.contract}[{term.ref.index}]"],
+                        "pricing": ["min_spend"],
+                        "kind": ["min_spend_shortfall"],
+                        "month": [inp.months[term.pay_month]],
+                        "usd": [short_usd],
+                        "usd_discounted": [short_usd * d[term.pay_month]],
+                    }
+                )
+            )
+    spend_cols = ["provider", "site", "offer", "pricing", "kind", "month", "usd", "usd_discounted"]
+    spend = (
+        pd.concat(spend_rows, ignore_index=True) if spend_rows else pd.DataFrame(columns=spend_cols)
+    )
+    spend = spend[spend["usd"] > 1e-6].reset_index(drop=True)
+
+    # power, energy, emissions per site-month
+    power_rows = []
+    for si, site_name in enumerate(inp.sites):
+        ks = np.flatnonzero(inp.site_of == si)
+        site = s.sites[site_name]
+        inst_mw = (installed[ks] * inp.mw_per_kacc[ks, None]).sum(axis=0)
+        used_mw = (used[ks] * inp.mw_per_kacc[ks, None]).sum(axis=0)
+        energy = used_mw * inp.hours
+        cap = inp.power_cap_mw[si]
+        power_rows.append(
+            pd.DataFrame(
+                {
+                    "site": site_name,
+                    "provider": site.provider,
+                    "month": months,
+                    "cap_mw": np.where(np.isfinite(cap), cap, np.nan),
+                    "installed_mw": inst_mw,
+                    "used_mw": used_mw,
+                    "energy_mwh": energy,
+                    "emissions_tco2": energy * site.grid_gco2_per_kwh / 1e3,
+                }
+            )
+        )
+    power = pd.concat(power_rows, ignore_index=True)
+
+    # shortfall and lost revenue
+    short_rows = []
+    seconds = inp.hours * 3600.0
+    for w in range(n_w):
+        name = inp.workloads[w]
+        if inp.inference[w]:
+            dem = inp.demand_eflops[w]
+            un = unserved[w]
+            frac = np.where(dem > 0, 1.0 - un / np.where(dem > 0, dem, 1.0), 1.0)
+            has_revenue = bool(np.any(inp.revenue_musd[w] > 0))
+            value = un * inp.unserved_musd_per_eflops[w] * d * MUSD
+            lost = value if has_revenue else np.zeros_like(un)
+            pen = np.zeros_like(un) if has_revenue else value
+            short_rows.append(
+                pd.DataFrame(
+                    {
+                        "workload": name,
+                        "kind": "inference",
+                        "month": months,
+                        "demand": dem * EFLOPS,
+                        "unserved": un * EFLOPS,
+                        "unserved_flop": un * EFLOPS * seconds,
+                        "served_fraction": np.clip(frac, 0.0, 1.0),
+                        "lost_revenue_usd": lost,
+                        "penalty_usd": pen,
+                    }
+                )
+            )
+        elif inp.train_yflop[w] > 0:
+            end = int(inp.train_end[w])
+            short_flop = train_short[w] * YFLOP
+            short_rows.append(
+                pd.DataFrame(
+                    {
+                        "workload": [name],
+                        "kind": ["training"],
+                        "month": [months[end]],
+                        "demand": [inp.train_yflop[w] * YFLOP],
+                        "unserved": [short_flop],
+                        "unserved_flop": [short_flop],
+                        "served_fraction": [1.0 - train_short[w] / inp.train_yflop[w]],
+                        "lost_revenue_usd": [0.0],
+                        "penalty_usd": [
+                            train_short[w] * inp.penalty_musd_per_yflop * d[end] * MUSD
+                        ],
+                    }
+                )
+            )
+    shortfall = pd.concat(short_rows, ignore_index=True) if short_rows else pd.DataFrame()
+
+    finance = _finance(inp, unserved, spend)
+    duals = (
+        _duals(pm)
+        if outcome.duals_available
+        else pd.DataFrame(columns=["kind", "site", "offer", "month", "value_usd"])
+    )
+
+    cost_usd = float(spend["usd_discounted"].sum()) if len(spend) else 0.0
+    lost_usd = float(shortfall["lost_revenue_usd"].sum()) if len(shortfall) else 0.0
+    penalty_usd = float(shortfall["penalty_usd"].sum()) if len(shortfall) else 0.0
+    shortfall_flop = (
+        shortfall.groupby("workload")["unserved_flop"].sum().to_dict() if len(shortfall) else {}
+    )
+    summary: dict[str, Any] = {
+        "scenario": s.name,
+        "source": s.source,
+        "status": outcome.status,
+        "objective_usd": outcome.objective_musd * MUSD,
+        "cost_usd": cost_usd,
+        "lost_revenue_usd": lost_usd,
+        "penalty_usd": penalty_usd,
+        "shortfall_flop": {k: float(v) for k, v in shortfall_flop.items()},
+        "spend_usd_nominal": float(spend["usd"].sum()) if len(spend) else 0.0,
+        "mip_gap": outcome.mip_gap,
+        "build_seconds": build_seconds,
+        "solve_seconds": outcome.solve_seconds,
+        "variables": int(pm.model.nvars),
+        "constraints": int(pm.model.ncons),
+        "binaries": int(pm.model.binaries.nvars),
+        "duals": outcome.duals_available,
+        "horizon": {"start": inp.months[0], "end": inp.months[-1]},
+        "warnings": [str(p) for p in s.warnings],
+    }
+    if len(finance) and s.finance is not None:
+        negative = finance[finance["cash_usd"] < 0]
+        summary["min_cash_usd"] = float(finance["cash_usd"].min())
+        summary["first_month_cash_negative"] = (
+            str(negative["month"].iloc[0]) if len(negative) else None
+        )
+    tables = {
+        "allocation": allocation,
+        "capacity": capacity,
+        "spend": spend,
+        "power": power,
+        "shortfall": shortfall,
+        "finance": finance,
+        "duals": duals,
+    }
+    return Plan(summary, tables)
+
+
+def _first_of_site(inp: PlanInputs, site: str) -> int:
+    for k, r in enumerate(inp.refs):
+        if r.site == site:
+            return k
+    raise KeyError(site)  # pragma: no cover - every ref has a site
+
+
+def _finance(inp: PlanInputs, unserved: np.ndarray, spend: pd.DataFrame) -> pd.DataFrame:
+    s = inp.scenario
+    tl = s.timeline
+    with np.errstate(divide="ignore", invalid="ignore"):
+        served = np.where(
+            inp.demand_eflops > 0,
+            1.0 - unserved / np.where(inp.demand_eflops > 0, inp.demand_eflops, 1.0),
+            1.0,
+        )
+    earned = (inp.revenue_musd * served).sum(axis=0) * MUSD
+    share = (inp.revenue_musd * served * inp.share).sum(axis=0) * MUSD
+    by_month = spend.groupby("month")["usd"].sum() if len(spend) else pd.Series(dtype=float)
+    ms = (
+        spend[spend["kind"] == "min_spend_shortfall"].groupby("month")["usd"].sum()
+        if len(spend)
+        else pd.Series(dtype=float)
+    )
+    compute = (
+        by_month.reindex(inp.months, fill_value=0.0).to_numpy()
+        - ms.reindex(inp.months, fill_value=0.0).to_numpy()
+    )
+    ms_arr = ms.reindex(inp.months, fill_value=0.0).to_numpy()
+    if s.finance is not None:
+        other = s.finance.other_opex_usd_per_month.values(tl)
+        funding = np.zeros(tl.n_months)
+        for f in s.finance.funding:
+            if tl.contains(f.month):
+                funding[tl.index(f.month)] += f.usd
+        cash0 = s.finance.cash_usd
+    else:
+        other = np.zeros(tl.n_months)
+        funding = np.zeros(tl.n_months)
+        cash0 = 0.0
+    net = earned - share - compute - ms_arr - other + funding
+    return pd.DataFrame(
+        {
+            "month": inp.months,
+            "revenue_usd": earned,
+            "revenue_share_usd": share,
+            "compute_spend_usd": compute,
+            "min_spend_shortfall_usd": ms_arr,
+            "other_opex_usd": other,
+            "funding_usd": funding,
+            "net_usd": net,
+            "cash_usd": cash0 + np.cumsum(net),
+        }
+    )
+
+
+def _duals(pm: PlanModel) -> pd.DataFrame:
+    """Marginal values from the LP duals, converted to USD per accelerator or per MW."""
+    m = pm.model
+    inp = pm.inputs
+    rows = []
+    if "availability" in m.constraints:
+        dual = m.constraints["availability"].dual.to_series().dropna()
+        # $M per k-acc-month -> USD per accelerator-month; minimisation: dual <= 0
+        value = -dual * MUSD / KACC
+        df = value.rename("value_usd").reset_index()
+        df["site"] = df["offer"].str.split("/").str[0]
+        df["kind"] = "accelerator"
+        rows.append(df[["kind", "site", "offer", "month", "value_usd"]])
+    if "power" in m.constraints:
+        dual = m.constraints["power"].dual.to_series().dropna()
+        df = (-dual * MUSD).rename("value_usd").reset_index()
+        df["offer"] = ""
+        df["kind"] = "power"
+        rows.append(df[["kind", "site", "offer", "month", "value_usd"]])
+    if not rows:
+        return pd.DataFrame(columns=["kind", "site", "offer", "month", "value_usd"])
+    out = pd.concat(rows, ignore_index=True)
+    out["value_usd"] = out["value_usd"].clip(lower=0.0) + 0.0
+    del inp
+    result: pd.DataFrame = out
+    return result

@@ -1,0 +1,221 @@
+"""Solve a planning model with HiGHS and turn every outcome into an explicit result.
+
+Outcomes: ``optimal``; ``time_limit`` (with the incumbent and its MIP gap);
+``infeasible`` (raises :class:`~gigawatt.errors.InfeasibleError` naming the
+conflicting constraints in scenario terms, from HiGHS's IIS); ``unbounded`` (raises
+:class:`~gigawatt.errors.SolverError`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gigawatt.errors import InfeasibleError, SolverError
+from gigawatt.plan.model import PlanModel
+
+__all__ = ["SolveOptions", "SolveOutcome", "describe_constraint", "solve_model"]
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver settings.
+
+    Attributes:
+        time_limit_s: Wall-clock limit for HiGHS, seconds (None = no limit).
+        mip_gap: Relative MIP gap at which to stop (HiGHS default 1e-4 when None).
+        allow_shortfall: Let demand and training go unmet at a cost; when False, the
+            plan must serve everything and an impossible scenario is infeasible.
+        duals: Compute marginal values (an extra LP solve with binaries fixed).
+        export_mps: Write the model to this MPS file before solving.
+        threads: HiGHS threads (None = HiGHS default).
+    """
+
+    time_limit_s: float | None = None
+    mip_gap: float | None = None
+    allow_shortfall: bool = True
+    duals: bool = True
+    export_mps: Path | None = None
+    threads: int | None = None
+
+
+@dataclass(frozen=True)
+class SolveOutcome:
+    """What the solver reported."""
+
+    status: str  # optimal | time_limit
+    mip_gap: float | None
+    solve_seconds: float
+    duals_available: bool
+    objective_musd: float
+    primal: dict[str, np.ndarray]
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence C-level stdout (HiGHS prints a banner there) so that JSON output stays clean.
+
+    HiGHS's own logging is off (``output_flag``); errors reach us as statuses.
+    """
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError):  # pragma: no cover - no real stdout
+        yield
+        return
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _solver_options(options: SolveOptions) -> dict[str, Any]:
+    out: dict[str, Any] = {"output_flag": False, "log_to_console": False}
+    if options.time_limit_s is not None:
+        out["time_limit"] = float(options.time_limit_s)
+    if options.mip_gap is not None:
+        out["mip_rel_gap"] = float(options.mip_gap)
+    if options.threads is not None:
+        out["threads"] = int(options.threads)
+    return out
+
+
+def _coords_text(coords: dict[str, Any]) -> dict[str, str]:
+    return {k: str(v) for k, v in coords.items()}
+
+
+def describe_constraint(pm: PlanModel, name: str, coords: dict[str, Any]) -> str:
+    """Name a model constraint in scenario terms ("site abilene power in 2026-03")."""
+    c = _coords_text(coords)
+    month = f" in {c['month']}" if "month" in c else ""
+    offer = c.get("offer", "")
+    if offer:
+        site, index = offer.split("/")
+        s = pm.inputs.scenario.sites[site].offers[int(index)]
+        offer = f"offer sites.{site}.offers[{index}] ({s.accelerator} {s.pricing})"
+    base = name.split("[")[0]
+    arg = name[len(base) + 1 : -1] if "[" in name else ""
+    if base == "availability":
+        return f"{offer} availability{month}"
+    if base == "usage":
+        return f"{offer} use within installed capacity{month}"
+    if base.startswith("term_"):
+        return f"{offer} term or lifetime of {base[5:]} months{month}"
+    if base == "power":
+        return f"site {c.get('site')} power{month}"
+    if base == "demand":
+        return f"workload {c.get('workload')} inference demand{month}"
+    if base == "training":
+        return f"training run {c.get('workload')} FLOP inside its window"
+    if base == "one_site":
+        return f"training run {arg} single site"
+    if base == "site_link":
+        return f"training run {arg.replace(',', ' at site ')}{month}"
+    if base in ("rofr_outside", "rofr_taken"):
+        term = pm.inputs.rofr[int(arg)]
+        return f"contract {term.ref.contract} clause {term.ref.index} right_of_first_refusal{month}"
+    if base == "min_spend":
+        term_ms = pm.inputs.min_spend[int(arg)]
+        return f"contract {term_ms.ref.contract} clause {term_ms.ref.index} min_spend"
+    return f"{name} {c}"
+
+
+def _conflicts(pm: PlanModel) -> list[str]:
+    m = pm.model
+    try:
+        labels = m.compute_infeasibilities()
+    except Exception as exc:
+        return [f"(HiGHS could not compute the conflicting set: {exc})"]
+    out: list[str] = []
+    for label in labels:
+        pos = m.constraints.get_label_position(int(label))
+        if not isinstance(pos, tuple) or len(pos) != 2:
+            continue
+        name, coords = pos
+        if not isinstance(name, str) or not isinstance(coords, dict):
+            continue
+        text = describe_constraint(pm, name, coords)
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def solve_model(pm: PlanModel, options: SolveOptions) -> SolveOutcome:
+    """Solve, compute duals (LP with binaries fixed for a MILP), report the outcome.
+
+    Raises:
+        InfeasibleError: no plan satisfies the constraints (conflicts named).
+        SolverError: unbounded, or a limit was hit before any solution was found.
+    """
+    m = pm.model
+    if options.export_mps is not None:
+        m.to_file(Path(options.export_mps))
+    solver_options = _solver_options(options)
+    started = time.perf_counter()
+    with _quiet_stdout():
+        status, condition = m.solve(solver_name="highs", io_api="direct", **solver_options)
+    seconds = time.perf_counter() - started
+    condition = str(condition)
+    if condition in ("infeasible", "infeasible_or_unbounded") and status != "ok":
+        conflicts = _conflicts(pm) if condition == "infeasible" else []
+        hint = (
+            "the scenario asks for more than it can supply; the conflicting constraints "
+            "are listed below. Allow shortfall (drop --strict-demand) or add capacity."
+        )
+        raise InfeasibleError(f"no feasible plan ({condition}): {hint}", conflicts)
+    if condition == "unbounded":
+        raise SolverError("the plan is unbounded: some cost is negative without limit")
+    has_solution = bool(np.isfinite(m.objective.value)) if m.objective.value is not None else False
+    if condition == "time_limit":
+        if not has_solution:
+            raise SolverError(
+                "the time limit was reached before any plan was found; "
+                "raise --time-limit or loosen --mip-gap"
+            )
+        result_status = "time_limit"
+    elif status == "ok" and condition == "optimal":
+        result_status = "optimal"
+    else:
+        raise SolverError(f"HiGHS stopped with status {status!r} ({condition})")
+    gap = None
+    if m.binaries.nvars:
+        info = m.solver_model.getInfo() if m.solver_model is not None else None
+        gap = float(info.mip_gap) if info is not None else None
+    primal = {
+        name: np.nan_to_num(m.variables[name].solution.values, nan=0.0) for name in m.variables
+    }
+    objective = float(m.objective.value if m.objective.value is not None else np.nan)
+    duals = False
+    if options.duals:
+        duals = _duals_with_fixed_binaries(pm, solver_options)
+    return SolveOutcome(result_status, gap, seconds, duals, objective, primal)
+
+
+def _duals_with_fixed_binaries(pm: PlanModel, solver_options: dict[str, Any]) -> bool:
+    """Re-solve as an LP with binaries at their values, so that duals exist."""
+    m = pm.model
+    if not m.binaries.nvars:
+        return True
+    m.binaries.fix()
+    m.binaries.relax()
+    try:
+        with _quiet_stdout():
+            status, condition = m.solve(solver_name="highs", io_api="direct", **solver_options)
+        ok = status == "ok" and str(condition) == "optimal"
+    finally:
+        m.variables.relaxed.unrelax()
+        m.variables.fixed.unfix()
+    return ok

@@ -1,0 +1,178 @@
+r"""Contract rules: the one meaning of every clause, shared by the planner and the broker.
+
+For a clause :math:`c` with counterparty :math:`p_c`, tags :math:`T_c` (``None`` = all)
+and window :math:`[f_c, u_c]`:
+
+* ``covers(c, w)``: :math:`T_c = \varnothing \lor T_c \cap \text{tags}(w) \ne
+  \varnothing`;
+* ``active(c, t)``: :math:`f_c \le t \le u_c`;
+* pin / exclusive: workload :math:`w` may use offer :math:`o` in month :math:`t` only
+  if :math:`\text{provider}(o) = p_c` for every pin or exclusive clause :math:`c`
+  covering :math:`w` and active in :math:`t`;
+* revenue share of :math:`w` in :math:`t`: :math:`\min(1, \sum_c \text{percent}_c /
+  100)` over revenue-share clauses covering :math:`w` active in :math:`t`.
+
+:func:`may_use` answers one question at a time (the broker); :func:`allowed_mask` answers
+all of them at once (the planner). Both are built on :func:`forbidding_clause`, and a
+test checks that they agree everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from gigawatt.scenario.schema import (
+    Contract,
+    ExclusiveClause,
+    PinClause,
+    RevenueShareClause,
+    Scenario,
+    TrainingWorkload,
+)
+from gigawatt.scenario.supply import OfferRef, offer_availability, offers
+from gigawatt.scenario.timeline import Month, Timeline
+
+__all__ = [
+    "ClauseRef",
+    "active_mask",
+    "allowed_mask",
+    "clause_refs",
+    "covers",
+    "forbidding_clause",
+    "may_use",
+    "revenue_share",
+]
+
+AnyClause = PinClause | ExclusiveClause
+
+
+@dataclass(frozen=True)
+class ClauseRef:
+    """A clause with its contract and position, for naming in results and audits."""
+
+    contract: str
+    index: int
+    type: str
+    counterparty: str
+
+    @property
+    def label(self) -> str:
+        """Readable name, e.g. ``microsoft-2025[1] right_of_first_refusal``."""
+        return f"{self.contract}[{self.index}] {self.type}"
+
+
+def clause_refs(scenario: Scenario) -> list[tuple[ClauseRef, object]]:
+    """Every clause with its reference, in file order."""
+    out: list[tuple[ClauseRef, object]] = []
+    for c in scenario.contracts:
+        for i, clause in enumerate(c.clauses):
+            out.append((ClauseRef(c.name, i, clause.type, c.counterparty), clause))
+    return out
+
+
+def covers(clause_tags: list[str] | None, workload_tags: list[str]) -> bool:
+    """Whether a clause with these tags covers a workload with these tags."""
+    return clause_tags is None or bool(set(clause_tags) & set(workload_tags))
+
+
+def active_mask(
+    first: Month | None, last: Month | None, timeline: Timeline
+) -> npt.NDArray[np.bool_]:
+    """Months of the horizon inside the clause window."""
+    return timeline.mask(first, last)
+
+
+def forbidding_clause(
+    scenario: Scenario, workload_tags: list[str], provider: str, month: Month
+) -> ClauseRef | None:
+    """The first pin or exclusive clause that forbids ``provider`` for these tags in a month."""
+    for contract in scenario.contracts:
+        for i, clause in enumerate(contract.clauses):
+            if not isinstance(clause, PinClause | ExclusiveClause):
+                continue
+            if not covers(clause.tags, workload_tags):
+                continue
+            if clause.from_ is not None and month < clause.from_:
+                continue
+            if clause.until is not None and month > clause.until:
+                continue
+            if provider != contract.counterparty:
+                return ClauseRef(contract.name, i, clause.type, contract.counterparty)
+    return None
+
+
+def may_use(
+    scenario: Scenario, workload_tags: list[str], provider: str, month: Month
+) -> tuple[bool, ClauseRef | None]:
+    """Whether a workload with these tags may use a provider's capacity in a month.
+
+    Returns:
+        ``(allowed, clause)`` where ``clause`` is the pin or exclusivity that forbids it.
+    """
+    clause = forbidding_clause(scenario, workload_tags, provider, month)
+    return clause is None, clause
+
+
+def _pin_provider_mask(
+    scenario: Scenario, workload_tags: list[str], providers: list[str]
+) -> npt.NDArray[np.bool_]:
+    """[provider, month] mask of providers a workload may use under pins/exclusivity."""
+    tl = scenario.timeline
+    allowed = np.ones((len(providers), tl.n_months), dtype=bool)
+    contract: Contract
+    for contract in scenario.contracts:
+        for clause in contract.clauses:
+            if not isinstance(clause, PinClause | ExclusiveClause):
+                continue
+            if not covers(clause.tags, workload_tags):
+                continue
+            window = active_mask(clause.from_, clause.until, tl)
+            for k, p in enumerate(providers):
+                if p != contract.counterparty:
+                    allowed[k] &= ~window
+    return allowed
+
+
+def allowed_mask(scenario: Scenario, refs: list[OfferRef] | None = None) -> npt.NDArray[np.bool_]:
+    """[workload, offer, month] mask: accelerator allowed, offer available, clauses permit.
+
+    Inference workloads also need positive demand in the month; training runs need the
+    month inside their window.
+    """
+    tl = scenario.timeline
+    refs = refs if refs is not None else offers(scenario)
+    providers = sorted({r.provider for r in refs})
+    pidx = np.array([providers.index(r.provider) for r in refs], dtype=int)
+    avail = np.array([offer_availability(scenario, r) > 0 for r in refs]).reshape(
+        len(refs), tl.n_months
+    )
+    out = np.zeros((len(scenario.workloads), len(refs), tl.n_months), dtype=bool)
+    for wi, w in enumerate(scenario.workloads):
+        acc_ok = np.array(
+            [w.accelerators is None or r.accelerator in w.accelerators for r in refs], dtype=bool
+        )
+        if isinstance(w, TrainingWorkload):
+            active = tl.mask(w.window[0], w.window[1])
+        else:
+            active = w.demand_flops.values(tl) > 0
+        pins = _pin_provider_mask(scenario, w.tags, providers)[pidx]
+        out[wi] = acc_ok[:, None] & avail & active[None, :] & pins
+    return out
+
+
+def revenue_share(scenario: Scenario) -> npt.NDArray[np.float64]:
+    """[workload, month] fraction of revenue paid away under revenue-share clauses."""
+    tl = scenario.timeline
+    share = np.zeros((len(scenario.workloads), tl.n_months))
+    for contract in scenario.contracts:
+        for clause in contract.clauses:
+            if not isinstance(clause, RevenueShareClause):
+                continue
+            window = active_mask(clause.from_, clause.until, tl)
+            for wi, w in enumerate(scenario.workloads):
+                if covers(clause.tags, w.tags):
+                    share[wi] += window * clause.percent / 100.0
+    return np.minimum(share, 1.0)
