@@ -1,7 +1,8 @@
 """gigawatt: plan and broker AI compute across clouds and owned campuses, under contracts.
 
 Importing gigawatt has no side effects: heavy parts (the planner, the forecast) load
-on first use.
+on first use. ``gigawatt.plan`` is the planner package; its entry point is
+``gigawatt.plan.plan``, also exported here as :func:`plan_scenario`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from gigawatt.errors import (
 )
 
 if TYPE_CHECKING:
-    from gigawatt.plan import Plan, SolveOptions, plan
+    from gigawatt.plan import Plan, SolveOptions
+    from gigawatt.plan import plan as plan_scenario
     from gigawatt.scenario import Scenario, load_scenario, parse_scenario
 
 __version__ = "0.1.0"
@@ -37,13 +39,13 @@ __all__ = [
     "__version__",
     "load_scenario",
     "parse_scenario",
-    "plan",
+    "plan_scenario",
 ]
 
 _LAZY = {
     "Plan": "gigawatt.plan",
     "SolveOptions": "gigawatt.plan",
-    "plan": "gigawatt.plan",
+    "plan_scenario": "gigawatt.plan",
     "Scenario": "gigawatt.scenario",
     "load_scenario": "gigawatt.scenario",
     "parse_scenario": "gigawatt.scenario",
@@ -52,7 +54,8 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        target = "plan" if name == "plan_scenario" else name
+        return getattr(importlib.import_module(_LAZY[name]), target)
     raise AttributeError(f"module 'gigawatt' has no attribute {name!r}")
 
 

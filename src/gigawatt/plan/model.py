@@ -205,25 +205,34 @@ def add_single_site(pm: PlanModel, coords: dict[str, pd.Index]) -> None:
         \sum_{o \in s} x_{w,o,t} \le \Big(\sum_{o \in s} A_{o,t}\Big) y_{w,s}
     """
     m, inp = pm.model, pm.inputs
-    use = m.variables["use"]
-    for wi, name in enumerate(inp.workloads):
-        if not inp.single_site[wi]:
-            continue
-        allowed = inp.allowed[wi]
-        sites = sorted({int(inp.site_of[o]) for o in np.flatnonzero(allowed.any(axis=1))})
-        if not sites:
-            continue
-        site_idx = pd.Index([inp.sites[s] for s in sites], name=S)
-        var = f"site_choice[{name}]"
-        y = m.add_variables(coords=[site_idx], name=var, binary=True)
-        pm.single_site_names.append(var)
-        m.add_constraints(y.sum() <= 1, name=f"one_site[{name}]")
-        for s in sites:
-            offs = [r.key for k, r in enumerate(inp.refs) if inp.site_of[k] == s]
-            cap = inp.avail_kacc[[k for k, _ in enumerate(inp.refs) if inp.site_of[k] == s]]
-            big = xr.DataArray(cap.sum(axis=0), coords=[coords[T]], dims=[T])
-            lhs = use.sel({W: name, O: offs}).sum(O) - big * y.sel({S: inp.sites[s]})
-            m.add_constraints(lhs <= 0, name=f"site_link[{name},{inp.sites[s]}]")
+    n_s = len(inp.sites)
+    # [W, S]: the workload has at least one usable offer at the site
+    site_usable = np.zeros((len(inp.workloads), n_s), dtype=bool)
+    any_use = inp.allowed.any(axis=2)
+    for si in range(n_s):
+        site_usable[:, si] = any_use[:, inp.site_of == si].any(axis=1)
+    mask = site_usable & inp.single_site[:, None]
+    if not mask.any():
+        return
+    y = m.add_variables(
+        coords=[coords[W], coords[S]],
+        name="site_choice",
+        binary=True,
+        mask=_da(mask, W, S, coords=coords),
+    )
+    pm.single_site_names.append("site_choice")
+    chooses = inp.single_site & mask.any(axis=1)
+    m.add_constraints(y.sum(S) <= 1, name="one_site", mask=_da(chooses, W, coords=coords))
+    site_names = xr.DataArray(
+        [inp.sites[i] for i in inp.site_of], coords=[coords[O]], dims=[O], name=S
+    )
+    at_site = m.variables["use"].groupby(site_names).sum()
+    big = np.zeros((n_s, len(inp.months)))
+    np.add.at(big, inp.site_of, inp.avail_kacc)
+    big_da = _da(big, S, T, coords=coords).sel({S: at_site.coords[S].values})
+    y_aligned = y.sel({S: at_site.coords[S].values})
+    link_mask = _da(mask, W, S, coords=coords).sel({S: at_site.coords[S].values})
+    m.add_constraints(at_site - big_da * y_aligned <= 0, name="site_link", mask=link_mask)
 
 
 def add_right_of_first_refusal(pm: PlanModel, coords: dict[str, pd.Index]) -> None:

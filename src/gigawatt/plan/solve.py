@@ -9,6 +9,7 @@ conflicting constraints in scenario terms, from HiGHS's IIS); ``unbounded`` (rai
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import time
@@ -61,16 +62,22 @@ class SolveOutcome:
 
 @contextlib.contextmanager
 def _quiet_stdout() -> Iterator[None]:
-    """Silence C-level stdout (HiGHS prints a banner there) so that JSON output stays clean.
+    """Silence HiGHS's banner on C-level stdout and linopy's solver warnings.
 
     HiGHS's own logging is off (``output_flag``); errors reach us as statuses.
     """
+    linopy_log = logging.getLogger("linopy")
+    level = linopy_log.level
+    linopy_log.setLevel(logging.ERROR)
     try:
         sys.stdout.flush()
         saved = os.dup(1)
         devnull = os.open(os.devnull, os.O_WRONLY)
     except (OSError, ValueError):  # pragma: no cover - no real stdout
-        yield
+        try:
+            yield
+        finally:
+            linopy_log.setLevel(level)
         return
     try:
         os.dup2(devnull, 1)
@@ -80,6 +87,7 @@ def _quiet_stdout() -> Iterator[None]:
         os.dup2(saved, 1)
         os.close(saved)
         os.close(devnull)
+        linopy_log.setLevel(level)
 
 
 def _solver_options(options: SolveOptions) -> dict[str, Any]:
@@ -121,9 +129,9 @@ def describe_constraint(pm: PlanModel, name: str, coords: dict[str, Any]) -> str
     if base == "training":
         return f"training run {c.get('workload')} FLOP inside its window"
     if base == "one_site":
-        return f"training run {arg} single site"
+        return f"training run {c.get('workload')} single site"
     if base == "site_link":
-        return f"training run {arg.replace(',', ' at site ')}{month}"
+        return f"training run {c.get('workload')} at site {c.get('site')}{month}"
     if base in ("rofr_outside", "rofr_taken"):
         term = pm.inputs.rofr[int(arg)]
         return f"contract {term.ref.contract} clause {term.ref.index} right_of_first_refusal{month}"
@@ -209,7 +217,9 @@ def _duals_with_fixed_binaries(pm: PlanModel, solver_options: dict[str, Any]) ->
     m = pm.model
     if not m.binaries.nvars:
         return True
-    m.binaries.fix()
+    for name in list(m.binaries):
+        var = m.variables[name]
+        var.fix(value=var.solution.fillna(0.0).round().clip(0.0, 1.0))
     m.binaries.relax()
     try:
         with _quiet_stdout():

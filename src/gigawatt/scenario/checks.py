@@ -277,3 +277,55 @@ def run_checks(s: Scenario, data: Any, marks: Marks) -> list[Problem]:
     """Run every check; return all problems (errors and warnings) in file order."""
     problems = [p for check in CHECKS for p in check(s, data, marks)]
     return sorted(problems, key=lambda p: (p.location.line, p.location.column))
+
+
+def raw_reference_problems(data: Any, marks: Marks) -> list[Problem]:
+    """Reference checks on raw data, for files whose schema check already failed.
+
+    They let one pass report a misspelt provider together with, say, a negative price.
+    Only well-formed parts are inspected; anything malformed is the schema's to report.
+    """
+    if not isinstance(data, dict):
+        return []
+    out: list[Problem] = []
+    providers = data.get("providers") if isinstance(data.get("providers"), dict) else {}
+    accelerators = data.get("accelerators") if isinstance(data.get("accelerators"), dict) else {}
+    sites = data.get("sites") if isinstance(data.get("sites"), dict) else {}
+    for site_name, site in (sites or {}).items():
+        if not isinstance(site, dict):
+            continue
+        provider = site.get("provider")
+        if isinstance(provider, str) and providers and provider not in providers:
+            out.append(
+                _problem(
+                    marks,
+                    ("sites", site_name, "provider"),
+                    f"unknown provider '{provider}'",
+                    _suggest(provider, providers, "providers"),
+                )
+            )
+        offers = site.get("offers")
+        for i, offer in enumerate(offers if isinstance(offers, list) else []):
+            acc = offer.get("accelerator") if isinstance(offer, dict) else None
+            if isinstance(acc, str) and accelerators and acc not in accelerators:
+                out.append(
+                    _problem(
+                        marks,
+                        ("sites", site_name, "offers", i, "accelerator"),
+                        f"unknown accelerator '{acc}'",
+                        _suggest(acc, accelerators, "accelerators"),
+                    )
+                )
+    contracts = data.get("contracts")
+    for i, c in enumerate(contracts if isinstance(contracts, list) else []):
+        cp = c.get("counterparty") if isinstance(c, dict) else None
+        if isinstance(cp, str) and providers and cp not in providers:
+            out.append(
+                _problem(
+                    marks,
+                    ("contracts", i, "counterparty"),
+                    f"unknown provider '{cp}'",
+                    _suggest(cp, providers, "providers"),
+                )
+            )
+    return out

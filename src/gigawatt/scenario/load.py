@@ -9,10 +9,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from gigawatt.errors import Location, Problem, ScenarioError
-from gigawatt.scenario.checks import run_checks
+from gigawatt.scenario.checks import raw_reference_problems, run_checks
 from gigawatt.scenario.errors_map import problems_from_validation
 from gigawatt.scenario.schema import Scenario
-from gigawatt.scenario.yamlmarks import load_yaml
+from gigawatt.scenario.yamlmarks import Marks, load_yaml
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -72,10 +72,20 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
                 )
             ]
         )
+    return _validate(data, marks, file)
+
+
+def _validate(data: dict[str, Any], marks: Marks, file: str) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(problems_from_validation(exc, data, marks, Scenario)) from None
+        problems = problems_from_validation(exc, data, marks, Scenario)
+        seen = {p.location.key_path for p in problems}
+        problems += [
+            p for p in raw_reference_problems(data, marks) if p.location.key_path not in seen
+        ]
+        problems.sort(key=lambda p: (p.location.line, p.location.column))
+        raise ScenarioError(problems) from None
     problems = run_checks(scenario, data, marks)
     if any(p.severity == "error" for p in problems):
         raise ScenarioError(problems)
@@ -87,20 +97,7 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
 
 def scenario_from_data(data: dict[str, Any], file: str = "<data>") -> Scenario:
     """Validate already-parsed scenario data (used for sampled and edited scenarios)."""
-    from gigawatt.scenario.yamlmarks import Marks
-
-    marks = Marks(file)
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(problems_from_validation(exc, data, marks, Scenario)) from None
-    problems = run_checks(scenario, data, marks)
-    if any(p.severity == "error" for p in problems):
-        raise ScenarioError(problems)
-    scenario._source = file
-    scenario._warnings = problems
-    scenario._raw = data
-    return scenario
+    return _validate(data, Marks(file), file)
 
 
 def load_scenario(source: str | Path | None = None) -> Scenario:
