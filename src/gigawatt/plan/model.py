@@ -208,7 +208,7 @@ def add_single_site(pm: PlanModel, coords: dict[str, pd.Index]) -> None:
     n_s = len(inp.sites)
     # [W, S]: the workload has at least one usable offer at the site
     site_usable = np.zeros((len(inp.workloads), n_s), dtype=bool)
-    any_use = inp.allowed.any(axis=2)
+    any_use: np.ndarray = np.asarray(inp.allowed.any(axis=2))
     for si in range(n_s):
         site_usable[:, si] = any_use[:, inp.site_of == si].any(axis=1)
     mask = site_usable & inp.single_site[:, None]
