@@ -7,8 +7,8 @@ on first use. ``gigawatt.plan`` is the planner package; its entry point is
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import typing as _typing
 
 from gigawatt.errors import (
     GigawattError,
@@ -19,7 +19,7 @@ from gigawatt.errors import (
     SolverError,
 )
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from gigawatt.plan import Plan, SolveOptions
     from gigawatt.plan import plan as plan_scenario
     from gigawatt.scenario import Scenario, load_scenario, parse_scenario
@@ -52,10 +52,10 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name in _LAZY:
         target = "plan" if name == "plan_scenario" else name
-        return getattr(importlib.import_module(_LAZY[name]), target)
+        return getattr(_importlib.import_module(_LAZY[name]), target)
     raise AttributeError(f"module 'gigawatt' has no attribute {name!r}")
 
 

@@ -51,7 +51,7 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
         numeric = bool(materialised) and all(
             isinstance(r[i], int | float) and not isinstance(r[i], bool) for r in materialised
         )
-        t.add_column(col, justify="right" if numeric else "left")
+        t.add_column(col, justify="right" if numeric else "left", overflow="fold")
     for r in materialised:
         t.add_row(*[_fmt(v) for v in r])
     return t

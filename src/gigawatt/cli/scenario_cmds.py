@@ -208,16 +208,18 @@ def schema(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(json_schema())
         return
-    console.print(
-        table(
-            "Scenario format (units live in key names)",
-            ["key", "type", "required", "default", "unit", "meaning"],
-            [
-                [r.path, r.type, r.required, r.default, r.unit, r.description]
-                for r in reference_rows()
-            ],
+    console.print("[bold]Scenario format[/bold] (units live in key names)\n", markup=True)
+    for r in reference_rows():
+        facts = [r.type, "required" if r.required else f"default {r.default}"]
+        if r.unit:
+            facts.append(r.unit)
+        console.print(
+            f"[bold]{r.path}[/bold]  ({', '.join(facts)})",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
         )
-    )
+        console.print(f"    {r.description}", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,7 @@ from gigawatt.scenario.schema import (
     Scenario,
     TrainingWorkload,
 )
+from gigawatt.scenario.timeline import parse_month
 from gigawatt.scenario.yamlmarks import Marks, PathItem
 
 __all__ = ["run_checks"]
@@ -316,7 +317,53 @@ def raw_reference_problems(data: Any, marks: Marks) -> list[Problem]:
                         _suggest(acc, accelerators, "accelerators"),
                     )
                 )
+    workloads = data.get("workloads")
+    for i, w in enumerate(workloads if isinstance(workloads, list) else []):
+        if not isinstance(w, dict):
+            continue
+        accs = w.get("accelerators")
+        for j, acc in enumerate(accs if isinstance(accs, list) else []):
+            if isinstance(acc, str) and accelerators and acc not in accelerators:
+                out.append(
+                    _problem(
+                        marks,
+                        ("workloads", i, "accelerators", j),
+                        f"unknown accelerator '{acc}'",
+                        _suggest(acc, accelerators, "accelerators"),
+                    )
+                )
+        window = w.get("window")
+        if isinstance(window, list) and len(window) == 2:
+            try:
+                first, last = parse_month(window[0]), parse_month(window[1])
+            except ValueError:
+                continue
+            if last < first:
+                out.append(
+                    _problem(
+                        marks,
+                        ("workloads", i, "window"),
+                        f"window ends ({last}) before it starts ({first})",
+                        "write the window as [first, last]",
+                    )
+                )
     contracts = data.get("contracts")
+    for section in ("workloads", "contracts"):
+        items = data.get(section)
+        names: set[str] = set()
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            name = item.get("name") if isinstance(item, dict) else None
+            if isinstance(name, str):
+                if name in names:
+                    out.append(
+                        _problem(
+                            marks,
+                            (section, i, "name"),
+                            f"duplicate name '{name}' in {section}",
+                            "names must be unique; rename one of them",
+                        )
+                    )
+                names.add(name)
     for i, c in enumerate(contracts if isinstance(contracts, list) else []):
         cp = c.get("counterparty") if isinstance(c, dict) else None
         if isinstance(cp, str) and providers and cp not in providers:

@@ -131,6 +131,12 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[PathItem, ...], s
     return tuple(path), None
 
 
+_TAGS: dict[str, tuple[str, ...]] = {
+    "pricing": ("on_demand", "reserved", "build"),
+    "kind": ("inference", "training"),
+    "type": ("pin", "exclusive", "right_of_first_refusal", "revenue_share", "min_spend"),
+}
+
 _TYPE_WORDS = {
     "float_parsing": "a number",
     "float_type": "a number",
@@ -170,7 +176,7 @@ def problems_from_validation(
         ctx = err.get("ctx") or {}
         hint = ""
         cause = ctx.get("error")
-        if kind == "missing" and missing is not None:
+        if kind == "missing" and missing is not None and not missing.isdigit():
             location = marks.locate(path)
             location = type(location)(
                 location.file,
@@ -192,11 +198,17 @@ def problems_from_validation(
                 hint = "allowed keys here: " + ", ".join(sorted(allowed))
         elif kind == "union_tag_invalid" or kind == "union_tag_not_found":
             tag = str(ctx.get("discriminator", "")).strip("'")
-            expected = str(ctx.get("expected_tags", ""))
+            expected = str(ctx.get("expected_tags", "")) or ", ".join(_TAGS.get(tag, ()))
             if kind == "union_tag_not_found":
                 location = marks.locate(path)
-                message = f"missing required key {tag}"
-                hint = f"add {tag}: one of {expected}"
+                location = type(location)(
+                    location.file,
+                    location.line,
+                    location.column,
+                    f"{location.key_path}.{tag}" if location.key_path else tag,
+                )
+                message = f"missing required key '{tag}'"
+                hint = f"add `{tag}:` with one of {expected}"
             else:
                 path = (*path, tag) if tag else path
                 location = marks.locate(path)
@@ -209,6 +221,22 @@ def problems_from_validation(
             path = (*path, cause.key)
             location = marks.locate(path)
             message = str(cause)
+        elif kind in ("too_short", "too_long") or (
+            kind == "missing" and missing is not None and missing.isdigit()
+        ):
+            location = marks.locate(path)
+            got = ctx.get("actual_length")
+            if got is None:
+                node = data
+                for part in path:
+                    node = node[part]
+                got = len(node) if isinstance(node, list) else "?"
+            wanted = ctx.get("max_length") or ctx.get("min_length") or 2
+            message = f"expected a list of {wanted} items, got {got}"
+            if path and path[-1] == "window":
+                hint = (
+                    "write the window as [YYYY-MM, YYYY-MM] (first, last), e.g. [2026-01, 2026-09]"
+                )
         elif kind in _TYPE_WORDS:
             location = marks.locate(path)
             message = f"expected {_TYPE_WORDS[kind]}, got {_describe(err.get('input'))}"
@@ -230,7 +258,13 @@ def problems_from_validation(
             }[kind]
             bound = next(iter(ctx.values()), "")
             message = f"must be {op} {bound}, got {err.get('input')!r}"
-            if kind.startswith("greater") and bound in (0, 0.0):
+            value = err.get("input")
+            if (
+                kind.startswith("greater")
+                and bound in (0, 0.0)
+                and isinstance(value, int | float)
+                and value < 0
+            ):
                 hint = "negative capacities, prices and amounts are not allowed"
         elif kind == "string_pattern_mismatch":
             location = marks.locate(path)

@@ -11,13 +11,14 @@ import calendar
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = ["Month", "Timeline", "parse_month"]
 
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
 @dataclass(frozen=True, order=True)
@@ -51,8 +52,19 @@ class Month:
     def __add__(self, months: int) -> Month:
         return Month(self.ordinal + months)
 
-    def __sub__(self, other: Month) -> int:
-        return self.ordinal - other.ordinal
+    @overload
+    def __sub__(self, other: Month) -> int: ...
+
+    @overload
+    def __sub__(self, other: int) -> Month: ...
+
+    def __sub__(self, other: Month | int) -> int | Month:
+        """Months between two months, or the month ``other`` months earlier."""
+        if isinstance(other, Month):
+            return self.ordinal - other.ordinal
+        if isinstance(other, int) and not isinstance(other, bool):
+            return Month(self.ordinal - other)
+        return NotImplemented
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
@@ -75,6 +87,8 @@ def parse_month(text: object) -> Month:
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
         raise ValueError(f"'{text}' has month {month}; months run 01..12")
+    if year < 1:
+        raise ValueError(f"'{text}' has year 0; write a calendar year such as 2026")
     return Month.of(year, month)
 
 

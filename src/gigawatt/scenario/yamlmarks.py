@@ -15,6 +15,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from gigawatt.errors import Location, Problem, ScenarioError
 
@@ -46,7 +47,7 @@ class Marks:
         probe = tuple(path)
         while probe and probe not in self.positions:
             probe = probe[:-1]
-        line, column = self.positions.get(probe, (0, 0))
+        line, column = self.positions.get(probe, (1, 1) if self.positions else (0, 0))
         return Location(self.file, line, column, format_path(tuple(path)))
 
 
@@ -85,6 +86,38 @@ def _plain(node: Any, path: tuple[PathItem, ...], marks: Marks) -> Any:
     return str(node)
 
 
+def _duplicate_keys(text: str, file: str) -> list[Problem]:
+    """Every repeated key of every mapping, located at its second occurrence."""
+    node = YAML(typ="rt").compose(io.StringIO(text))
+    problems: list[Problem] = []
+
+    def walk(n: Any, path: tuple[PathItem, ...]) -> None:
+        if isinstance(n, MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in n.value:
+                key = str(getattr(key_node, "value", ""))
+                child = (*path, key)
+                if key in seen:
+                    mark = key_node.start_mark
+                    problems.append(
+                        Problem(
+                            Location(file, mark.line + 1, mark.column + 1, format_path(child)),
+                            f"duplicate key '{key}'",
+                            "each name may appear once in a mapping; rename or merge the entries",
+                        )
+                    )
+                seen.add(key)
+                walk(value_node, child)
+        elif isinstance(n, SequenceNode):
+            for i, item in enumerate(n.value):
+                walk(item, (*path, i))
+
+    walk(node, ())
+    return problems or [
+        Problem(Location(file, 0, 0, ""), "duplicate key", "each name may appear once")
+    ]
+
+
 def load_yaml(text: str, file: str) -> tuple[Any, Marks]:
     """Parse YAML text into plain data and marks.
 
@@ -96,18 +129,8 @@ def load_yaml(text: str, file: str) -> tuple[Any, Marks]:
     yaml.allow_duplicate_keys = False
     try:
         document = yaml.load(io.StringIO(text))
-    except DuplicateKeyError as exc:
-        mark = exc.problem_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        raise ScenarioError(
-            [
-                Problem(
-                    Location(file, line, column, ""),
-                    f"duplicate key: {(exc.problem or '').strip()}",
-                    "each name may appear once in a mapping; rename or merge the entries",
-                )
-            ]
-        ) from None
+    except DuplicateKeyError:
+        raise ScenarioError(_duplicate_keys(text, file)) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
