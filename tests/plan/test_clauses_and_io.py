@@ -78,3 +78,18 @@ def test_strict_demand_infeasible_names_scenario_terms() -> None:
     joined = "\n".join(info.value.conflicts)
     assert "workload api inference demand" in joined
     assert "sites.az.offers[0]" in joined
+
+
+def test_revenue_share_clause_costs_the_share_paid() -> None:
+    # The product is profitable with or without the share (revenue $100M/month against
+    # 2000 acc x $2 x 744 h = $2.98M), so it is fully served either way and the plan
+    # does not change; the clause costs exactly the share paid: 20% x $100M x 2 months.
+    text = SCENARIO.replace(
+        "      - {type: min_spend, usd: 1.0e6}",
+        "      - {type: revenue_share, percent: 20, tags: [api]}",
+    )
+    costs = clause_costs(parse_scenario(text), processes=1)
+    share = next(c for c in costs if c.type == "revenue_share")
+    assert share.cost_usd == pytest.approx(0.2 * 1e8 * 2, rel=1e-6)
+    assert share.revenue_share_with_usd == pytest.approx(4e7, rel=1e-9)
+    assert share.revenue_share_without_usd == 0.0

@@ -6,6 +6,9 @@
    accelerators, activity windows, and right of first refusal (docs/decisions.md:
    a covered workload may use another provider in a month only when every counterparty
    offer usable by it is used up to min(available, power cap / (W x PUE / 1e6))).
+   Also: reserved terms and build lifetimes (installed = what started in the last L
+   months), min-spend shortfall = max(0, prorated commitment - spend with the
+   counterparty in the window), objective = cost + lost revenue + penalties.
    These checks run on every plan solved in this file, not only in the first test.
 2. More capacity never raises the optimum (x2 on one offer's `available`, or an extra
    on-demand offer) -- for offers of providers that hold no right of first refusal.
@@ -35,7 +38,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 from strategies import (
     RESTRICTIVE,
@@ -135,6 +138,11 @@ def check_plan(data: Data, p: Plan) -> None:
         )
         assert workload_active(w, t), f"{where}: workload not active"
         assert pin_allows(data, w, row.provider, t), f"{where}: a pin/exclusive forbids it"
+        if any(
+            clause_covers(c, w) and clause_active(c, t)
+            for *_, c in clauses(data, "pin", "exclusive")
+        ):
+            event("allocation under an active pin/exclusive")
 
     # capacity per offer-month: used <= installed <= available
     used_by: dict[tuple[str, str], float] = {}
@@ -172,6 +180,8 @@ def check_plan(data: Data, p: Plan) -> None:
             assert row.installed_mw <= own + mw_tol(own), (
                 f"{where}: installed {row.installed_mw} MW > cap {own} MW"
             )
+            if own > 0 and row.installed_mw >= own - mw_tol(own):
+                event("power cap binds")
         mw = sum(
             inst_by[(k, row.month)]
             * mw_per_accelerator(data, row.site, offer_of(data, k)["accelerator"])
@@ -227,6 +237,8 @@ def check_plan(data: Data, p: Plan) -> None:
         if w["kind"] == "training" and w.get("single_site", True):
             sites = set(alloc.loc[alloc["workload"] == w["name"], "site"])
             assert len(sites) <= 1, f"single-site run {w['name']} uses {sorted(sites)}"
+            if len(sites) == 1:
+                event("single-site run placed")
 
     # right of first refusal
     for contract, index, cp, clause in clauses(data, "right_of_first_refusal"):
@@ -249,6 +261,7 @@ def check_plan(data: Data, p: Plan) -> None:
                 outside = float(rows["accelerators"].sum())
                 if outside <= acc_tol(others):
                     continue
+                event("right of first refusal: covered workload goes elsewhere")
                 for k in offer_keys(data):
                     site = k.rsplit("/", 1)[0]
                     acc = offer_of(data, k)["accelerator"]

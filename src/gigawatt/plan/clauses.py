@@ -1,10 +1,17 @@
 r"""What each contract clause costs: the objective with it minus the objective without it.
 
-For clause :math:`k`, :math:`\text{cost}_k = z^* - z^*_{-k}` where :math:`z^*_{-k}`
-is the optimum of the same scenario with clause :math:`k` removed. A restrictive
-clause (pin, exclusivity, right of first refusal, minimum spend) has a cost >= 0 up to
-the MIP gap; a revenue share changes what serving is worth. The re-solves are
-independent and run in parallel processes.
+For clause :math:`k`, :math:`\text{cost}_k = (z^* + S) - (z^*_{-k} + S_{-k})` where
+:math:`z^*_{-k}` is the optimum of the same scenario with clause :math:`k` removed and
+:math:`S = \sum_{w,t} \delta_t s_{w,t} R_{w,t}` is the revenue share due on the full
+revenue. :math:`S` is a constant of each scenario, so for every clause but a revenue
+share this is exactly "objective with minus objective without". For a revenue share
+it makes the cost what the lab gives up: the objective counts lost revenue *net* of
+the share, so dropping a share raises the value of unserved demand and the bare
+objective difference would be negative; adding :math:`S` measures spend + penalties +
+gross lost revenue + share paid, which is the board-meeting figure.
+
+A restrictive clause (pin, exclusivity, right of first refusal, minimum spend) costs
+>= 0 up to the MIP gap. The re-solves are independent and run in parallel processes.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ class ClauseCost:
     cost_usd: float
     objective_with_usd: float
     objective_without_usd: float
+    revenue_share_with_usd: float
+    revenue_share_without_usd: float
     status: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,11 +60,12 @@ def _without(raw: dict[str, Any], contract: int, clause: int) -> dict[str, Any]:
 
 def objective_without(
     raw: dict[str, Any], source: str, contract: int, clause: int, options: SolveOptions
-) -> tuple[float, str]:
-    """Optimum of the scenario with one clause removed (runs in a worker process)."""
+) -> tuple[float, float, str]:
+    """Optimum and full revenue share of the scenario without one clause (in a worker)."""
     scenario = scenario_from_data(_without(raw, contract, clause), f"{source} (without clause)")
     result = plan(scenario, options)
-    return result.objective_usd, result.status
+    share = float(result.summary["revenue_share_potential_usd"])
+    return result.objective_usd, share, result.status
 
 
 def clause_costs(
@@ -63,7 +73,6 @@ def clause_costs(
     options: SolveOptions | None = None,
     *,
     processes: int | None = None,
-    baseline_objective_usd: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[ClauseCost]:
     """Cost of every clause of every contract, re-solving without it.
@@ -72,19 +81,19 @@ def clause_costs(
         scenario: The scenario.
         options: Solver options (duals are never computed for the re-solves).
         processes: Worker processes (default: the number of CPUs); 1 runs serially.
-        baseline_objective_usd: The optimum with every clause, if already known.
         progress: Called with (done, total) after each re-solve.
     """
     options = replace(options or SolveOptions(), duals=False, export_mps=None)
-    if baseline_objective_usd is None:
-        baseline_objective_usd = plan(scenario, options).objective_usd
+    baseline = plan(scenario, options)
+    baseline_objective_usd = baseline.objective_usd
+    baseline_share = float(baseline.summary["revenue_share_potential_usd"])
     jobs = [
         (ci, ki, c, k) for ci, c in enumerate(scenario.contracts) for ki, k in enumerate(c.clauses)
     ]
     raw = scenario.raw
     if not raw:
         raise GigawattError("the scenario has no source data; load it with load_scenario")
-    results: dict[int, tuple[float, str]] = {}
+    results: dict[int, tuple[float, float, str]] = {}
     workers = processes or multiprocessing.cpu_count()
     if workers <= 1 or len(jobs) <= 1:
         for n, (ci, ki, _, _) in enumerate(jobs):
@@ -104,16 +113,18 @@ def clause_costs(
                     progress(done, len(jobs))
     out = []
     for n, (_, ki, c, k) in enumerate(jobs):
-        without, status = results[n]
+        without, share_without, status = results[n]
         out.append(
             ClauseCost(
                 contract=c.name,
                 clause_index=ki,
                 type=k.type,
                 counterparty=c.counterparty,
-                cost_usd=baseline_objective_usd - without,
+                cost_usd=(baseline_objective_usd + baseline_share) - (without + share_without),
                 objective_with_usd=baseline_objective_usd,
                 objective_without_usd=without,
+                revenue_share_with_usd=baseline_share,
+                revenue_share_without_usd=share_without,
                 status=status,
             )
         )

@@ -242,15 +242,19 @@ def add_right_of_first_refusal(pm: PlanModel, coords: dict[str, pd.Index]) -> No
     and other offers :math:`E_r` usable by them), in each month of its window:
 
     .. math::
-        \sum_{w \in G_r, o \in E_r} x_{w,o,t} \le M_t z_{r,t}, \qquad
+        \sum_{w \in G_r} x_{w,o,t} \le M_{o,t} z_{r,t} \quad \forall o \in E_r, \qquad
         \sum_w x_{w,o,t} \ge L_{o,t} z_{r,t} \quad \forall o \in C_r
 
-    with :math:`M_t = \sum_{o \in E_r} A_{o,t}` and :math:`L_{o,t} = \min(A_{o,t},
-    P_{s(o),t}/\omega_o)`, the most the offer can give alone.
+    with :math:`L_{o,t} = \min(A_{o,t}, P_{s(o),t}/\omega_o)`, the most the offer can give
+    alone, and :math:`M_{o,t} = \min(L_{o,t}, N_{o,t})` where :math:`N_{o,t}` is what
+    the covered workloads could ever use of :math:`o` in :math:`t` (demand over
+    per-accelerator throughput, or the whole training budget). Bounding each outside
+    offer by its own :math:`M_{o,t}` keeps the relaxation tight.
     """
     m, inp = pm.model, pm.inputs
     use = m.variables["use"]
     limit = np.minimum(inp.avail_kacc, inp.power_cap_mw[inp.site_of] / inp.mw_per_kacc[:, None])
+    need = _workload_need_kacc(inp)  # [W, O, T]
     for k, term in enumerate(inp.rofr):
         other_vars = inp.allowed[term.workloads][:, term.other_offers, :]
         months = term.months & other_vars.any(axis=(0, 1))
@@ -261,12 +265,18 @@ def add_right_of_first_refusal(pm: PlanModel, coords: dict[str, pd.Index]) -> No
         z = m.add_variables(coords=[month_idx], name=name, binary=True)
         pm.rofr_names.append(name)
         w_names = [inp.workloads[i] for i in np.flatnonzero(term.workloads)]
-        e_keys = [inp.refs[i].key for i in np.flatnonzero(term.other_offers)]
-        big = xr.DataArray(
-            inp.avail_kacc[term.other_offers][:, months].sum(axis=0), coords=[month_idx], dims=[T]
+        e_idx = np.flatnonzero(term.other_offers)
+        e_keys = pd.Index([inp.refs[i].key for i in e_idx], name=O)
+        group_need = need[term.workloads][:, e_idx][:, :, months].sum(axis=0)
+        usable: np.ndarray = np.asarray(other_vars.any(axis=0))
+        big = np.minimum(limit[e_idx][:, months], group_need)
+        big_da = xr.DataArray(big, coords=[e_keys, month_idx], dims=[O, T])
+        outside = use.sel({W: w_names, O: e_keys, T: month_idx}).sum(W)
+        m.add_constraints(
+            outside - big_da * z <= 0,
+            name=f"rofr_outside[{k}]",
+            mask=xr.DataArray(usable[:, months], coords=[e_keys, month_idx]),
         )
-        outside = use.sel({W: w_names, O: e_keys, T: month_idx}).sum([W, O])
-        m.add_constraints(outside - big * z <= 0, name=f"rofr_outside[{k}]")
         c_idx = np.flatnonzero(term.cp_offers)
         if len(c_idx) == 0:
             continue
@@ -274,6 +284,23 @@ def add_right_of_first_refusal(pm: PlanModel, coords: dict[str, pd.Index]) -> No
         lim = xr.DataArray(limit[c_idx][:, months], coords=[c_keys, month_idx], dims=[O, T])
         taken = use.sel({O: c_keys, T: month_idx}).sum(W)
         m.add_constraints(taken - lim * z >= 0, name=f"rofr_taken[{k}]", mask=lim > 0)
+
+
+def _workload_need_kacc(inp: PlanInputs) -> np.ndarray:
+    """[W, O, T] the most k-accelerators of offer o workload w could use in month t."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inference = np.where(
+            inp.eflops_per_kacc[:, :, None] > 0,
+            inp.demand_eflops[:, None, :] / inp.eflops_per_kacc[:, :, None],
+            0.0,
+        )
+        training = np.where(
+            inp.yflop_per_kacc_month > 0,
+            inp.train_yflop[:, None, None] / inp.yflop_per_kacc_month,
+            0.0,
+        )
+    need = np.where(inp.inference[:, None, None], inference, training)
+    return np.where(inp.allowed, need, 0.0)
 
 
 def add_min_spend(pm: PlanModel, coords: dict[str, pd.Index]) -> None:

@@ -346,6 +346,14 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
     shortfall_flop = (
         shortfall.groupby("workload")["unserved_flop"].sum().to_dict() if len(shortfall) else {}
     )
+    served_share = (inp.revenue_musd * inp.share * d).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        served = np.where(
+            inp.demand_eflops > 0,
+            1.0 - unserved / np.where(inp.demand_eflops > 0, inp.demand_eflops, 1.0),
+            1.0,
+        )
+    share_paid_usd = float((inp.revenue_musd * inp.share * served * d).sum() * MUSD)
     summary: dict[str, Any] = {
         "scenario": s.name,
         "source": s.source,
@@ -355,6 +363,8 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
         "lost_revenue_usd": lost_usd,
         "penalty_usd": penalty_usd,
         "shortfall_flop": {k: float(v) for k, v in shortfall_flop.items()},
+        "revenue_share_usd": share_paid_usd,
+        "revenue_share_potential_usd": float(served_share.sum() * MUSD),
         "spend_usd_nominal": float(spend["usd"].sum()) if len(spend) else 0.0,
         "mip_gap": outcome.mip_gap,
         "build_seconds": build_seconds,
