@@ -8,7 +8,14 @@ from gigawatt.cli.app import app
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = ("scenario_cmds", "plan_cmds", "trends")
+_COMMAND_MODULES = (
+    "scenario_cmds",
+    "plan_cmds",
+    "trends",
+    "forecast_cmds",
+    "report_cmds",
+    "broker_cmds",
+)
 
 
 def _register() -> None:
