@@ -79,7 +79,13 @@ def test_plan_out_and_mps(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stderr
-    for name in ("summary.json", "allocation.parquet", "finance.parquet", "duals.parquet"):
+    for name in (
+        "summary.json",
+        "allocation.parquet",
+        "finance.parquet",
+        "duals.parquet",
+        "report.html",
+    ):
         assert (tmp_path / "res" / name).is_file()
     assert (tmp_path / "m.mps").read_text().startswith(("*", "NAME"))
     assert "objective" in out.stdout

@@ -122,6 +122,9 @@ def plan_command(
     duals: Annotated[
         bool, typer.Option("--duals/--no-duals", help="Compute marginal values.")
     ] = True,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Write report.html with --out.")
+    ] = True,
 ) -> None:
     """Find the cheapest contract-compliant plan (default scenario when FILE is omitted)."""
     scenario = load_scenario(file)
@@ -135,12 +138,17 @@ def plan_command(
             result = plan(scenario, options)
     if out is not None:
         result.save(out, csv=csv)
+        if report:
+            from gigawatt.report import write_default_report
+
+            write_default_report(out, scenario=scenario)
     if as_json:
         print_json(result.to_json())
         return
     _print_plan(result)
     if out is not None:
-        console.print(f"tables and summary.json written to {out}")
+        written = "tables, summary.json and report.html" if report else "tables and summary.json"
+        console.print(f"{written} written to {out}")
 
 
 @guarded

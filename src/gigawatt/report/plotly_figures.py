@@ -1,0 +1,269 @@
+"""Plotly figures (plain JSON-ready dicts) from chart descriptions, and plotly.js itself.
+
+Figures are written as the JSON that ``Plotly.newPlot`` takes, without going through
+plotly's Python object model: it is faster, and it keeps the typed code free of an
+untyped library. The plotly package is used only for its bundled, minified plotly.js,
+which the HTML report inlines so that it works offline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gigawatt.report.charts import Chart, Panel, Series
+
+__all__ = ["figure", "plotly_js"]
+
+_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+_GAP_X, _GAP_Y, _TITLE_ROOM = 0.07, 0.1, 0.045
+#: White (nothing) to dark blue (most), as matplotlib's "Blues" in the PNGs.
+_HEAT = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"], [1.0, "#08306b"]]
+
+
+def plotly_js() -> str:
+    """The minified plotly.js bundled with the plotly package.
+
+    Raises:
+        ImportError: plotly is not installed.
+    """
+    from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
+
+    return str(get_plotlyjs())
+
+
+def _rgba(color: str, alpha: float) -> str:
+    h = color.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _domains(chart: Chart) -> list[tuple[list[float], list[float]]]:
+    cols, rows = chart.grid_columns, chart.rows
+    gap_y = _GAP_Y if rows > 1 else 0.0
+    width = (1.0 - _GAP_X * (cols - 1)) / cols
+    height = (1.0 - gap_y * (rows - 1)) / rows
+    out = []
+    for i in range(len(chart.panels)):
+        r, c = divmod(i, cols)
+        x0 = c * (width + _GAP_X)
+        y1 = 1.0 - r * (height + gap_y)
+        out.append(([x0, x0 + width], [max(0.0, y1 - height), y1 - _TITLE_ROOM / rows]))
+    return out
+
+
+def _band(
+    s: Series,
+    axes: dict[str, str],
+    lower: tuple[float, ...],
+    upper: tuple[float, ...],
+    alpha: float,
+    label: str,
+) -> list[dict[str, Any]]:
+    edge = {**axes, "type": "scatter", "mode": "lines", "x": list(s.x), "showlegend": False}
+    edge |= {"legendgroup": s.name, "line": {"width": 0, "color": s.color}}
+    edge["hovertemplate"] = f"{s.name} {label}: %{{y:.4g}}<extra></extra>"
+    return [
+        {**edge, "name": f"{s.name} {label} (upper)", "y": list(upper)},
+        {
+            **edge,
+            "name": f"{s.name} {label}",
+            "y": list(lower),
+            "fill": "tonexty",
+            "fillcolor": _rgba(s.color, alpha),
+        },
+    ]
+
+
+def _series_traces(
+    s: Series, panel_no: int, axes: dict[str, str], seen: set[str], horizontal: bool
+) -> list[dict[str, Any]]:
+    show = s.legend and s.name not in seen
+    if s.legend:
+        seen.add(s.name)
+    base: dict[str, Any] = {
+        **axes,
+        "name": s.name,
+        "legendgroup": s.name,
+        "showlegend": show,
+        "x": list(s.x),
+        "y": list(s.y),
+    }
+    if s.kind == "bar" and horizontal:
+        flipped = {**base, "x": list(s.y), "y": list(s.x), "orientation": "h"}
+        return [{**flipped, "type": "bar", "marker": {"color": s.color}}]
+    if s.kind == "bar":
+        return [{**base, "type": "bar", "marker": {"color": s.color}}]
+    if s.kind == "area":
+        return [
+            {
+                **base,
+                "type": "scatter",
+                "mode": "lines",
+                "stackgroup": f"p{panel_no}",
+                "line": {"color": s.color, "width": 0.8},
+                "fillcolor": _rgba(s.color, 0.75),
+            }
+        ]
+    if s.kind == "markers":
+        return [
+            {**base, "type": "scatter", "mode": "markers", "marker": {"color": s.color, "size": 9}}
+        ]
+    line: dict[str, Any] = {"color": s.color, "width": 2}
+    if s.kind == "dash":
+        line["dash"] = "dash"
+    traces: list[dict[str, Any]] = []
+    if s.kind == "band" and s.lower is not None and s.upper is not None:
+        traces += _band(s, axes, s.lower, s.upper, 0.15, "outer band")
+    if s.kind == "band" and s.inner_lower is not None and s.inner_upper is not None:
+        traces += _band(s, axes, s.inner_lower, s.inner_upper, 0.3, "inner band")
+    traces.append({**base, "type": "scatter", "mode": "lines", "line": line})
+    return traces
+
+
+def _panel_traces(
+    panel: Panel, n: int, seen: set[str], domain_x: list[float], domain_y: list[float]
+) -> list[dict[str, Any]]:
+    suffix = "" if n == 1 else str(n)
+    axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
+    if panel.heatmap is not None:
+        h = panel.heatmap
+        return [
+            {
+                **axes,
+                "type": "heatmap",
+                "x": list(h.x),
+                "y": list(h.y),
+                "z": [list(row) for row in h.z],
+                "colorscale": _HEAT,
+                "colorbar": {
+                    "title": {"text": h.label},
+                    "x": domain_x[1] + 0.01,
+                    "y": (domain_y[0] + domain_y[1]) / 2,
+                    "yanchor": "middle",
+                    "len": domain_y[1] - domain_y[0],
+                    "thickness": 14,
+                },
+                "hovertemplate": "%{y} %{x}: %{z:,.0f}<extra></extra>",
+            }
+        ]
+    if panel.waterfall is not None:
+        w = panel.waterfall
+        return [
+            {
+                **axes,
+                "type": "waterfall",
+                "name": panel.title,
+                "showlegend": False,
+                "x": list(w.labels),
+                "y": list(w.values),
+                "measure": ["total" if t else "relative" for t in w.totals],
+                "increasing": {"marker": {"color": "#D55E00"}},
+                "decreasing": {"marker": {"color": "#009E73"}},
+                "totals": {"marker": {"color": "#0072B2"}},
+                "connector": {"line": {"color": "#999999", "dash": "dot"}},
+                "texttemplate": "%{y:,.2f}",
+                "textposition": "outside",
+            }
+        ]
+    traces: list[dict[str, Any]] = []
+    for s in panel.series:
+        traces.extend(_series_traces(s, n, axes, seen, panel.horizontal))
+    return traces
+
+
+def figure(chart: Chart) -> dict[str, Any]:
+    """The ``{data, layout}`` of a chart for ``Plotly.newPlot``."""
+    data: list[dict[str, Any]] = []
+    layout: dict[str, Any] = {
+        "font": {"family": _FONT, "size": 12, "color": "#222"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "height": chart.rows * chart.panel_height + 90,
+        "margin": {"l": 60, "r": 30, "t": 30, "b": 50},
+        "barmode": "relative",
+        "legend": {"orientation": "h", "y": -0.08, "yanchor": "top", "x": 0},
+        "hovermode": "closest",
+        "annotations": [],
+        "shapes": [],
+    }
+    labels = [y for p in chart.panels if p.heatmap is not None for y in p.heatmap.y]
+    labels += [x for p in chart.panels if p.horizontal for s in p.series for x in s.x]
+    if labels:
+        layout["margin"]["l"] = min(420, 20 + 7 * max(len(y) for y in labels))
+    seen: set[str] = set()
+    has_heatmap = False
+    for i, (panel, (dx, dy)) in enumerate(zip(chart.panels, _domains(chart), strict=True)):
+        n = i + 1
+        suffix = "" if n == 1 else str(n)
+        has_heatmap = has_heatmap or panel.heatmap is not None
+        data.extend(_panel_traces(panel, n, seen, dx, dy))
+        xaxis: dict[str, Any] = {
+            "domain": dx,
+            "anchor": f"y{suffix}",
+            "type": "date" if panel.months and panel.heatmap is None else "category",
+            "showgrid": False,
+            "linecolor": "#999",
+            "ticks": "outside",
+        }
+        if panel.heatmap is not None:
+            xaxis["type"] = "category"
+            xaxis["nticks"] = 12
+        yaxis: dict[str, Any] = {
+            "domain": dy,
+            "anchor": f"x{suffix}",
+            "title": {"text": panel.y_label},
+            "gridcolor": "#eee",
+            "zeroline": panel.zero_line,
+            "zerolinecolor": "#555",
+            "rangemode": "tozero" if not panel.zero_line else "normal",
+        }
+        if panel.percent:
+            yaxis["tickformat"] = ".0%"
+        if panel.horizontal:
+            xaxis |= {"type": "linear", "zeroline": True, "zerolinecolor": "#555"}
+            yaxis |= {"type": "category", "title": {"text": ""}, "autorange": "reversed"}
+        if panel.heatmap is not None:
+            yaxis |= {"title": {"text": ""}, "type": "category", "autorange": "reversed"}
+        layout[f"xaxis{suffix}"] = xaxis
+        layout[f"yaxis{suffix}"] = yaxis
+        layout["annotations"].append(
+            {
+                "text": f"<b>{panel.title}</b>",
+                "xref": "paper",
+                "yref": "paper",
+                "x": dx[0],
+                "y": dy[1] + 0.01,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 13},
+            }
+        )
+        for k, event in enumerate(panel.events):
+            layout["shapes"].append(
+                {
+                    "type": "line",
+                    "xref": f"x{suffix}",
+                    "yref": f"y{suffix} domain",
+                    "x0": event.x,
+                    "x1": event.x,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#009E73", "width": 1.5, "dash": "dot"},
+                }
+            )
+            layout["annotations"].append(
+                {
+                    "text": event.label,
+                    "xref": f"x{suffix}",
+                    "yref": f"y{suffix} domain",
+                    "x": event.x,
+                    "y": 0.99 - 0.07 * (k % 3),
+                    "xanchor": "left",
+                    "showarrow": False,
+                    "font": {"size": 11, "color": "#006b4f"},
+                }
+            )
+    if not has_heatmap and all(p.waterfall is None for p in chart.panels):
+        layout["hovermode"] = "x unified"
+    return {"data": data, "layout": layout}

@@ -1,0 +1,31 @@
+"""PNG images: one per chart, the expected size, and not blank."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import Built
+from PIL import Image
+
+from gigawatt.report import PNG_SIZE
+
+EXPECTED_CHARTS = {"capacity", "power", "spend", "shortfall", "clauses", "marginal", "cash"}
+
+
+def test_every_chart_has_a_png(built: Built) -> None:
+    assert set(built.report.charts) == EXPECTED_CHARTS
+    names = {p.name for p in built.png_dir.iterdir()}
+    assert names == {f"{c}.png" for c in EXPECTED_CHARTS}
+    assert [p.name for p in built.report.pngs] == [f"{c}.png" for c in built.report.charts]
+
+
+def test_pngs_have_the_expected_size_and_are_not_blank(built: Built) -> None:
+    for path in built.report.pngs:
+        with Image.open(path) as image:
+            assert image.format == "PNG"
+            assert image.size == PNG_SIZE == (1600, 900), path.name
+            pixels = np.asarray(image.convert("L"), dtype=float)
+        inked = float((pixels < 200).mean())  # share of clearly non-white pixels
+        assert inked > 0.02, f"{path.name} looks blank ({inked:.1%} inked)"
+        assert pixels.std() > 10, f"{path.name} has no contrast"
+        # something is drawn in the plotting area, not only the title band at the top
+        assert float((pixels[200:850] < 200).mean()) > 0.01, path.name
