@@ -15,6 +15,7 @@ _COMMAND_MODULES = (
     "forecast_cmds",
     "report_cmds",
     "broker_cmds",
+    "compare_cmds",
 )
 
 

@@ -1,4 +1,4 @@
-"""Forecasts: compute trends from Epoch AI data and uncertain inputs for Monte Carlo."""
+"""Forecasts: compute trends from Epoch AI data, and Monte Carlo over uncertain inputs."""
 
 from gigawatt.forecast.distributions import (
     Distribution,
@@ -10,6 +10,9 @@ from gigawatt.forecast.distributions import (
     parse_distribution,
     sample,
 )
+from gigawatt.forecast.montecarlo import ChunkOutputs, ForecastModel, run_forecast
+from gigawatt.forecast.result import QUANTITIES, Forecast
+from gigawatt.forecast.sampling import Parameter, Uncertainty, parse_uncertainty
 from gigawatt.forecast.trends import (
     Accelerator,
     Backtest,
@@ -29,18 +32,24 @@ from gigawatt.forecast.trends import (
 )
 
 __all__ = [
+    "QUANTITIES",
     "Accelerator",
     "Backtest",
+    "ChunkOutputs",
     "Distribution",
     "DistributionError",
+    "Forecast",
+    "ForecastModel",
     "Lognormal",
     "Normal",
+    "Parameter",
     "RunForecast",
     "Selection",
     "TrendFit",
     "TrendReport",
     "TrendsError",
     "Triangular",
+    "Uncertainty",
     "Uniform",
     "analyze_trends",
     "backtest",
@@ -49,7 +58,9 @@ __all__ = [
     "forecast_run",
     "load_notable_models",
     "parse_distribution",
+    "parse_uncertainty",
     "plot_trends",
+    "run_forecast",
     "sample",
     "training_power_gw",
 ]
