@@ -1,0 +1,217 @@
+"""The broker's FastAPI application: wiring, limits, errors, background expiry.
+
+Every error answers ``{"error": {"code", "message", "field"}}``: 401 without a known
+token, 403 for a role that may not, 404, 409 for state conflicts, 413 for a body over
+``max_body_bytes``, 422 for invalid input. An unexpected failure is logged and answers a
+JSON 500 (the tests assert it never happens).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import gc
+import inspect
+import logging
+import os
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gigawatt.broker.catalog import Catalog
+from gigawatt.broker.context import BrokerContext
+from gigawatt.broker.db import Database
+from gigawatt.broker.errors import BrokerError
+from gigawatt.broker.migrate import migrate
+from gigawatt.broker.models import PlacementIn
+from gigawatt.broker.offers import expire_due
+from gigawatt.broker.routes_admin import router as admin_router
+from gigawatt.broker.routes_placements import router as placements_router
+from gigawatt.broker.runtime import Runner
+from gigawatt.broker.settings import SETTINGS_ENV, BrokerSettings
+from gigawatt.scenario import load_scenario
+
+__all__ = ["app_factory", "create_app"]
+
+log = logging.getLogger("gigawatt.broker")
+
+_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+class BodyTooLarge(HTTPException):
+    """A request body over the limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body over {limit} bytes")
+
+
+class BodyLimit:
+    """ASGI middleware refusing bodies over ``max_bytes`` (413), declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for key, value in scope["headers"]:
+            if key == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
+                if value.isdigit():
+                    msg = f"request body over {self.max_bytes} bytes"
+                    await _send_error(send, 413, "too_large", msg)
+                else:
+                    await _send_error(send, 400, "bad_request", "bad Content-Length")
+                return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, limited, send)
+
+
+async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+    body = JSONResponse(_error(code, message, None), status_code=status).body
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _error(code: str, message: str, field: str | None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(BrokerError)
+    async def broker_error(_request: Request, exc: BrokerError) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+        return JSONResponse(_error("invalid", message, ".".join(loc) or None), status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        code = _CODES.get(exc.status_code, "error")
+        return JSONResponse(
+            _error(code, str(exc.detail), None), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def internal(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return JSONResponse(_error("internal", "internal error; see the server log", None), 500)
+
+
+def create_app(settings: BrokerSettings) -> FastAPI:
+    """Build the broker application: load the scenario, migrate the database, wire routes.
+
+    Raises:
+        ScenarioError: the scenario is invalid.
+        ConflictError: the database belongs to another scenario.
+    """
+    settings = settings.resolved()
+    catalog = Catalog.from_scenario(load_scenario(settings.scenario))
+    db = Database(
+        settings.db_url,
+        pool_size=settings.pool_size,
+        sqlite_synchronous=settings.sqlite_synchronous,
+    )
+    migrate(db, catalog)
+    ctx = BrokerContext(db=db, catalog=catalog, settings=settings)
+    db.transact(ctx.refresh_drained, write=False)
+    runner = Runner(db, threads=settings.pool_size)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Long-lived start-up objects (scenario, schema, routes) leave the collector's
+        # view, so that full collections stay short and do not stall requests.
+        gc.collect()
+        gc.freeze()
+        task = asyncio.create_task(_sweep(ctx, runner))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            db.dispose()
+
+    app = FastAPI(
+        title="gigawatt broker",
+        version="1",
+        description="Enforces a scenario's contracts on live placement requests.",
+        lifespan=lifespan,
+        **_no_telemetry(),
+    )
+    app.openapi = functools.partial(_openapi, app)  # type: ignore[method-assign]
+    app.state.broker = ctx
+    app.state.runner = runner
+    _install_errors(app)
+    app.include_router(placements_router)
+    app.include_router(admin_router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI schema, with the placement body the hot route reads by hand."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["PlacementIn"] = PlacementIn.model_json_schema()
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def _no_telemetry() -> dict[str, Any]:
+    """Turn off FastAPI's OpenTelemetry hooks where it has them (a cost on every request)."""
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
+        return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    return {}
+
+
+async def _sweep(ctx: BrokerContext, runner: Runner) -> None:
+    """Expire offers past their deadline and pick up sites drained by other processes."""
+    while True:
+        await asyncio.sleep(ctx.settings.expiry_poll_seconds)
+        try:
+            await runner(expire_due, ctx, time.time())
+            await runner(functools.partial(ctx.db.transact, ctx.refresh_drained, write=False))
+        except Exception:  # keep sweeping; the error is logged
+            log.exception("offer expiry failed")
+
+
+def app_factory() -> FastAPI:
+    """The application for ``uvicorn --factory``, configured by ``GIGAWATT_BROKER_SETTINGS``."""
+    return create_app(BrokerSettings.from_json(os.environ[SETTINGS_ENV]))

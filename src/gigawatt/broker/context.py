@@ -1,0 +1,56 @@
+"""What every broker operation works with: the database, the catalog and the caller."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from gigawatt.broker.catalog import Catalog
+from gigawatt.broker.db import Database
+from gigawatt.broker.settings import BrokerSettings
+from gigawatt.broker.tables import drained_sites
+
+__all__ = ["ROLES", "BrokerContext", "Principal"]
+
+ROLES = ("team", "provider", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a lab team, a provider or an admin.
+
+    Attributes:
+        role: ``team``, ``provider`` or ``admin``.
+        name: Team name (placements belong to it), provider token name, or admin name.
+        provider: The provider a provider token speaks for.
+    """
+
+    role: str
+    name: str
+    provider: str | None = None
+
+
+@dataclass
+class BrokerContext:
+    """The broker's state in one server process."""
+
+    db: Database
+    catalog: Catalog
+    settings: BrokerSettings
+    drained: frozenset[str] = frozenset()
+    tokens: dict[str, Principal] = field(default_factory=dict)
+    admin_digest: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        token = self.settings.admin_token
+        if token:
+            self.admin_digest = hashlib.sha256(token.encode()).hexdigest()
+
+    def refresh_drained(self, conn: Connection) -> frozenset[str]:
+        """Re-read the drained sites (other processes may have drained one)."""
+        self.drained = frozenset(conn.execute(select(drained_sites.c.site)).scalars())
+        return self.drained

@@ -1,0 +1,195 @@
+"""Request and response bodies of the broker API (they make its OpenAPI schema)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from gigawatt.broker.hours import hour_of
+
+__all__ = [
+    "AuditOut",
+    "CapacityRow",
+    "DrainOut",
+    "ErrorBody",
+    "ErrorOut",
+    "HealthOut",
+    "HourTime",
+    "Name",
+    "OfferOut",
+    "PlacementIn",
+    "PlacementOut",
+    "TokenIn",
+    "TokenOut",
+]
+
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+HourTime = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        description="ISO 8601 UTC time on a whole hour.",
+        examples=["2026-01-01T00:00:00Z"],
+    ),
+]
+PlacementStatus = Literal["placed", "offered", "rejected", "released", "displaced"]
+OfferStatus = Literal["pending", "accepted", "declined", "expired", "withdrawn", "cancelled"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlacementIn(_In):
+    """A placement request: count accelerators of one type, or FLOP/s, over [start, end)."""
+
+    tags: list[Name] = Field(
+        default_factory=list, max_length=16, description="Workload tags the clauses match."
+    )
+    accelerator: Name | None = Field(
+        None, description="Accelerator type; required with count, optional with flops."
+    )
+    count: int | None = Field(None, ge=1, le=100_000_000, description="Accelerators.")
+    flops: float | None = Field(
+        None, gt=0, le=1e30, description="FLOP/s to deliver, instead of count."
+    )
+    utilization: float = Field(
+        0.35, gt=0, le=1, description="Fraction of peak delivered, to turn flops into a count."
+    )
+    start: HourTime
+    end: HourTime
+    single_site: bool = Field(
+        True, description="One site only (every placement uses one site; see the docs)."
+    )
+
+    @field_validator("start", "end")
+    @classmethod
+    def _whole_hour(cls, value: str) -> str:
+        hour_of(value)
+        return value
+
+    @model_validator(mode="after")
+    def _amount(self) -> PlacementIn:
+        if (self.count is None) == (self.flops is None):
+            raise ValueError("give exactly one of count (accelerators) or flops (FLOP/s)")
+        if self.count is not None and self.accelerator is None:
+            raise ValueError("count needs an accelerator type")
+        if hour_of(self.end) <= hour_of(self.start):
+            raise ValueError("end must be after start")
+        return self
+
+
+class PlacementOut(BaseModel):
+    """A placement as the broker answers it."""
+
+    id: int
+    status: PlacementStatus
+    site: str | None = None
+    provider: str | None = None
+    offer: str | None = Field(None, description="Offer key site/index while placed.")
+    accelerator: str | None = None
+    count: int | None = None
+    start: str
+    end: str
+    offer_id: int | None = None
+    offer_deadline: str | None = None
+    offered_site: str | None = None
+    clause: str | None = Field(None, description="The clause that drove the decision.")
+    reason: str | None = None
+    team: str | None = None
+    tags: list[str] | None = None
+    single_site: bool | None = None
+    created_at: str | None = None
+
+
+class OfferOut(BaseModel):
+    """A right-of-first-refusal offer to a counterparty."""
+
+    id: int
+    placement_id: int
+    provider: str
+    site: str
+    count: int
+    start: str
+    end: str
+    status: OfferStatus
+    clause: str
+    deadline: str
+    answered_at: str | None = None
+    answered_by: str | None = None
+
+
+class CapacityRow(BaseModel):
+    """Capacity and bookings of one offer in one hour slot."""
+
+    site: str
+    provider: str
+    accelerator: str
+    offer: str
+    slot: str
+    capacity: int
+    booked: int
+
+
+class AuditOut(BaseModel):
+    """One decision of the audit log."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    placement_id: int | None = None
+    offer_id: int | None = None
+    site: str | None = None
+    clause: str | None = None
+    detail: dict[str, Any]
+
+
+class DrainOut(BaseModel):
+    """What draining a site did."""
+
+    site: str
+    newly_drained: bool
+    replaced: list[PlacementOut]
+    displaced: list[PlacementOut]
+
+
+class TokenIn(_In):
+    """A token to create."""
+
+    role: Literal["team", "provider", "admin"]
+    name: Name
+    provider: Name | None = None
+
+
+class TokenOut(BaseModel):
+    """A new token: shown once, only its digest is kept."""
+
+    token: str
+    role: str
+    name: str
+    provider: str | None = None
+
+
+class HealthOut(BaseModel):
+    """Liveness and what the server serves."""
+
+    status: str
+    scenario: str
+    database: str
+
+
+class ErrorBody(BaseModel):
+    """What went wrong."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx answer."""
+
+    error: ErrorBody

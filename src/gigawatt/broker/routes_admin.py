@@ -1,0 +1,111 @@
+"""API routes for capacity, tokens, draining, the audit log and health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Connection, text
+
+from gigawatt.broker.audit import list_audit
+from gigawatt.broker.auth import create_token, require
+from gigawatt.broker.drain import drain_site
+from gigawatt.broker.errors import BadRequestError
+from gigawatt.broker.hours import hour_of
+from gigawatt.broker.models import (
+    AuditOut,
+    CapacityRow,
+    DrainOut,
+    HealthOut,
+    HourTime,
+    Name,
+    TokenIn,
+    TokenOut,
+)
+from gigawatt.broker.routes_placements import ERRORS
+from gigawatt.broker.runtime import Caller, Ctx, run
+from gigawatt.broker.views import capacity_rows
+
+__all__ = ["router"]
+
+router = APIRouter(responses=ERRORS)
+
+
+def _hour(value: str, field: str) -> int:
+    try:
+        return hour_of(value)
+    except ValueError as exc:
+        raise BadRequestError("invalid", str(exc), field) from None
+
+
+@router.get("/v1/capacity", response_model=list[CapacityRow])
+async def capacity(
+    request: Request,
+    who: Caller,
+    ctx: Ctx,
+    start: Annotated[HourTime, Query()],
+    end: Annotated[HourTime, Query()],
+    site: Annotated[Name | None, Query()] = None,
+) -> JSONResponse:
+    """Capacity and bookings per offer and hour slot over [start, end)."""
+    s, e = _hour(start, "start"), _hour(end, "end")
+    return JSONResponse(await run(request, capacity_rows, ctx, site, s, e))
+
+
+@router.post("/v1/tokens", status_code=201, response_model=TokenOut)
+async def tokens_create(request: Request, body: TokenIn, who: Caller, ctx: Ctx) -> JSONResponse:
+    """Create a token for a team, a provider or an admin (admin only)."""
+    out = await run(request, create_token, ctx, who, body.role, body.name, body.provider)
+    return JSONResponse(out, status_code=201)
+
+
+@router.post("/v1/sites/{name}/drain", response_model=DrainOut)
+async def drain(request: Request, name: str, who: Caller, ctx: Ctx) -> JSONResponse:
+    """Drain a failed site (admin): re-place its placements or report them displaced."""
+    require(who, "admin")
+    return JSONResponse(await run(request, drain_site, ctx, who, name))
+
+
+@router.get("/v1/audit", response_model=list[AuditOut])
+async def audit(
+    request: Request,
+    who: Caller,
+    ctx: Ctx,
+    since: Annotated[str | None, Query(max_length=40, description="ISO 8601 UTC time.")] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**53)] = None,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+) -> JSONResponse:
+    """Decisions with the clause that drove each (admin only), oldest first."""
+    require(who, "admin")
+    since_s = None
+    if since is not None:
+        try:
+            moment = datetime.fromisoformat(since)
+        except ValueError:
+            raise BadRequestError(
+                "invalid", f"'{since}' is not an ISO 8601 time", "since"
+            ) from None
+        if moment.utcoffset() is None:
+            raise BadRequestError("invalid", "since needs a time zone (end it with Z)", "since")
+        since_s = moment.timestamp()
+
+    def read(conn: Connection) -> list[dict[str, object]]:
+        return list_audit(conn, since=since_s, after=after, limit=limit)
+
+    rows = await run(request, lambda: ctx.db.transact(read, write=False))
+    return JSONResponse(rows)
+
+
+@router.get("/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}})
+async def healthz(request: Request, ctx: Ctx) -> JSONResponse:
+    """Liveness: the database answers."""
+
+    def ping(conn: Connection) -> None:
+        conn.execute(text("SELECT 1"))
+
+    await run(request, lambda: ctx.db.transact(ping, write=False))
+    return JSONResponse(
+        {"status": "ok", "scenario": ctx.catalog.scenario.name, "database": ctx.db.dialect}
+    )

@@ -1,0 +1,58 @@
+"""Server options of the broker."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+
+__all__ = ["ADMIN_TOKEN_ENV", "SETTINGS_ENV", "BrokerSettings"]
+
+ADMIN_TOKEN_ENV = "GIGAWATT_ADMIN_TOKEN"
+SETTINGS_ENV = "GIGAWATT_BROKER_SETTINGS"
+
+
+@dataclass(frozen=True)
+class BrokerSettings:
+    """Everything the broker server is started with.
+
+    Attributes:
+        scenario: Scenario file or built-in name.
+        db_url: SQLAlchemy URL (``sqlite:///file.db`` or ``postgresql://...``) or a path.
+        offer_deadline_seconds: Time a counterparty has to answer a ROFR offer.
+        expiry_poll_seconds: How often the server expires offers past their deadline.
+        max_body_bytes: Largest request body accepted (413 above).
+        max_placement_hours: Longest placement accepted, in hours.
+        max_capacity_rows: Most rows ``GET /v1/capacity`` answers with (422 above).
+        pool_size: Database connections per server process (PostgreSQL).
+        sqlite_synchronous: ``NORMAL`` (survives a killed server) or ``FULL`` (power loss).
+        admin_token: First admin token; read from ``GIGAWATT_ADMIN_TOKEN`` when None.
+    """
+
+    scenario: str
+    db_url: str = "sqlite:///gigawatt-broker.db"
+    offer_deadline_seconds: float = 3600.0
+    expiry_poll_seconds: float = 1.0
+    max_body_bytes: int = 65536
+    max_placement_hours: int = 8784
+    max_capacity_rows: int = 50000
+    pool_size: int = 32
+    sqlite_synchronous: str = "NORMAL"
+    admin_token: str | None = None
+
+    def resolved(self) -> BrokerSettings:
+        """These settings with the admin token taken from the environment when unset."""
+        if self.admin_token is not None:
+            return self
+        return replace(self, admin_token=os.environ.get(ADMIN_TOKEN_ENV) or None)
+
+    def to_json(self) -> str:
+        """JSON form, without the admin token (it travels in the environment)."""
+        data = asdict(self)
+        data.pop("admin_token")
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> BrokerSettings:
+        """Inverse of :meth:`to_json`."""
+        return cls(**json.loads(text))

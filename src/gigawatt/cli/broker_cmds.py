@@ -1,0 +1,239 @@
+"""Broker commands: ``gigawatt serve`` and the client ``gigawatt broker place|list|offers``.
+
+The broker's libraries (FastAPI, SQLAlchemy, httpx) load only when a command runs.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from gigawatt.cli.app import guarded
+from gigawatt.cli.output import console, print_json, table
+
+if TYPE_CHECKING:
+    from gigawatt.broker.client import BrokerClient
+
+__all__ = ["register"]
+
+broker_app = typer.Typer(
+    help="Talk to a running broker (URL and token from --url/--token or "
+    "GIGAWATT_BROKER_URL/GIGAWATT_TOKEN).",
+    no_args_is_help=True,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+UrlOpt = Annotated[
+    str,
+    typer.Option("--url", envvar="GIGAWATT_BROKER_URL", help="Broker base URL."),
+]
+TokenOpt = Annotated[
+    str | None, typer.Option("--token", envvar="GIGAWATT_TOKEN", help="Bearer token.")
+]
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+def _client(url: str, token: str | None) -> BrokerClient:
+    from gigawatt.broker.client import BrokerClient
+
+    return BrokerClient(url, token)
+
+
+@guarded
+def serve_command(
+    scenario: Annotated[str, typer.Option("--scenario", help="Scenario file or built-in name.")],
+    db: Annotated[
+        str, typer.Option("--db", help="sqlite:///FILE (default) or postgresql://...")
+    ] = "sqlite:///gigawatt-broker.db",
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="Server processes.")] = 1,
+    offer_deadline_seconds: Annotated[
+        float, typer.Option("--offer-deadline-seconds", help="Time to answer a ROFR offer.")
+    ] = 3600.0,
+    pool_size: Annotated[
+        int, typer.Option("--pool-size", help="Database connections per process.")
+    ] = 32,
+    sqlite_synchronous: Annotated[
+        str, typer.Option("--sqlite-synchronous", help="NORMAL or FULL (power-loss safe).")
+    ] = "NORMAL",
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
+    as_json: JsonOpt = False,
+) -> None:
+    """Serve the broker API (admin token from GIGAWATT_ADMIN_TOKEN)."""
+    from gigawatt.broker.server import serve
+    from gigawatt.broker.settings import ADMIN_TOKEN_ENV, BrokerSettings
+
+    if as_json:
+        print_json({"status": "starting", "url": f"http://{host}:{port}", "scenario": scenario})
+    elif not os.environ.get(ADMIN_TOKEN_ENV):
+        console.print(f"note: {ADMIN_TOKEN_ENV} is not set; no admin can create tokens")
+    settings = BrokerSettings(
+        scenario=scenario,
+        db_url=db,
+        offer_deadline_seconds=offer_deadline_seconds,
+        pool_size=pool_size,
+        sqlite_synchronous=sqlite_synchronous,
+    )
+    serve(settings.resolved(), host=host, port=port, workers=workers, log_level=log_level)
+
+
+def _placement_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    return [
+        [
+            p["id"],
+            p["status"],
+            p.get("site") or "",
+            p.get("accelerator") or "",
+            p.get("count"),
+            p["start"],
+            p["end"],
+            p.get("clause") or "",
+            p.get("reason") or "",
+        ]
+        for p in rows
+    ]
+
+
+PLACEMENT_COLUMNS = [
+    "id",
+    "status",
+    "site",
+    "accelerator",
+    "count",
+    "start",
+    "end",
+    "clause",
+    "reason",
+]
+
+
+@guarded
+def place_command(
+    ctx: typer.Context,
+    start: Annotated[
+        str, typer.Option("--start", help="ISO 8601 UTC hour, e.g. 2026-01-01T00:00:00Z")
+    ],
+    end: Annotated[str, typer.Option("--end", help="ISO 8601 UTC hour (exclusive).")],
+    accelerator: Annotated[
+        str | None, typer.Option("--accelerator", help="Accelerator type.")
+    ] = None,
+    count: Annotated[int | None, typer.Option("--count", help="Accelerators.")] = None,
+    flops: Annotated[float | None, typer.Option("--flops", help="FLOP/s instead of count.")] = None,
+    tags: Annotated[str, typer.Option("--tags", help="Comma-separated workload tags.")] = "",
+    single_site: Annotated[bool, typer.Option("--single-site/--any-site")] = True,
+    key: Annotated[
+        str | None, typer.Option("--idempotency-key", help="Reuse to retry safely.")
+    ] = None,
+    url: UrlOpt = DEFAULT_URL,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ask the broker for a placement."""
+    as_json = _json(ctx, as_json)
+    with _client(url, token) as c:
+        result = c.place(
+            start=start,
+            end=end,
+            accelerator=accelerator,
+            count=count,
+            flops=flops,
+            tags=[t for t in tags.split(",") if t],
+            single_site=single_site,
+            idempotency_key=key,
+        )
+    if as_json:
+        print_json(result)
+        return
+    console.print(table("Placement", PLACEMENT_COLUMNS, _placement_rows([result])))
+    if result.get("offer_id"):
+        console.print(
+            f"offer {result['offer_id']} to the counterparty until {result.get('offer_deadline')}"
+        )
+
+
+@guarded
+def list_command(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
+    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Most rows.")] = 100,
+    url: UrlOpt = DEFAULT_URL,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the placements this token may see."""
+    as_json = _json(ctx, as_json)
+    with _client(url, token) as c:
+        rows = c.placements(status=status, site=site, limit=limit)
+    if as_json:
+        print_json({"placements": rows})
+        return
+    console.print(table("Placements", PLACEMENT_COLUMNS, _placement_rows(rows)))
+
+
+@guarded
+def offers_command(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option("--status", help="e.g. pending.")] = None,
+    accept: Annotated[int | None, typer.Option("--accept", help="Accept this offer id.")] = None,
+    decline: Annotated[int | None, typer.Option("--decline", help="Decline this offer id.")] = None,
+    url: UrlOpt = DEFAULT_URL,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List right-of-first-refusal offers, or answer one (provider tokens)."""
+    as_json = _json(ctx, as_json)
+    with _client(url, token) as c:
+        if accept is not None or decline is not None:
+            if accept is not None and decline is not None:
+                raise typer.BadParameter("give --accept or --decline, not both")
+            oid = accept if accept is not None else decline
+            assert oid is not None
+            rows = [c.answer(oid, accept is not None)]
+        else:
+            rows = c.offers(status=status)
+    if as_json:
+        print_json({"offers": rows})
+        return
+    console.print(
+        table(
+            "Offers",
+            ["id", "placement", "provider", "site", "count", "start", "end", "status", "deadline"],
+            [
+                [
+                    o["id"],
+                    o["placement_id"],
+                    o["provider"],
+                    o["site"],
+                    o["count"],
+                    o["start"],
+                    o["end"],
+                    o["status"],
+                    o["deadline"],
+                ]
+                for o in rows
+            ],
+        )
+    )
+
+
+@broker_app.callback()
+def broker_group(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Client commands for a running broker; --json here applies to every subcommand."""
+    ctx.obj = {"json": as_json}
+
+
+def _json(ctx: typer.Context, as_json: bool) -> bool:
+    return as_json or bool(isinstance(ctx.obj, dict) and ctx.obj.get("json"))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and ``broker place|list|offers`` to the application."""
+    app.command("serve")(serve_command)
+    broker_app.command("place")(place_command)
+    broker_app.command("list")(list_command)
+    broker_app.command("offers")(offers_command)
+    app.add_typer(broker_app, name="broker")

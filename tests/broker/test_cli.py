@@ -1,0 +1,99 @@
+"""``gigawatt broker place|list|offers`` against a live server, and ``serve`` errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import admin_token
+from typer.testing import CliRunner
+
+from gigawatt.cli import _register, app
+
+pytestmark = pytest.mark.service
+
+_register()
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_place_list_offers(tmp_path: Path, server_factory) -> None:  # type: ignore[no-untyped-def]
+    server = server_factory(f"sqlite:///{tmp_path / 'cli.db'}")
+    team = admin_token(server.url, "team", "cli-team")
+    azure = admin_token(server.url, "provider", "azure-ops", "azure")
+    oci = admin_token(server.url, "provider", "oci-ops", "oci")
+    common = ["--url", server.url]
+    code, out = _run(
+        "broker",
+        "place",
+        "--accelerator",
+        "GB200",
+        "--count",
+        "5",
+        "--tags",
+        "frontier",
+        "--start",
+        "2026-01-01T00:00:00Z",
+        "--end",
+        "2026-01-01T02:00:00Z",
+        "--idempotency-key",
+        "a",
+        *common,
+        "--token",
+        team,
+        "--json",
+    )
+    assert code == 0, out
+    placed = json.loads(out)
+    assert placed["status"] == "offered"
+    code, out = _run("broker", "list", *common, "--token", team, "--json")
+    assert code == 0 and [p["id"] for p in json.loads(out)["placements"]] == [placed["id"]]
+    code, out = _run("broker", "offers", "--status", "pending", *common, "--token", azure, "--json")
+    assert code == 0 and [o["site"] for o in json.loads(out)["offers"]] == ["azure-east"]
+    code, out = _run("broker", "offers", *common, "--token", azure)
+    assert code == 0 and "Offers" in out
+    code, out = _run(
+        "broker", "offers", "--accept", str(placed["offer_id"]), *common, "--token", oci
+    )
+    assert code == 2 and "403" in out
+    code, out = _run(
+        "broker", "offers", "--accept", str(placed["offer_id"]), *common, "--token", azure, "--json"
+    )
+    assert code == 0 and json.loads(out)["offers"][0]["status"] == "accepted"
+    code, out = _run("broker", "list", "--status", "placed", *common, "--token", team, "--json")
+    assert code == 0 and json.loads(out)["placements"][0]["site"] == "azure-east"
+    code, out = _run("broker", "list", *common, "--token", team)
+    assert code == 0 and "Placements" in out
+    code, out = _run(
+        "broker",
+        "place",
+        "--accelerator",
+        "H100",
+        "--count",
+        "1",
+        "--start",
+        "2026-01-01T00:30:00Z",
+        "--end",
+        "2026-01-01T02:00:00Z",
+        *common,
+        "--token",
+        team,
+    )
+    assert code == 2 and "whole hour" in out and "Traceback" not in out
+
+
+def test_unreachable_broker_is_a_clean_error() -> None:
+    code, out = _run("broker", "list", "--url", "http://127.0.0.1:9", "--token", "x")
+    assert code == 2 and "cannot reach the broker" in out
+
+
+def test_serve_with_a_bad_scenario_is_a_clean_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\n")
+    code, out = _run("serve", "--scenario", str(bad), "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert code == 2 and "Traceback" not in out
