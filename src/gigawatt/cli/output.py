@@ -15,8 +15,8 @@ from gigawatt.errors import GigawattError, Problem, ScenarioError
 
 __all__ = ["console", "err_console", "fail", "print_json", "print_problems", "table"]
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, emoji=False)
+err_console = Console(stderr=True, highlight=False, emoji=False)
 
 
 def _default(value: Any) -> Any:
