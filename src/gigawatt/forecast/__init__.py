@@ -10,7 +10,12 @@ from gigawatt.forecast.distributions import (
     parse_distribution,
     sample,
 )
-from gigawatt.forecast.montecarlo import ChunkOutputs, ForecastModel, run_forecast
+from gigawatt.forecast.montecarlo import (
+    ChunkOutputs,
+    ForecastModel,
+    keep_freed_memory,
+    run_forecast,
+)
 from gigawatt.forecast.result import QUANTITIES, Forecast
 from gigawatt.forecast.sampling import Parameter, Uncertainty, parse_uncertainty
 from gigawatt.forecast.trends import (
@@ -56,6 +61,7 @@ __all__ = [
     "find_accelerator",
     "fit_trend",
     "forecast_run",
+    "keep_freed_memory",
     "load_notable_models",
     "parse_distribution",
     "parse_uncertainty",

@@ -1,0 +1,205 @@
+"""The ``forecast`` command: Monte Carlo over the scenario's uncertain inputs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from gigawatt.cli.app import guarded
+from gigawatt.cli.output import console, err_console, print_json, print_problems, table
+from gigawatt.forecast.montecarlo import (
+    DEFAULT_CHUNK,
+    DEFAULT_MEMORY_MB,
+    keep_freed_memory,
+    run_forecast,
+)
+from gigawatt.forecast.result import Forecast
+from gigawatt.scenario import load_scenario
+
+__all__ = ["forecast_command", "register"]
+
+FileArg = Annotated[
+    str | None, typer.Argument(help="Scenario file or built-in name (default scenario if omitted).")
+]
+DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
+PROGRESS_MIN_CELLS = 2_000_000
+"""Show a progress bar when samples x months reach this (shorter runs finish at once)."""
+
+
+def _year_ends(result: Forecast) -> list[str]:
+    months = [str(m) for m in result.probabilities["month"]]
+    ends = [m for m in months if m.endswith("-12")]
+    if not ends or ends[-1] != months[-1]:
+        ends.append(months[-1])
+    return ends
+
+
+def _num(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def _cell(result: Forecast, quantity: str, month: str, scale: float) -> str:
+    try:
+        row = result.band(quantity).loc[month, ["p5", "p50", "p95"]].to_numpy(dtype=float)
+    except KeyError:
+        return ""
+    p5, p50, p95 = (float(v) / scale for v in row)
+    if p5 == p95:
+        return _num(p50)
+    return f"{_num(p50)} [{_num(p5)}, {_num(p95)}]"
+
+
+def _print_forecast(result: Forecast) -> None:
+    s = result.summary
+    console.print(
+        f"[bold]{s['scenario']}[/bold]: {s['samples']:,} samples (seed {s['seed']}), "
+        f"{s['months']['start']}..{s['months']['end']}, {len(s['parameters'])} uncertain "
+        f"input(s); bands {s['quantile_method']}; {s['seconds']:.1f}s",
+        markup=True,
+    )
+    probs = result.probabilities
+    labels = [str(m) for m in probs["month"]]
+    short = dict(zip(labels, probs["p_demand_exceeds_supply"].to_numpy(dtype=float), strict=True))
+    broke = dict(zip(labels, probs["p_cash_negative_by_month"].to_numpy(dtype=float), strict=True))
+    ends = _year_ends(result)
+    console.print(
+        table(
+            "Compute at each year end: median, 5-95% range in brackets",
+            ["month", "demand GW", "supply GW", "gap EFLOP/s", "P(short)"],
+            [
+                [
+                    str(m),
+                    _cell(result, "demand_mw", m, 1e3),
+                    _cell(result, "supply_mw", m, 1e3),
+                    _cell(result, "gap_flops", m, 1e18),
+                    f"{short[m]:.0%}",
+                ]
+                for m in ends
+            ],
+        )
+    )
+    console.print(
+        table(
+            "Money at each year end: median, 5-95% range in brackets",
+            ["month", "spend $B/mo", "revenue $B/mo", "cash $B", "P(cash<0 so far)"],
+            [
+                [
+                    str(m),
+                    _cell(result, "spend_usd", m, 1e9),
+                    _cell(result, "revenue_usd", m, 1e9),
+                    _cell(result, "cash_usd", m, 1e9),
+                    f"{broke[m]:.0%}" if s["finance"] else "",
+                ]
+                for m in ends
+            ],
+        )
+    )
+    funding = s.get("funding_needed_usd")
+    if funding:
+        console.print(
+            f"Funding needed to keep cash >= 0: p50 ${funding['p50'] / 1e9:,.1f}B, "
+            f"p90 ${funding['p90'] / 1e9:,.1f}B; P(cash < 0 in some month) "
+            f"{s['p_cash_negative_any_month']:.0%}"
+        )
+    console.print(
+        f"P(demand exceeds contracted supply in some month): "
+        f"{s['p_demand_exceeds_supply_any_month']:.0%}"
+    )
+    sens = result.sensitivity
+    if len(sens):
+        top = sens[sens["rank"] <= 5]
+        console.print(
+            table(
+                f"Sensitivity (Spearman, first {s['sensitivity_samples']:,} samples)",
+                ["output", "rank", "input", "rho"],
+                [
+                    [r["output"], int(r["rank"]), r["parameter"], float(r["spearman"])]
+                    for r in top.to_dict("records")
+                ],
+            )
+        )
+
+
+@guarded
+def forecast_command(
+    file: FileArg = None,
+    samples: Annotated[int, typer.Option("--samples", "-n", help="Number of samples.")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed; same seed, same results.")] = 0,
+    chunk: Annotated[
+        int, typer.Option("--chunk", help="Samples evaluated at once (memory, not results).")
+    ] = DEFAULT_CHUNK,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Threads evaluating chunks (not results).")
+    ] = DEFAULT_WORKERS,
+    memory_mb: Annotated[
+        float,
+        typer.Option("--memory-mb", help="Budget for exact bands; above it, histogram bands."),
+    ] = DEFAULT_MEMORY_MB,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write Parquet tables and summary.json here.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Write report.html with --out.")
+    ] = True,
+) -> None:
+    """Monte Carlo forecast of demand, supply, gap and cash (default scenario if FILE omitted)."""
+    scenario = load_scenario(file)
+    if not as_json:
+        print_problems(scenario.warnings)
+    keep_freed_memory()
+    show = not (quiet or as_json) and samples * scenario.timeline.n_months >= PROGRESS_MIN_CELLS
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not show,
+    ) as bar:
+        task = bar.add_task("Sampling", total=samples)
+        result = run_forecast(
+            scenario,
+            samples=samples,
+            seed=seed,
+            chunk=chunk,
+            memory_mb=memory_mb,
+            workers=workers,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if out is not None:
+        result.save(out)
+        if report:
+            from gigawatt.report import write_default_report
+
+            write_default_report(out, scenario=scenario)
+    if as_json:
+        data = result.to_json()
+        data["out"] = None if out is None else str(out)
+        print_json(data)
+        return
+    _print_forecast(result)
+    if out is not None:
+        written = "tables, summary.json and report.html" if report else "tables and summary.json"
+        console.print(f"{written} written to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``forecast`` command to the application."""
+    app.command("forecast")(forecast_command)

@@ -1,0 +1,195 @@
+r"""Revenue, revenue share, spend and cash per sample and month.
+
+For inference workload :math:`w` in class :math:`c(w)` with unmet share :math:`q`
+(:mod:`gigawatt.forecast.merit`) and revenue :math:`R_{w,t}` when fully served:
+
+* revenue earned :math:`E_t = \sum_c (1 - q_{c,t}) \sum_{w \in c} R_{w,t}` (unserved
+  demand loses revenue pro rata);
+* revenue share :math:`S_t = \sum_c (1 - q_{c,t}) \sum_{w \in c} s_{w,t} R_{w,t}` with
+  :math:`s_{w,t} = \min(1, \sum \text{percent}/100)` over the revenue-share clauses
+  covering :math:`w` active in :math:`t`
+  (:func:`gigawatt.scenario.rules.revenue_share`);
+* take-or-pay: a ``min_spend`` clause with counterparty :math:`p`, window :math:`M`
+  and amount :math:`U` (prorated by the share of its months inside the horizon, as the
+  planner does) pays :math:`\max(0, U - \sum_{t \in M} \text{spend}_{p,t})` in the last
+  month of :math:`M` inside the horizon;
+* spend :math:`X_t` = compute spend (merit order) + take-or-pay shortfalls;
+* cash :math:`C_t = C_0 + \sum_{\tau \le t} (E_\tau - S_\tau - X_\tau - O_\tau +
+  F_\tau)` with other opex :math:`O` and funding :math:`F` (events inside the horizon).
+
+Per sample, the funding needed to keep cash at or above zero is
+:math:`\max(0, -\min_t C_t)`. Without a ``finance`` section there is no cash: revenue,
+share and spend are still computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gigawatt.forecast.merit import MeritResult
+from gigawatt.forecast.values import ChunkValues
+from gigawatt.scenario.rules import covers, revenue_share
+from gigawatt.scenario.schema import (
+    InferenceWorkload,
+    MinSpendClause,
+    RevenueShareClause,
+    Scenario,
+)
+
+__all__ = ["Cash", "FinanceModel", "MinSpendTerm"]
+
+F64 = NDArray[np.float64]
+B = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class MinSpendTerm:
+    """A min-spend clause reduced to numbers.
+
+    Attributes:
+        path: Key path of the clause (its ``usd`` may be sampled).
+        provider: The counterparty.
+        months: Months of the window inside the horizon.
+        share: Fraction of the window's months inside the horizon.
+        usd: The amount as written.
+        pay_month: Month index where a shortfall is paid.
+    """
+
+    path: tuple[str | int, ...]
+    provider: str
+    months: B
+    share: float
+    usd: float
+    pay_month: int
+
+
+@dataclass
+class Cash:
+    """Money of one chunk; arrays ``[T, n]`` (or ``[T, 1]``); ``cash_usd`` None without finance.
+
+    Attributes:
+        revenue_usd: Revenue earned.
+        revenue_share_usd: Revenue share paid.
+        spend_usd: Compute spend plus take-or-pay shortfalls.
+        cash_usd: Cash at the end of each month.
+    """
+
+    revenue_usd: F64
+    revenue_share_usd: F64
+    spend_usd: F64
+    cash_usd: F64 | None
+
+
+class FinanceModel:
+    """Money flows of a scenario, vectorised over samples."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        tl = scenario.timeline
+        self.share = revenue_share(scenario)
+        self.share_clauses: list[list[tuple[tuple[str | int, ...], float, B]]] = []
+        for w in scenario.workloads:
+            found: list[tuple[tuple[str | int, ...], float, B]] = []
+            for ci, contract in enumerate(scenario.contracts):
+                for k, clause in enumerate(contract.clauses):
+                    if isinstance(clause, RevenueShareClause) and covers(clause.tags, w.tags):
+                        window = tl.mask(clause.from_, clause.until)
+                        found.append((("contracts", ci, "clauses", k), clause.percent, window))
+            self.share_clauses.append(found)
+        self.min_spend: list[MinSpendTerm] = []
+        for ci, contract in enumerate(scenario.contracts):
+            for k, clause in enumerate(contract.clauses):
+                if not isinstance(clause, MinSpendClause):
+                    continue
+                months = tl.mask(clause.from_, clause.until)
+                first = clause.from_ or tl.start
+                last = clause.until or tl.end
+                total = last - first + 1
+                inside = int(months.sum())
+                self.min_spend.append(
+                    MinSpendTerm(
+                        path=("contracts", ci, "clauses", k),
+                        provider=contract.counterparty,
+                        months=months,
+                        share=inside / total if total > 0 else 0.0,
+                        usd=clause.usd,
+                        pay_month=int(np.flatnonzero(months)[-1]) if inside else tl.n_months - 1,
+                    )
+                )
+
+    @property
+    def tracked_providers(self) -> list[str]:
+        """Providers whose spend a min-spend clause needs."""
+        return sorted({m.provider for m in self.min_spend})
+
+    def _share(self, values: ChunkValues, wi: int) -> F64:
+        clauses = self.share_clauses[wi]
+        if not any(values.scalar_sampled((*path, "percent")) for path, _, _ in clauses):
+            return np.asarray(self.share[wi][:, None], dtype=np.float64)
+        total: F64 = np.zeros((self.scenario.timeline.n_months, 1))
+        for path, percent, window in clauses:
+            p = values.scalar_row((*path, "percent"), percent)
+            total = total + window[:, None] * p / 100.0
+        return np.minimum(total, 1.0)
+
+    def evaluate(
+        self, values: ChunkValues, merit: MeritResult, classes: list[tuple[int, ...]]
+    ) -> Cash:
+        """Money of the chunk given its sampled numbers and merit-order outcome.
+
+        Args:
+            values: The chunk's numbers.
+            merit: The merit-order outcome (unmet share per class, spend).
+            classes: Workload indices of each class, in the order of ``merit.unmet``.
+        """
+        s = self.scenario
+        tl = s.timeline
+        t = tl.n_months
+        revenue: F64 = np.zeros((t, 1))
+        shared: F64 = np.zeros((t, 1))
+        for members, q in zip(classes, merit.unmet, strict=True):
+            full: F64 | None = None
+            paid: F64 | None = None
+            for wi in members:
+                w = s.workloads[wi]
+                if not isinstance(w, InferenceWorkload) or w.revenue_usd_per_month is None:
+                    continue
+                path = ("workloads", wi, "revenue_usd_per_month")
+                r = values.schedule(path, w.revenue_usd_per_month)
+                sr = self._share(values, wi) * r
+                full = r if full is None else full + r
+                paid = sr if paid is None else paid + sr
+            if full is None or paid is None:
+                continue
+            served = 1.0 - q
+            revenue = revenue + served * full
+            shared = shared + served * paid
+        spend = merit.spend_usd
+        for term in self.min_spend:
+            amount = values.scalar_row((*term.path, "usd"), term.usd)[0] * term.share
+            used = merit.spend_by_provider_usd[term.provider][term.months].sum(axis=0)
+            shortfall = np.maximum(amount - used, 0.0)
+            spend = np.broadcast_to(spend, (t, max(spend.shape[1], shortfall.shape[0]))).copy()
+            spend[term.pay_month] += shortfall
+        if s.finance is None:
+            return Cash(revenue, shared, spend, None)
+        fin = s.finance
+        other = values.schedule(
+            ("finance", "other_opex_usd_per_month"), fin.other_opex_usd_per_month
+        )
+        funding: F64 = np.zeros((t, 1))
+        for j, event in enumerate(fin.funding):
+            if tl.contains(event.month):
+                usd = values.scalar_row(("finance", "funding", j, "usd"), event.usd)[0]
+                funding = np.broadcast_to(funding, (t, max(funding.shape[1], usd.shape[0]))).copy()
+                funding[tl.index(event.month)] += usd
+        cash0 = values.scalar_row(("finance", "cash_usd"), fin.cash_usd)
+        net = revenue - shared - spend - other + funding
+        cash = np.broadcast_to(net, (t, max(net.shape[1], cash0.shape[1]))).copy()
+        cash[0] += cash0[0]
+        for month in range(1, t):  # a running sum over months (np.cumsum is slow on axis 0)
+            cash[month] += cash[month - 1]
+        return Cash(revenue, shared, spend, cash)

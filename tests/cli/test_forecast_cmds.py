@@ -1,0 +1,70 @@
+"""The forecast command through the real console script."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from gigawatt.forecast import Forecast
+
+GIGAWATT = str(Path(sys.executable).with_name("gigawatt"))
+
+BAD = """
+name: bad
+horizon: {start: 2025-01, months: 6}
+accelerators:
+  H100: {peak_flops: 1.0e15, facility_watts: 1000}
+providers:
+  az: {kind: cloud}
+sites:
+  az: {provider: az, offers: [{accelerator: H100, pricing: on_demand, usd_per_hour: 2,
+       lead_months: 0, available: 100}]}
+workloads:
+  - {name: api, kind: inference, demand_flops: 1.0e16}
+uncertainty:
+  sites.az.offers[0].lead_months: {uniform: {low: 0, high: 3}}
+"""
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [GIGAWATT, *args], capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+def test_forecast_json_and_out(tmp_path: Path) -> None:
+    out = run("forecast", "--samples", "400", "--seed", "3", "--json", "--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["kind"] == "forecast"
+    assert data["samples"] == 400 and data["seed"] == 3
+    assert data["scenario"] == "frontier-lab-2025"
+    assert {"p50", "p90"} <= set(data["funding_needed_usd"])
+    assert len(data["probabilities"]) == 72
+    quantities = {row["quantity"] for row in data["bands"]}
+    assert {"demand_flops", "demand_twh", "supply_mw", "gap_flops", "cash_usd"} <= quantities
+    assert data["sensitivity"]["cash_final_usd"]
+    saved = Forecast.load(tmp_path)
+    assert saved.summary["samples"] == 400
+    assert (tmp_path / "bands.parquet").is_file() and (tmp_path / "summary.json").is_file()
+
+
+def test_forecast_tables_on_the_terminal() -> None:
+    out = run("forecast", "frontier-lab-2025-10", "-n", "300", "--quiet")
+    assert out.returncode == 0, out.stderr
+    assert "Compute at each year end" in out.stdout
+    assert "Funding needed" in out.stdout
+    assert "Sensitivity" in out.stdout
+
+
+def test_forecast_bad_uncertainty_is_located(tmp_path: Path) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text(BAD)
+    out = run("forecast", str(f), "-n", "10")
+    assert out.returncode == 2
+    assert "uncertainty.sites.az.offers[0].lead_months" in out.stderr
+    assert f"{f}:14:3:" in out.stderr
+    assert "cannot be sampled" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -1,0 +1,76 @@
+"""Band stores and rank correlations of gigawatt.forecast.stats."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from gigawatt.forecast.stats import (
+    QUANTILES,
+    ExactStore,
+    HistogramStore,
+    RangeStore,
+    _select,
+    spearman,
+)
+
+
+def _rows(n: int, rng: np.random.Generator) -> list[np.ndarray]:
+    return [
+        rng.random(n),
+        np.exp(3 * rng.standard_normal(n)),
+        np.where(rng.random(n) < 0.6, 0.0, rng.random(n)),  # a mass at zero (no shortfall)
+        np.round(5 * rng.random(n)),  # few distinct values
+        np.where(rng.random(n) < 0.97, 1.0, 100 * rng.random(n)),
+        -np.exp(rng.standard_normal(n)),  # negative cash
+    ]
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 1000, 40_000, 100_001])
+def test_selection_is_numpys_linear_quantile(n: int) -> None:
+    rng = np.random.default_rng(n)
+    for row in _rows(n, rng):
+        row32 = row.astype(np.float32)
+        expected = np.quantile(row32.astype(np.float64), QUANTILES)
+        np.testing.assert_allclose(_select(row32, QUANTILES), expected, rtol=1e-12, atol=0)
+
+
+def test_exact_store_skips_constant_months_and_streams_chunks() -> None:
+    rng = np.random.default_rng(0)
+    values = rng.random((3, 1000))
+    values[1] = 7.0
+    store = ExactStore(1000, 3)
+    for a in range(0, 1000, 300):
+        store.add(a, values[:, a : a + 300], min(300, 1000 - a))
+    q = store.quantiles()
+    np.testing.assert_allclose(q[:, 0], np.quantile(values[0].astype(np.float32), QUANTILES))
+    assert (q[:, 1] == 7.0).all()
+    np.testing.assert_allclose(store.mean(), values.mean(axis=1), rtol=1e-6)
+    broadcast = ExactStore(10, 2)
+    broadcast.add(0, np.array([[1.0], [2.0]]), 10)  # a [T, 1] chunk fills every sample
+    assert (broadcast.data == np.array([[1.0], [2.0]], dtype=np.float32)).all()
+
+
+def test_histogram_store_is_within_one_bin() -> None:
+    rng = np.random.default_rng(1)
+    values = np.stack([rng.random(50_000), np.exp(rng.standard_normal(50_000)), np.zeros(50_000)])
+    ranges = RangeStore(3)
+    ranges.add(0, values, 50_000)
+    store = HistogramStore(50_000, ranges.low, ranges.high)
+    for a in range(0, 50_000, 7000):
+        store.add(a, values[:, a : a + 7000], min(7000, 50_000 - a))
+    got = store.quantiles()
+    want = np.quantile(values, QUANTILES, axis=1)
+    width = (ranges.high - ranges.low) / 4096
+    assert (np.abs(got - want) <= width[None, :] + 1e-12).all()
+    np.testing.assert_allclose(store.mean(), values.mean(axis=1), rtol=1e-12)
+
+
+def test_spearman_matches_scipy() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((500, 3))
+    y = np.exp(x[:, 0]) - 0.5 * x[:, 1] + 0.1 * rng.standard_normal(500)
+    for j in range(3):
+        assert spearman(x, y)[j] == pytest.approx(stats.spearmanr(x[:, j], y).statistic)
+    assert spearman(x, np.ones(500)).tolist() == [0.0, 0.0, 0.0]
