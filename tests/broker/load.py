@@ -29,6 +29,8 @@ class Outcome:
 
     acknowledged: dict[int, dict[str, Any]] = field(default_factory=dict)
     released: set[int] = field(default_factory=set)
+    # releases sent whose answer may have been lost (the server may have applied them)
+    release_sent: set[int] = field(default_factory=set)
     statuses: dict[int, int] = field(default_factory=dict)
     server_errors: list[str] = field(default_factory=list)
     replay_mismatches: list[str] = field(default_factory=list)
@@ -79,6 +81,8 @@ def _team_loop(
                         out.replay_mismatches.append(f"{first} != {r.json()}")
                 elif roll < 0.90:
                     _key, _body, p = mine.pop(rng.randrange(len(mine)))
+                    with out.lock:
+                        out.release_sent.add(p["id"])
                     r = c.delete(f"/v1/placements/{p['id']}")
                     out.count(r.status_code)
                     if r.status_code == 200:

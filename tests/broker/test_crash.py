@@ -42,7 +42,12 @@ def test_sigkill_loses_no_acknowledged_placement(db_url: str, server_factory) ->
             assert got.status_code == 200, (pid, got.text)
             now = got.json()
             expected = "released" if pid in out.released else first["status"]
-            assert now["status"] == expected or (first["status"] == "offered"), (first, now)
+            # A release whose answer was lost in the kill may or may not have been applied.
+            in_doubt = pid in out.release_sent and pid not in out.released
+            ok = now["status"] == expected or (in_doubt and now["status"] == "released")
+            assert ok or (first["status"] == "offered"), (first, now)
+            if in_doubt and now["status"] == "released":
+                continue
             if expected == "placed":
                 assert (now["site"], now["count"]) == (first["site"], first["count"])
         r = c.post("/v1/tokens", json={"role": "team", "name": "after"})
