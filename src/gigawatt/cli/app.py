@@ -22,6 +22,24 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
+@app.callback()
+def _global_options(
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print only results and errors: no tables, no progress."
+    ),
+    no_color: bool = typer.Option(False, "--no-color", help="No colours (NO_COLOR works too)."),
+) -> None:
+    """Options for every command: ``gigawatt --quiet --no-color COMMAND ...``."""
+    from gigawatt.cli.output import console, err_console
+
+    if no_color:
+        console.no_color = err_console.no_color = True
+    if quiet:
+        console.quiet = True
+        err_console.quiet = True
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 

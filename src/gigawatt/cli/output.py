@@ -75,13 +75,22 @@ def print_problems(problems: Sequence[Problem], *, as_json: bool = False) -> Non
     """Print problems to stderr, errors in red and warnings in yellow."""
     if as_json:
         return
+    quiet = err_console.quiet
     for p in problems:
+        if p.severity != "error" and quiet:
+            continue  # --quiet drops warnings, never errors
         style = "red" if p.severity == "error" else "yellow"
+        err_console.quiet = False
         err_console.print(f"[{style}]{p.severity}[/{style}]: {p}", markup=True, soft_wrap=True)
+        err_console.quiet = quiet
 
 
 def fail(exc: GigawattError, *, as_json: bool = False) -> int:
-    """Report a gigawatt error and return its exit code (2 bad input, 1 otherwise)."""
+    """Report a gigawatt error and return its exit code (2 bad input, 1 otherwise).
+
+    Errors are printed even under ``--quiet``.
+    """
+    err_console.quiet = False
     if as_json:
         problems = exc.problems if isinstance(exc, ScenarioError) else []
         print_json(
