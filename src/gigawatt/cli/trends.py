@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +10,7 @@ from typing import Annotated
 import typer
 
 from gigawatt.cli.app import guarded
-from gigawatt.cli.output import console, print_json, table
+from gigawatt.cli.output import console, err_console, print_json, table
 from gigawatt.forecast.trends import (
     DEFAULT_FACILITY_OVERHEAD,
     EPOCH_TRAINING_DURATION_S,
@@ -179,17 +180,22 @@ def trends(
         since=since,
     )
     acc = _accelerator(accelerator, peak_flops, facility_watts, precision.value, facility_overhead)
-    report = analyze_trends(
-        selection,
-        year=year,
-        accelerator=acc,
-        mfu=mfu,
-        duration_s=duration_s,
-        backtest_cutoff=backtest_cutoff if backtest else None,
-        n_boot=samples,
-        seed=seed,
-        confidence=confidence,
-    )
+    with (
+        err_console.status("Fitting trends (bootstrap and back-test)...")
+        if not as_json
+        else (contextlib.nullcontext())
+    ):
+        report = analyze_trends(
+            selection,
+            year=year,
+            accelerator=acc,
+            mfu=mfu,
+            duration_s=duration_s,
+            backtest_cutoff=backtest_cutoff if backtest else None,
+            n_boot=samples,
+            seed=seed,
+            confidence=confidence,
+        )
     written = plot_trends(report, plot) if plot is not None else None
     if as_json:
         data = report.to_dict()
