@@ -89,6 +89,45 @@ class BuiltForecast:
 
 
 @dataclass(frozen=True)
+class BuiltComparison:
+    """A comparison directory (``gigawatt compare --out``) and its report."""
+
+    directory: Path
+    report: Report
+    html: Path
+    png_dir: Path
+
+
+# Azure sells 600,000 accelerators at $3/h, OCI two million at $2/h; the lab needs a
+# million in December 2025 and January 2026 (744 h each) and starts with $5B of cash.
+WORLD = """
+name: {name}
+horizon: {{start: 2025-12, months: 2}}
+accelerators:
+  H100: {{peak_flops: 1.0e15, facility_watts: 1000}}
+providers:
+  azure: {{kind: cloud}}
+  oci: {{kind: cloud}}
+sites:
+  azure-east:
+    provider: azure
+    offers: [{{accelerator: H100, pricing: on_demand, usd_per_hour: 3, available: 600000}}]
+  oci-phoenix:
+    provider: oci
+    offers: [{{accelerator: H100, pricing: on_demand, usd_per_hour: 2, available: 2000000}}]
+workloads:
+  - {{name: chat, kind: inference, demand_flops: 5.0e20, utilization: 0.5}}
+contracts:
+  - name: microsoft
+    counterparty: azure
+    clauses: [{clause}]
+finance: {{cash_usd: 5.0e9}}
+"""
+JAN_TERMS = WORLD.format(name="jan-terms", clause="{type: right_of_first_refusal}")
+OCT_TERMS = WORLD.format(name="oct-terms", clause="{type: min_spend, usd: 1.0e9, from: 2026-01}")
+
+
+@dataclass(frozen=True)
 class Built:
     """The plan directory, its scenario and the report written from it."""
 
@@ -160,3 +199,14 @@ def built_forecast(
         forecast_dir, root / "forecast.html", png_dir=root / "png", scenario=tiny_scenario
     )
     return BuiltForecast(forecast_dir, report, root / "forecast.html", root / "png")
+
+
+@pytest.fixture(scope="session")
+def built_comparison(tmp_path_factory: pytest.TempPathFactory) -> BuiltComparison:
+    from gigawatt.compare import compare
+
+    root = tmp_path_factory.mktemp("comparison")
+    scenarios = [parse_scenario(JAN_TERMS, "jan.yaml"), parse_scenario(OCT_TERMS, "oct.yaml")]
+    compare(scenarios, processes=1).save(root / "cmp")
+    report = write_report(root / "cmp", png_dir=root / "png")
+    return BuiltComparison(root / "cmp", report, root / "cmp" / "report.html", root / "png")

@@ -30,7 +30,7 @@ def _copy(src: Path, dst: Path) -> Path:
 
 
 def test_load_results_errors(tmp_path: Path) -> None:
-    with pytest.raises(GigawattError, match="holds no plan or forecast"):
+    with pytest.raises(GigawattError, match="holds no plan, forecast or comparison"):
         load_results(tmp_path)
     with pytest.raises(GigawattError, match="is not a directory"):
         load_results(tmp_path / "missing")

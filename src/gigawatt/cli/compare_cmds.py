@@ -11,7 +11,14 @@ import typer
 from rich.markup import escape
 
 from gigawatt.cli.app import guarded
-from gigawatt.cli.output import console, err_console, print_json, print_problems, table
+from gigawatt.cli.output import (
+    ReportOption,
+    console,
+    err_console,
+    print_json,
+    print_problems,
+    table,
+)
 from gigawatt.compare import Comparison, compare, money, percent
 from gigawatt.plan import SolveOptions
 from gigawatt.scenario import load_scenario
@@ -168,7 +175,9 @@ def compare_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write Parquet tables, comparison.json and the plans here."),
+        typer.Option(
+            "--out", help="Write Parquet tables, comparison.json, report.html and the plans here."
+        ),
     ] = None,
     clauses: Annotated[
         bool,
@@ -183,6 +192,7 @@ def compare_command(
     mip_gap: Annotated[
         float | None, typer.Option("--mip-gap", help="Relative MIP gap to stop at.")
     ] = None,
+    report: ReportOption = True,
 ) -> None:
     """Plan each scenario and show them side by side, year by year, with what differs most."""
     if len(scenarios) < 2:
@@ -205,12 +215,17 @@ def compare_command(
             )
     if out is not None:
         result.save(out)
+        if report:
+            from gigawatt.report import write_report
+
+            write_report(out)
     if as_json:
         print_json(result.to_dict())
         return
     _print(result)
     if out is not None:
-        console.print(f"tables, comparison.json and plans written to {out}")
+        html = ", report.html" if report else ""
+        console.print(f"tables, comparison.json{html} and plans written to {out}")
 
 
 def register(app: typer.Typer) -> None:

@@ -17,7 +17,14 @@ from rich.progress import (
 )
 
 from gigawatt.cli.app import guarded
-from gigawatt.cli.output import console, err_console, print_json, print_problems, table
+from gigawatt.cli.output import (
+    ReportOption,
+    console,
+    err_console,
+    print_json,
+    print_problems,
+    table,
+)
 from gigawatt.forecast.montecarlo import (
     DEFAULT_CHUNK,
     DEFAULT_MEMORY_MB,
@@ -153,9 +160,7 @@ def forecast_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    report: Annotated[
-        bool, typer.Option("--report/--no-report", help="Write report.html with --out.")
-    ] = True,
+    report: ReportOption = True,
 ) -> None:
     """Monte Carlo forecast of demand, supply, gap and cash (default scenario if FILE omitted)."""
     scenario = load_scenario(file)

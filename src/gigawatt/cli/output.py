@@ -6,17 +6,31 @@ import json
 import math
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
 from gigawatt.errors import GigawattError, Problem, ScenarioError
 
-__all__ = ["console", "err_console", "fail", "print_json", "print_problems", "table"]
+__all__ = [
+    "ReportOption",
+    "console",
+    "err_console",
+    "fail",
+    "print_json",
+    "print_problems",
+    "table",
+]
 
 console = Console(highlight=False, emoji=False)
 err_console = Console(stderr=True, highlight=False, emoji=False)
+
+#: The ``--report/--no-report`` option of every command that writes results with --out.
+ReportOption = Annotated[
+    bool, typer.Option("--report/--no-report", help="Write report.html with --out.")
+]
 
 
 def _default(value: Any) -> Any:

@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from gigawatt.cli.app import guarded
-from gigawatt.cli.output import console, err_console, print_json, print_problems, table
+from gigawatt.cli.output import (
+    ReportOption,
+    console,
+    err_console,
+    print_json,
+    print_problems,
+    table,
+)
 from gigawatt.plan import Plan, SolveOptions, plan
 from gigawatt.plan.clauses import clause_costs
 from gigawatt.scenario import load_scenario
@@ -122,9 +129,7 @@ def plan_command(
     duals: Annotated[
         bool, typer.Option("--duals/--no-duals", help="Compute marginal values.")
     ] = True,
-    report: Annotated[
-        bool, typer.Option("--report/--no-report", help="Write report.html with --out.")
-    ] = True,
+    report: ReportOption = True,
 ) -> None:
     """Find the cheapest contract-compliant plan (default scenario when FILE is omitted)."""
     scenario = load_scenario(file)

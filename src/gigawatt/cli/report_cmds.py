@@ -42,7 +42,9 @@ def _terminal(*, quiet: bool, no_color: bool) -> Iterator[None]:
 
 @guarded
 def report_command(
-    directory: Annotated[Path, typer.Argument(help="A plan or forecast directory (--out DIR).")],
+    directory: Annotated[
+        Path, typer.Argument(help="A plan, forecast or comparison directory (--out DIR).")
+    ],
     out: Annotated[
         Path | None, typer.Option("-o", "--out", help="HTML file (default: DIR/report.html).")
     ] = None,
@@ -64,7 +66,7 @@ def report_command(
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in the output.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write a self-contained HTML report (and PNGs, exports) for a plan or forecast."""
+    """Write a self-contained HTML report (and PNGs, exports) for a plan, forecast or comparison."""
     from gigawatt.report import write_report
     from gigawatt.scenario import load_scenario
 

@@ -117,7 +117,7 @@ def build_content(
     """Read a results directory and prepare its summary, charts and tables.
 
     Args:
-        directory: A plan or forecast directory.
+        directory: A plan, forecast or comparison directory.
         scenario: The scenario it came from (for commitments and the reference
             provider); looked up from the recorded source when omitted.
         cash_year: Forecasts: report P(cash < 0) before January of this year
@@ -127,6 +127,10 @@ def build_content(
         GigawattError: the directory holds no readable result.
     """
     results = load_results(directory)
+    if results.kind == "comparison":
+        from gigawatt.report.compare_view import comparison_content
+
+        return comparison_content(results)
     if results.kind == "forecast":
         from gigawatt.report.forecast_view import forecast_content
 

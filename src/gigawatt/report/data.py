@@ -11,6 +11,10 @@ extras sit beside the tables and are written by this package:
   ``gigawatt clauses --json``);
 * ``commitments.parquet``: the contract commitments of the scenario
   (:func:`gigawatt.report.commitments.save_commitments`).
+
+A comparison directory (``gigawatt compare --out DIR``) has ``comparison.json`` instead
+of ``summary.json``; it is read as kind ``comparison`` with ``comparison.json`` as its
+summary and its long tables (``clauses`` among them) as tables.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from gigawatt.errors import GigawattError
 
 __all__ = [
     "CLAUSE_COLUMNS",
+    "COMPARISON_FILE",
     "EXTRA_TABLES",
     "ResultKind",
     "ResultSet",
@@ -39,8 +44,10 @@ __all__ = [
     "save_clause_costs",
 ]
 
-ResultKind = Literal["plan", "forecast"]
+ResultKind = Literal["plan", "forecast", "comparison"]
 
+#: What ``gigawatt compare --out DIR`` writes beside its tables (no summary.json).
+COMPARISON_FILE = "comparison.json"
 CLAUSE_COLUMNS = ("contract", "clause_index", "type", "counterparty", "cost_usd")
 #: Files of the directory that are not tables of the result itself.
 EXTRA_TABLES = ("clauses", "commitments")
@@ -101,10 +108,14 @@ def row_at(frame: pd.DataFrame, column: str, *, largest: bool = False) -> dict[s
 def _summary(folder: Path) -> dict[str, Any]:
     summary_file = folder / "summary.json"
     if not folder.is_dir():
-        raise GigawattError(f"{folder} is not a directory; give a plan or forecast directory")
-    if not summary_file.is_file():
         raise GigawattError(
-            f"{folder} holds no plan or forecast (no summary.json); write one with "
+            f"{folder} is not a directory; give a plan, forecast or comparison directory"
+        )
+    if not summary_file.is_file() and (folder / COMPARISON_FILE).is_file():
+        summary_file = folder / COMPARISON_FILE
+    elif not summary_file.is_file():
+        raise GigawattError(
+            f"{folder} holds no plan, forecast or comparison (no summary.json); write one with "
             "`gigawatt plan FILE --out DIR` or `gigawatt forecast FILE --out DIR`"
         )
     try:
@@ -117,6 +128,8 @@ def _summary(folder: Path) -> dict[str, Any]:
 
 
 def _kind(folder: Path, summary: dict[str, Any]) -> ResultKind:
+    if not (folder / "summary.json").is_file() and (folder / COMPARISON_FILE).is_file():
+        return "comparison"
     if summary.get("kind") in ("forecast", "plan"):
         return "forecast" if summary["kind"] == "forecast" else "plan"
     # a forecast saved before its summary named its kind: bands but no capacity
@@ -151,9 +164,18 @@ def load_results(directory: str | Path) -> ResultSet:
     files.sort(key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
     tables: dict[str, pd.DataFrame] = {}
     for path in files:
-        if path.stem in EXTRA_TABLES:
+        if path.stem in EXTRA_TABLES and kind != "comparison":
             continue
         tables[path.stem] = _read_parquet(path)
+    if kind == "comparison":
+        missing = [t for t in ("by_provider", "by_year") if t not in tables]
+        if missing:
+            raise GigawattError(
+                f"{folder} has a comparison.json but no "
+                f"{', '.join(t + '.parquet' for t in missing)}; write it again with "
+                "`gigawatt compare A B --out DIR`"
+            )
+        return ResultSet(folder, kind, summary, tables)
     if kind == "forecast" and "bands" not in tables:
         raise GigawattError(f"{folder} is a forecast without bands.parquet; is it complete?")
     if kind == "plan" and "capacity" not in tables:
