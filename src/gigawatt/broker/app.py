@@ -37,6 +37,7 @@ from gigawatt.broker.routes_admin import router as admin_router
 from gigawatt.broker.routes_placements import router as placements_router
 from gigawatt.broker.runtime import Runner
 from gigawatt.broker.settings import SETTINGS_ENV, BrokerSettings
+from gigawatt.broker.web import install_web
 from gigawatt.scenario import load_scenario
 
 __all__ = ["app_factory", "create_app"]
@@ -178,6 +179,7 @@ def create_app(settings: BrokerSettings) -> FastAPI:
     _install_errors(app)
     app.include_router(placements_router)
     app.include_router(admin_router)
+    install_web(app, settings.plan_dir)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

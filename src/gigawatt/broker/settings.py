@@ -27,6 +27,8 @@ class BrokerSettings:
         pool_size: Database connections per server process (PostgreSQL).
         sqlite_synchronous: ``NORMAL`` (survives a killed server) or ``FULL`` (power loss).
         admin_token: First admin token; read from ``GIGAWATT_ADMIN_TOKEN`` when None.
+        plan_dir: A folder written by ``gigawatt plan --out DIR`` whose charts the
+            dashboard shows; None for none.
     """
 
     scenario: str
@@ -39,6 +41,7 @@ class BrokerSettings:
     pool_size: int = 32
     sqlite_synchronous: str = "NORMAL"
     admin_token: str | None = None
+    plan_dir: str | None = None
 
     def resolved(self) -> BrokerSettings:
         """These settings with the admin token taken from the environment when unset."""

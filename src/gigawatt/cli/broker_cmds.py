@@ -60,14 +60,29 @@ def serve_command(
         str, typer.Option("--sqlite-synchronous", help="NORMAL or FULL (power-loss safe).")
     ] = "NORMAL",
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
+    plan_dir: Annotated[
+        str | None,
+        typer.Option("--plan", help="Plan folder (gigawatt plan --out DIR) for the dashboard."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Serve the broker API (admin token from GIGAWATT_ADMIN_TOKEN)."""
+    """Serve the broker API and its dashboard at / (admin token from GIGAWATT_ADMIN_TOKEN)."""
     from gigawatt.broker.server import serve
     from gigawatt.broker.settings import ADMIN_TOKEN_ENV, BrokerSettings
 
+    if plan_dir is not None:
+        from gigawatt.broker.web.plan import check_plan_dir
+
+        plan_dir = check_plan_dir(plan_dir)
     if as_json:
-        print_json({"status": "starting", "url": f"http://{host}:{port}", "scenario": scenario})
+        print_json(
+            {
+                "status": "starting",
+                "url": f"http://{host}:{port}",
+                "scenario": scenario,
+                "plan": plan_dir,
+            }
+        )
     elif not os.environ.get(ADMIN_TOKEN_ENV):
         console.print(f"note: {ADMIN_TOKEN_ENV} is not set; no admin can create tokens")
     settings = BrokerSettings(
@@ -76,6 +91,7 @@ def serve_command(
         offer_deadline_seconds=offer_deadline_seconds,
         pool_size=pool_size,
         sqlite_synchronous=sqlite_synchronous,
+        plan_dir=plan_dir,
     )
     serve(settings.resolved(), host=host, port=port, workers=workers, log_level=log_level)
 
