@@ -105,6 +105,11 @@ class BrokerClient:
         )
         return result
 
+    def placement(self, placement_id: int) -> dict[str, Any]:
+        """One placement by id."""
+        result: dict[str, Any] = self._call("GET", f"/v1/placements/{placement_id}")
+        return result
+
     def release(self, placement_id: int) -> dict[str, Any]:
         """Release a placement."""
         result: dict[str, Any] = self._call("DELETE", f"/v1/placements/{placement_id}")

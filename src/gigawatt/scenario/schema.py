@@ -46,6 +46,8 @@ __all__ = [
     "Scenario",
     "ScheduleField",
     "Site",
+    "SkyPilotCloud",
+    "SkyPilotRegion",
     "TrainingWorkload",
     "Workload",
 ]
@@ -103,11 +105,32 @@ class Accelerator(_Strict):
     )
 
 
+class SkyPilotCloud(_Strict):
+    """Where a provider's capacity is in SkyPilot (``gigawatt[skypilot]``)."""
+
+    cloud: Name = Field(
+        description="SkyPilot cloud name (aws, azure, gcp, oci, lambda, nebius, kubernetes...)."
+    )
+
+
+class SkyPilotRegion(_Strict):
+    """Where a site is in SkyPilot (``gigawatt[skypilot]``)."""
+
+    region: Name = Field(
+        description="SkyPilot region of the provider's cloud (a context name on kubernetes)."
+    )
+
+
 class Provider(_Strict):
     """A company that sells or owns capacity."""
 
     kind: Literal["cloud", "neocloud", "owned"] = Field(
         description="cloud, neocloud (GPU cloud) or owned (the lab's own campuses)."
+    )
+    skypilot: SkyPilotCloud | None = Field(
+        None,
+        description="SkyPilot cloud; default the provider name when SkyPilot knows it "
+        "(aliases such as google = gcp, oracle = oci), else kubernetes.",
     )
 
 
@@ -165,6 +188,11 @@ class Site(_Strict):
         0.0, description="Grid carbon intensity, gCO2 per kWh, for emissions."
     )
     offers: list[Offer] = Field(description="What can be bought or built at the site.")
+    skypilot: SkyPilotRegion | None = Field(
+        None,
+        description="SkyPilot region; default any region of the cloud (on kubernetes, the "
+        "context named like the site).",
+    )
 
 
 class _WorkloadBase(_Strict):
