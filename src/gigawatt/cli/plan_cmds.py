@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -165,12 +165,21 @@ def clauses_command(
     ] = None,
     time_limit: TimeLimit = None,
     mip_gap: MipGap = None,
+    ray: Annotated[
+        bool, typer.Option("--ray", help="Re-solve as Ray tasks (a local Ray unless --address).")
+    ] = False,
+    address: Annotated[
+        str | None, typer.Option("--address", help="Ray cluster address (with --ray).")
+    ] = None,
 ) -> None:
     """Cost of each contract clause: the optimum with it minus the optimum without it."""
     scenario = load_scenario(file)
     options = _options(time_limit, mip_gap, duals=False)
+    backend: Literal["processes", "ray"] = "ray" if ray or address else "processes"
     if as_json:
-        costs = clause_costs(scenario, options, processes=processes)
+        costs = clause_costs(
+            scenario, options, processes=processes, backend=backend, address=address
+        )
         print_json({"scenario": scenario.name, "clauses": [c.to_dict() for c in costs]})
         return
     with err_console.status("Re-solving without each clause...") as status:
@@ -179,6 +188,8 @@ def clauses_command(
             options,
             processes=processes,
             progress=lambda done, total: status.update(f"Re-solved {done}/{total} clauses..."),
+            backend=backend,
+            address=address,
         )
     console.print(
         table(

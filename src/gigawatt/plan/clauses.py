@@ -11,7 +11,8 @@ objective difference would be negative; adding :math:`S` measures spend + penalt
 gross lost revenue + share paid, which is the board-meeting figure.
 
 A restrictive clause (pin, exclusivity, right of first refusal, minimum spend) costs
->= 0 up to the MIP gap. The re-solves are independent and run in parallel processes.
+>= 0 up to the MIP gap. The re-solves are independent and run in parallel processes,
+or as Ray tasks (``backend="ray"``: a local Ray started for the call, or a cluster).
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from gigawatt.errors import GigawattError
 from gigawatt.plan.planner import plan
+from gigawatt.plan.results import Plan
 from gigawatt.plan.solve import SolveOptions
 from gigawatt.scenario.load import scenario_from_data
 from gigawatt.scenario.schema import Scenario
@@ -74,17 +76,26 @@ def clause_costs(
     *,
     processes: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    baseline: Plan | None = None,
+    backend: Literal["processes", "ray"] = "processes",
+    address: str | None = None,
 ) -> list[ClauseCost]:
     """Cost of every clause of every contract, re-solving without it.
 
     Args:
         scenario: The scenario.
         options: Solver options (duals are never computed for the re-solves).
-        processes: Worker processes (default: the number of CPUs); 1 runs serially.
+        processes: Worker processes, or Ray CPUs of a local Ray (default: the number
+            of CPUs); 1 runs serially with the process backend.
         progress: Called with (done, total) after each re-solve.
+        baseline: The scenario's plan when already solved with the same options
+            (saves one solve).
+        backend: ``processes`` (a spawn process pool) or ``ray`` (Ray tasks).
+        address: With ``ray``: the cluster to connect to (default: start a local Ray).
     """
     options = replace(options or SolveOptions(), duals=False, export_mps=None)
-    baseline = plan(scenario, options)
+    if baseline is None:
+        baseline = plan(scenario, options)
     baseline_objective_usd = baseline.objective_usd
     baseline_share = float(baseline.summary["revenue_share_potential_usd"])
     jobs = [
@@ -95,7 +106,24 @@ def clause_costs(
         raise GigawattError("the scenario has no source data; load it with load_scenario")
     results: dict[int, tuple[float, float, str]] = {}
     workers = processes or multiprocessing.cpu_count()
-    if workers <= 1 or len(jobs) <= 1:
+    if backend == "ray":
+        from gigawatt.sweep.raytools import ray_map
+
+        args = [(ci, ki, options) for ci, ki, _, _ in jobs]
+        for n, value in ray_map(
+            objective_without,
+            args,
+            common=(raw, scenario.source),
+            address=address,
+            workers=processes,
+            progress=progress,
+        ):
+            if isinstance(value, GigawattError):
+                raise value
+            if isinstance(value, BaseException):
+                raise GigawattError(f"re-solve {n + 1} failed on Ray: {value}") from value
+            results[n] = value
+    elif workers <= 1 or len(jobs) <= 1:
         for n, (ci, ki, _, _) in enumerate(jobs):
             results[n] = objective_without(raw, scenario.source, ci, ki, options)
             if progress:

@@ -126,6 +126,12 @@ def build_content(
     Raises:
         GigawattError: the directory holds no readable result.
     """
+    from gigawatt.report.sweep_charts import is_sweep
+
+    if is_sweep(directory):
+        from gigawatt.report.sweep_charts import load_sweep_results, sweep_content
+
+        return sweep_content(load_sweep_results(directory))
     results = load_results(directory)
     if results.kind == "comparison":
         from gigawatt.report.compare_view import comparison_content
