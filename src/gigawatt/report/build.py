@@ -117,7 +117,7 @@ def build_content(
     """Read a results directory and prepare its summary, charts and tables.
 
     Args:
-        directory: A plan, forecast or comparison directory.
+        directory: A plan, forecast, comparison or sweep directory.
         scenario: The scenario it came from (for commitments and the reference
             provider); looked up from the recorded source when omitted.
         cash_year: Forecasts: report P(cash < 0) before January of this year
@@ -126,9 +126,7 @@ def build_content(
     Raises:
         GigawattError: the directory holds no readable result.
     """
-    from gigawatt.report.sweep_charts import is_sweep
-
-    if is_sweep(directory):
+    if detect_kind(directory) == "sweep":
         from gigawatt.report.sweep_charts import load_sweep_results, sweep_content
 
         return sweep_content(load_sweep_results(directory))

@@ -44,7 +44,7 @@ __all__ = [
     "save_clause_costs",
 ]
 
-ResultKind = Literal["plan", "forecast", "comparison"]
+ResultKind = Literal["plan", "forecast", "comparison", "sweep"]
 
 #: What ``gigawatt compare --out DIR`` writes beside its tables (no summary.json).
 COMPARISON_FILE = "comparison.json"
@@ -130,6 +130,8 @@ def _summary(folder: Path) -> dict[str, Any]:
 def _kind(folder: Path, summary: dict[str, Any]) -> ResultKind:
     if not (folder / "summary.json").is_file() and (folder / COMPARISON_FILE).is_file():
         return "comparison"
+    if summary.get("kind") == "sweep":
+        return "sweep"
     if summary.get("kind") in ("forecast", "plan"):
         return "forecast" if summary["kind"] == "forecast" else "plan"
     # a forecast saved before its summary named its kind: bands but no capacity

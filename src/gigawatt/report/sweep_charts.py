@@ -12,10 +12,9 @@ Failed samples are counted and listed.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,13 +22,12 @@ import pandas as pd
 from gigawatt.report import fmt
 from gigawatt.report.charts import Chart, Panel, Series, color_map
 from gigawatt.report.content import ReportContent
-from gigawatt.report.data import ResultKind, ResultSet, records
+from gigawatt.report.data import ResultSet, records
 from gigawatt.report.summary import KeyFigure, Summary
 from gigawatt.report.tables import TableSpec
 
 __all__ = [
     "histogram",
-    "is_sweep",
     "load_sweep_results",
     "sweep_charts",
     "sweep_content",
@@ -41,16 +39,6 @@ _BLUE, _ORANGE, _RED, _GREEN = "#0072B2", "#E69F00", "#D55E00", "#009E73"
 _SOLVED = ("optimal", "time_limit")
 
 
-def is_sweep(directory: str | Path) -> bool:
-    """Whether ``directory/summary.json`` is the summary of a sweep."""
-    path = Path(directory) / "summary.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    return isinstance(data, dict) and data.get("kind") == "sweep"
-
-
 def load_sweep_results(directory: str | Path) -> ResultSet:
     """A sweep directory as a :class:`ResultSet` of kind ``sweep``.
 
@@ -60,8 +48,7 @@ def load_sweep_results(directory: str | Path) -> ResultSet:
     from gigawatt.sweep.result import Sweep
 
     sweep = Sweep.load(directory)
-    # ResultKind names the kinds gigawatt.report.data reads itself; a sweep is read here.
-    return ResultSet(Path(directory), cast(ResultKind, "sweep"), sweep.summary, sweep.tables)
+    return ResultSet(Path(directory), "sweep", sweep.summary, sweep.tables)
 
 
 def _solved(results: ResultSet) -> pd.DataFrame:
