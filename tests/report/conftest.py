@@ -89,6 +89,15 @@ class BuiltForecast:
 
 
 @dataclass(frozen=True)
+class BuiltSweep:
+    """A sweep directory (``gigawatt sweep --out``) and its report."""
+
+    directory: Path
+    report: Report
+    html: Path
+
+
+@dataclass(frozen=True)
 class BuiltComparison:
     """A comparison directory (``gigawatt compare --out``) and its report."""
 
@@ -210,3 +219,13 @@ def built_comparison(tmp_path_factory: pytest.TempPathFactory) -> BuiltCompariso
     compare(scenarios, processes=1).save(root / "cmp")
     report = write_report(root / "cmp", png_dir=root / "png")
     return BuiltComparison(root / "cmp", report, root / "cmp" / "report.html", root / "png")
+
+
+@pytest.fixture(scope="session")
+def built_sweep(tmp_path_factory: pytest.TempPathFactory, tiny_scenario: Scenario) -> BuiltSweep:
+    from gigawatt.sweep import run_sweep
+
+    root = tmp_path_factory.mktemp("sweep")
+    run_sweep(tiny_scenario, samples=6, seed=3, clauses=True).save(root / "sweep")
+    report = write_report(root / "sweep")
+    return BuiltSweep(root / "sweep", report, root / "sweep" / "report.html")

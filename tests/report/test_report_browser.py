@@ -1,6 +1,7 @@
 """The report in headless Chromium: every chart draws, nothing is fetched, no console
 errors. Full-page screenshots are saved to artifacts/report.png (plan) and
-artifacts/forecast-report.png and artifacts/comparison-report.png for CI.
+artifacts/forecast-report.png, artifacts/comparison-report.png and
+artifacts/sweep-report.png for CI.
 
 Chromium is Debian's package (``.ci/setup-chromium.sh`` installs it), driven by the
 Python ``playwright`` package; Playwright's own browser download is not used.
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Built, BuiltComparison, BuiltForecast
+from conftest import Built, BuiltComparison, BuiltForecast, BuiltSweep
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM_ARGS = [
@@ -110,17 +111,21 @@ def _render(browser: Any, html: Path, charts: list[str], shot: Path) -> dict[str
     return {**state, "logs": logs, "requests": requests, "blocked": blocked, "shot": shot}
 
 
-@pytest.fixture(scope="module", params=["plan", "forecast", "comparison"])
+@pytest.fixture(scope="module", params=["plan", "forecast", "comparison", "sweep"])
 def browser_page(
     request: pytest.FixtureRequest,
     browser: Any,
     built: Built,
     built_forecast: BuiltForecast,
     built_comparison: BuiltComparison,
+    built_sweep: BuiltSweep,
 ) -> dict[str, Any]:
     if request.param == "plan":
         html, charts, name = built.html, built.report.charts, "report.png"
         headline = "By 2026 the plan needs"
+    elif request.param == "sweep":
+        html, charts = built_sweep.html, built_sweep.report.charts
+        name, headline = "sweep-report.png", "Across 6 solved samples the plan costs"
     elif request.param == "comparison":
         html, charts = built_comparison.html, built_comparison.report.charts
         name, headline = "comparison-report.png", "Without the right of first refusal"

@@ -88,9 +88,10 @@ def _series_traces(
         "x": list(s.x),
         "y": list(s.y),
     }
+    if horizontal:  # categories on the vertical axis, values along the horizontal one
+        base = {**base, "x": list(s.y), "y": list(s.x)}
     if s.kind == "bar" and horizontal:
-        flipped = {**base, "x": list(s.y), "y": list(s.x), "orientation": "h"}
-        return [{**flipped, "type": "bar", "marker": {"color": s.color}}]
+        return [{**base, "orientation": "h", "type": "bar", "marker": {"color": s.color}}]
     if s.kind == "bar":
         return [{**base, "type": "bar", "marker": {"color": s.color}}]
     if s.kind == "area":

@@ -83,6 +83,9 @@ def _series(ax: Axes, panel: Panel) -> None:
             continue
         x = _x(panel, s.x)
         label = s.name if s.legend else None
+        if s.kind == "markers" and panel.horizontal:  # values across, categories down
+            ax.plot(s.y, np.arange(len(s.x)), "o", color=s.color, label=label, markersize=7)
+            continue
         if s.kind == "markers":
             ax.plot(x, s.y, "o", color=s.color, label=label, markersize=7)
             continue
