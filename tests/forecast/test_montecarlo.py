@@ -143,19 +143,20 @@ def assert_same(fast: dict[str, np.ndarray], slow: dict[str, np.ndarray]) -> Non
 def test_equal_to_slow_per_sample_loop(prices: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     from gigawatt.forecast import merit
 
-    calls = []
-    gathered = merit._gathered
+    static_flags: list[bool] = []
+    rank_order = merit.rank_order
 
-    def counting(*args: object) -> None:
-        calls.append(1)
-        gathered(*args)  # type: ignore[arg-type]
+    def recording(key: np.ndarray) -> tuple[np.ndarray, bool]:
+        order, static = rank_order(key)
+        static_flags.append(static)
+        return order, static
 
-    monkeypatch.setattr(merit, "_gathered", counting)
+    monkeypatch.setattr(merit, "rank_order", recording)
     scenario = parse_scenario(small(prices))
     slow = slow_forecast(scenario, 40, seed=3)
     assert_same(fast_outputs(scenario, 40, seed=3, chunk=16), slow)
-    # sampled prices re-rank offers per sample: the gathered path must have run
-    assert bool(calls) == prices
+    # sampled prices re-rank offers per sample: the per-sample-rank path must have run
+    assert (not all(static_flags)) == prices
     # the case is not trivial: shortfalls, min-spend and negative cash all happen
     assert (slow["gap_flops"] > 0).any() and (slow["gap_flops"] == 0).any()
     assert (slow["cash_usd"] < 0).any()

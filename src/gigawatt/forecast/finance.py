@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gigawatt.forecast.merit import MeritResult
+from gigawatt.forecast.recurrences import add_served, cash_balance
 from gigawatt.forecast.values import ChunkValues
 from gigawatt.scenario.rules import covers, revenue_share
 from gigawatt.scenario.schema import (
@@ -148,8 +149,9 @@ class FinanceModel:
         s = self.scenario
         tl = s.timeline
         t = tl.n_months
-        revenue: F64 = np.zeros((t, 1))
-        shared: F64 = np.zeros((t, 1))
+        n = values.n
+        revenue: F64 = np.zeros((t, n))
+        shared: F64 = np.zeros((t, n))
         for members, q in zip(classes, merit.unmet, strict=True):
             full: F64 | None = None
             paid: F64 | None = None
@@ -164,9 +166,14 @@ class FinanceModel:
                 paid = sr if paid is None else paid + sr
             if full is None or paid is None:
                 continue
-            served = 1.0 - q
-            revenue = revenue + served * full
-            shared = shared + served * paid
+            wide = (t, n)
+            add_served(
+                revenue,
+                shared,
+                np.broadcast_to(q, wide),
+                np.broadcast_to(full, wide),
+                np.broadcast_to(paid, wide),
+            )
         spend = merit.spend_usd
         for term in self.min_spend:
             amount = values.scalar_row((*term.path, "usd"), term.usd)[0] * term.share
@@ -187,9 +194,13 @@ class FinanceModel:
                 funding = np.broadcast_to(funding, (t, max(funding.shape[1], usd.shape[0]))).copy()
                 funding[tl.index(event.month)] += usd
         cash0 = values.scalar_row(("finance", "cash_usd"), fin.cash_usd)
-        net = revenue - shared - spend - other + funding
-        cash = np.broadcast_to(net, (t, max(net.shape[1], cash0.shape[1]))).copy()
-        cash[0] += cash0[0]
-        for month in range(1, t):  # a running sum over months (np.cumsum is slow on axis 0)
-            cash[month] += cash[month - 1]
+        wide = (t, n)
+        cash = cash_balance(
+            revenue,
+            shared,
+            np.broadcast_to(spend, wide),
+            np.broadcast_to(other, wide),
+            np.broadcast_to(funding, wide),
+            np.broadcast_to(cash0[0], (n,)),
+        )
         return Cash(revenue, shared, spend, cash)

@@ -28,13 +28,14 @@ month (the planner does that).
 A second visit of the same (offer, month) within a class is skipped: after the first,
 either :math:`L` or :math:`R_{o,t}` is exactly 0, so it would take nothing.
 
-Vectorisation. Arrays are ``[months, samples]``. When every sample of a chunk ranks
-the offers the same way (always, unless prices are sampled), offers are visited in
-that order and each step works on the block of months where the class and the offer
-can both be non-zero: three array operations. Otherwise offers are visited by rank,
-gathering per sample the offer of that rank from a ``[months, offers, samples]`` stack.
-Both paths do the same arithmetic per sample, so results do not depend on which path
-a chunk takes (nor on the chunk size).
+Vectorisation. Arrays are ``[months, samples]``. The fill runs as one compiled loop
+(:mod:`gigawatt.forecast.fillkernel`) over months and blocks of samples. When every
+sample of a chunk ranks the offers the same way (always, unless prices are sampled),
+the offers of each (class, phase, month) are listed once in rank order and each step
+is one loop over the block; otherwise each sample walks the offers in its own rank
+order. Both do the same arithmetic per sample, so results depend neither on the path
+a chunk takes nor on the chunk size. Outputs equal in every sample of the chunk come
+back as ``[T, 1]``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from gigawatt.forecast.fillkernel import fill_cells, pack, pack_sums
 from gigawatt.forecast.supply import Costs, SupplyModel
 from gigawatt.scenario.rules import covers
 from gigawatt.scenario.schema import (
@@ -53,7 +55,7 @@ from gigawatt.scenario.schema import (
     Scenario,
 )
 
-__all__ = ["DemandClass", "MeritOrder", "MeritResult", "demand_classes"]
+__all__ = ["DemandClass", "MeritOrder", "MeritResult", "demand_classes", "rank_order"]
 
 F64 = NDArray[np.float64]
 B = NDArray[np.bool_]
@@ -133,11 +135,6 @@ class MeritResult:
     spend_by_provider_usd: dict[str, F64]
 
 
-def _widen(a: F64, n: int) -> F64:
-    """``a`` with at least ``n`` sample columns (a repeated copy when it has fewer)."""
-    return a if a.shape[1] >= n else np.repeat(a, n, axis=1)
-
-
 class MeritOrder:
     """The merit-order fill of a scenario, vectorised over samples.
 
@@ -166,7 +163,6 @@ class MeritOrder:
             dtype=np.int64,
         )
         self._masks: list[list[B]] = []
-        self._steps: list[list[dict[int, _Step]]] = []
         self._spans: list[slice] = []
         touched = np.zeros((n_o, n_t), dtype=bool)
         for c in self.classes:
@@ -187,8 +183,16 @@ class MeritOrder:
                 masks.append(mask)
             touched |= seen
             self._masks.append(masks)
-            self._steps.append([_steps(m) for m in masks])
-        self._used = _steps(touched)
+        self._touched = touched.astype(np.uint8)
+        n_p = max((len(m) for m in self._masks), default=1)
+        self._mask_table = np.zeros((len(self.classes), n_p, n_o, n_t), dtype=np.uint8)
+        for ci, masks in enumerate(self._masks):
+            for pi, mask in enumerate(masks):
+                self._mask_table[ci, pi] = mask
+        self._n_phases = np.array([len(m) for m in self._masks], dtype=np.int64)
+        self._span_lo = np.array([sp.start for sp in self._spans], dtype=np.int64)
+        self._span_hi = np.array([sp.stop for sp in self._spans], dtype=np.int64)
+        self._step_cache: dict[tuple[int, ...], tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
 
     def fill(
         self,
@@ -197,7 +201,7 @@ class MeritOrder:
         capacity: list[F64],
         costs: Costs,
     ) -> MeritResult:
-        """Serve the chunk's demand.
+        """Serve the chunk's demand (the compiled cell loop of :mod:`~.fillkernel`).
 
         Args:
             need: Per workload, peak FLOP/s needed.
@@ -206,93 +210,116 @@ class MeritOrder:
             costs: Per-accelerator costs of the offers.
 
         Returns:
-            Unmet shares, gap, spend.
+            Unmet shares, gap, spend (``[T, n]``, or ``[T, 1]`` where equal in every sample).
         """
         t = len(self.hours)
-        n = max(a.shape[1] for a in [*need, *capacity, costs.rank_key])
-        order = np.argsort(costs.rank_key[:, 0], kind="stable")
-        static = costs.rank_key.shape[1] == 1 or _same_order(costs.rank_key, order)
-        remaining = list(capacity)
-        fresh = [False] * len(capacity)
-        if not static:
-            stack = np.stack([np.broadcast_to(k, (t, n)) for k in capacity], axis=1)
-            rank = np.argsort(costs.rank_key, axis=0, kind="stable")
-        unmet: list[F64] = []
-        gap: F64 = np.zeros((t, 1))
-        for ci, c in enumerate(self.classes):
-            total = need[c.members[0]]
-            class_flops = delivered[c.members[0]]
-            for wi in c.members[1:]:
-                total = total + need[wi]
-                class_flops = class_flops + delivered[wi]
-            left = _widen(total, 1 if static else n)
-            left = left.copy() if left is total else left
-            for pi, mask in enumerate(self._masks[ci]):
-                if not static:
-                    _gathered(rank, stack, left, mask)
-                    continue
-                steps = self._steps[ci][pi]
-                for o in order:
-                    step = steps.get(int(o))
-                    if step is None:
-                        continue
-                    _, rows, part = step
-                    if not fresh[o]:
-                        remaining[o] = remaining[o].copy()
-                        fresh[o] = True
-                    take = np.minimum(left[rows], remaining[o][rows])
-                    if part is not None:
-                        take *= part
-                    width = take.shape[1]
-                    if left.shape[1] != width:
-                        left = _widen(left, width)
-                    if remaining[o].shape[1] != width:
-                        remaining[o] = _widen(remaining[o], width)
-                    left[rows] -= take
-                    remaining[o][rows] -= take
-            span = self._spans[ci]
-            q = np.zeros_like(left)
-            np.divide(left[span], total[span], out=q[span], where=total[span] > 0)
-            unmet.append(q)
-            if gap.shape[1] < q.shape[1]:
-                gap = _widen(gap, q.shape[1])
-            gap[span] += q[span] * class_flops[span]
-        spend: F64 = np.zeros((t, 1))
-        by_provider: list[F64] = [np.zeros((t, 1)) for _ in self.tracked]
-        for o, (_, rows, _) in self._used.items():
-            left_over = remaining[o][rows] if static else stack[rows, o, :]
-            used = capacity[o][rows] - left_over
-            spent = used * costs.per_peak_flops(o, self.hours[rows], self.supply.peak[o])
-            width = spent.shape[1]
-            if spend.shape[1] != width:
-                spend = _widen(spend, width)
-            spend[rows] += spent
-            p = self._provider_index[o]
-            if p >= 0:
-                if by_provider[p].shape[1] != width:
-                    by_provider[p] = _widen(by_provider[p], width)
-                by_provider[p][rows] += spent
-        spend_by = {p: by_provider[i] for i, p in enumerate(self.tracked)}
-        return MeritResult(unmet, gap, spend, spend_by)
+        n = max(a.shape[1] for a in [*need, *delivered, *capacity, costs.rank_key])
+        n_c, n_o = len(self.classes), len(capacity)
+        # per class, the members' sums, written straight into the packed buffers
+        members = [c.members for c in self.classes]
+        class_need = pack_sums([[need[wi] for wi in m] for m in members], t)
+        class_flops = pack_sums([[delivered[wi] for wi in m] for m in members], t)
+        order, static = rank_order(costs.rank_key)
+        if static:
+            steps, step_count = self._static_steps(order)
+            rank = np.zeros((1, 1), dtype=np.int64)
+        else:
+            steps = np.zeros((1, 1, 1, 1), dtype=np.int64)
+            step_count = np.zeros((1, 1, 1), dtype=np.int64)
+            rank = np.ascontiguousarray(np.broadcast_to(order, (n_o, n)), dtype=np.int64)
+        width = max((a.shape[1] for a in [*costs.monthly_usd, *costs.hourly_usd]), default=1)
+        monthly = _rows(costs.monthly_usd, width)
+        hourly = _rows(costs.hourly_usd, width)
+        cost_varies = np.array(
+            [
+                a.shape[1] > 1 or b.shape[1] > 1
+                for a, b in zip(costs.monthly_usd, costs.hourly_usd, strict=True)
+            ],
+            dtype=np.uint8,
+        )
+        fixed = (monthly[:, :1] + hourly[:, :1] * self.hours[None, :]) / self.supply.peak[:, None]
+        # only the per-sample-rank path stops a class early, which needs R >= 0
+        negative = not static and any(bool((k < 0).any()) for k in capacity)
+        unmet = np.empty((n_c, t, n))
+        gap = np.empty((t, n))
+        spend = np.empty((t, n))
+        by_provider = np.empty((len(self.tracked), t, n))
+        varies = np.zeros(n_c + 2 + len(self.tracked), dtype=np.uint8)
+        fill_cells(
+            n,
+            class_need,
+            class_flops,
+            pack(capacity, t),
+            monthly,
+            hourly,
+            cost_varies,
+            np.ascontiguousarray(fixed),
+            np.ascontiguousarray(self.hours, dtype=np.float64),
+            np.ascontiguousarray(self.supply.peak, dtype=np.float64),
+            static,
+            steps,
+            step_count,
+            rank,
+            self._mask_table,
+            self._n_phases,
+            self._span_lo,
+            self._span_hi,
+            self._touched,
+            self._provider_index,
+            not negative,
+            unmet,
+            gap,
+            spend,
+            by_provider,
+            varies,
+        )
+        # outputs equal in every sample shrink to [T, 1]: later arithmetic stays narrow
+        spend_by = {
+            p: _narrowed(by_provider[i], varies[n_c + 2 + i]) for i, p in enumerate(self.tracked)
+        }
+        return MeritResult(
+            [_narrowed(u, varies[c]) for c, u in enumerate(unmet)],
+            _narrowed(gap, varies[n_c]),
+            _narrowed(spend, varies[n_c + 1]),
+            spend_by,
+        )
+
+    def _static_steps(self, order: NDArray[np.intp]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """``[C, P, T, O]`` offers visited per class, phase and month in ``order``, and counts."""
+        key = tuple(int(o) for o in order)
+        found = self._step_cache.get(key)
+        if found is None:
+            ranked = self._mask_table[:, :, order, :].astype(bool)  # [C, P, O, T] by rank
+            first = np.argsort(~ranked, axis=2, kind="stable")  # allowed offers first
+            steps = np.ascontiguousarray(np.asarray(order)[first].transpose(0, 1, 3, 2))
+            count = np.ascontiguousarray(ranked.sum(axis=2))
+            found = (steps.astype(np.int64), count.astype(np.int64))
+            self._step_cache[key] = found
+        return found
 
 
-def _gathered(rank: NDArray[np.intp], stack: F64, left: F64, mask: B) -> None:
-    """One phase with a per-sample rank order (sampled prices), in place.
+def rank_order(rank_key: F64) -> tuple[NDArray[np.intp], bool]:
+    """Offers by rank: ``([O], True)`` when every sample ranks them alike, else ``([O, n], False)``.
 
-    ``rank`` is ``[O, n]`` (offer of each rank per sample), ``stack`` ``[T, O, n]``
-    the capacity left, ``left`` ``[T, n]`` the need left, ``mask`` ``[O, T]``.
+    Ties go to file order (a stable sort), per sample.
     """
-    samples = np.arange(left.shape[1])
-    allowed_by_month = mask.T
-    for r in range(rank.shape[0]):
-        idx = rank[r]
-        allowed = allowed_by_month[:, idx]
-        if not allowed.any():
-            continue
-        capacity = stack[:, idx, samples]
-        take = np.minimum(left, capacity) * allowed
-        left -= take
-        stack[:, idx, samples] = capacity - take
+    order = np.argsort(rank_key[:, 0], kind="stable")
+    if rank_key.shape[1] == 1 or _same_order(rank_key, order):
+        return order, True
+    return np.argsort(rank_key, axis=0, kind="stable"), False
+
+
+def _narrowed(values: F64, varies: int) -> F64:
+    """``values`` ``[T, n]``, or its first column when every sample has the same values."""
+    return values if varies else np.ascontiguousarray(values[:, :1])
+
+
+def _rows(arrays: list[F64], width: int) -> F64:
+    """``[len(arrays), width]`` from ``[1, 1 | width]`` rows."""
+    out = np.empty((len(arrays), width))
+    for k, a in enumerate(arrays):
+        out[k] = a[0]  # a [1]-long row broadcasts
+    return out
 
 
 def _steps(mask: B) -> dict[int, _Step]:

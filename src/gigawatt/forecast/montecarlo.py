@@ -45,6 +45,7 @@ from gigawatt.errors import GigawattError
 from gigawatt.forecast.demand import DemandModel
 from gigawatt.forecast.finance import FinanceModel
 from gigawatt.forecast.merit import MeritOrder
+from gigawatt.forecast.recurrences import weighted_sum
 from gigawatt.forecast.result import QUANTITIES, Forecast
 from gigawatt.forecast.sampling import Uncertainty, parse_uncertainty
 from gigawatt.forecast.stats import ExactStore, HistogramStore, RangeStore
@@ -116,6 +117,7 @@ class ForecastModel:
         active = [w.active for w in self.demand.workloads]
         self.merit = MeritOrder(scenario, self.supply, active, self.finance.tracked_providers)
         self.seconds = self.timeline.hours * 3600.0
+        self._fixed: dict[tuple[str | int, ...], F64] = {}  # unsampled schedules' values
 
     @property
     def has_cash(self) -> bool:
@@ -126,7 +128,7 @@ class ForecastModel:
         """Evaluate samples ``start .. stop - 1`` of the run with this seed."""
         n = stop - start
         draws = self.uncertainty.draw(start, stop, seed)
-        values = ChunkValues(self.timeline, self.uncertainty.parameters, draws, n)
+        values = ChunkValues(self.timeline, self.uncertainty.parameters, draws, n, self._fixed)
         demand = self.demand.evaluate(values)
         capacity = self.supply.capacity(values)
         costs = self.supply.costs(values)
@@ -151,7 +153,8 @@ class ForecastModel:
             quantities["cash_usd"] = cash.cash_usd
             final = np.ascontiguousarray(np.broadcast_to(cash.cash_usd[-1], (n,)))
             needed = np.broadcast_to(np.maximum(-cash.cash_usd.min(axis=0), 0.0), (n,))
-        gap_total = np.broadcast_to(self.seconds @ merit.gap_flops, (n,))
+        gap = np.broadcast_to(merit.gap_flops, (self.timeline.n_months, n))
+        gap_total = weighted_sum(self.seconds, gap)  # month by month, whatever n
         names = self.uncertainty.names
         inputs = np.stack([draws[p] for p in names], axis=1) if names else np.zeros((n, 0))
         return ChunkOutputs(n, quantities, inputs, gap_total, final, needed)

@@ -7,8 +7,9 @@ x_{(\lfloor h \rfloor)})` with :math:`h = (N - 1) q`.
 
 * :class:`ExactStore` keeps every value as float32 (4 bytes per sample and month) and
   computes that quantile exactly (of the float32-rounded values: relative error below
-  :math:`6 \cdot 10^{-8}`) from the true order statistics, found by bracketing and
-  partial sorts (:func:`_select`). Months whose values are all equal skip the selection.
+  :math:`6 \cdot 10^{-8}`) from the true order statistics, found by radix selection
+  (:func:`linear_quantiles`, :mod:`gigawatt.forecast.selection`). Months whose values
+  are all equal are settled by the first pass.
 * :class:`HistogramStore` keeps, per month, counts in :data:`HISTOGRAM_BINS` equal bins
   between the month's minimum and maximum (found by a first pass,
   :class:`RangeStore`), and reads an order statistic by spreading the values of its
@@ -22,13 +23,13 @@ Sensitivity. Spearman's rank correlation is the Pearson correlation of the ranks
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import rankdata
+
+from gigawatt.forecast.selection import order_statistics
 
 __all__ = [
     "HISTOGRAM_BINS",
@@ -36,6 +37,7 @@ __all__ = [
     "ExactStore",
     "HistogramStore",
     "RangeStore",
+    "linear_quantiles",
     "spearman",
 ]
 
@@ -59,6 +61,7 @@ class ExactStore:
     def __init__(self, samples: int, columns: int) -> None:
         self.samples = samples
         self.data = np.empty((columns, samples), dtype=np.float32)
+        self._means: F64 | None = None
 
     @staticmethod
     def bytes_needed(samples: int, columns: int) -> int:
@@ -72,29 +75,21 @@ class ExactStore:
     def quantiles(self, qs: Sequence[float] = QUANTILES, workers: int = 1) -> F64:
         """``[len(qs), C]`` quantiles of every column (numpy's linear method).
 
+        The same pass sums every column, for :meth:`mean`.
+
         Args:
             qs: Probabilities.
-            workers: Threads selecting columns at once (numpy's comparisons release
+            workers: Threads selecting columns at once (the compiled selection releases
                 the GIL); the result does not depend on it.
         """
-        out = np.empty((len(qs), self.data.shape[0]))
-
-        def column(j: int) -> None:
-            row = self.data[j]
-            lo, hi = row.min(), row.max()
-            out[:, j] = float(lo) if lo == hi else _select(row, qs)
-
-        if workers > 1:
-            with ThreadPoolExecutor(workers) as pool:
-                list(pool.map(column, range(self.data.shape[0])))
-        else:
-            for j in range(self.data.shape[0]):
-                column(j)
+        out, self._means = linear_quantiles(self.data, qs, workers)
         return out
 
     def mean(self) -> F64:
-        """Mean of every column."""
-        return np.asarray(self.data.mean(axis=1, dtype=np.float64))
+        """Mean of every column (float64 sums; kept from :meth:`quantiles` if it ran)."""
+        if self._means is None:
+            self._means = np.asarray(self.data.sum(axis=1, dtype=np.float64)) / self.samples
+        return self._means
 
 
 class RangeStore:
@@ -177,67 +172,29 @@ class HistogramStore:
         return self.sums / self.samples
 
 
-def _select(row: NDArray[np.float32], qs: Sequence[float]) -> F64:
-    r"""Linear-method quantiles of one row from its exact order statistics.
+def linear_quantiles(
+    data: NDArray[np.float32], qs: Sequence[float], workers: int = 1
+) -> tuple[F64, F64]:
+    r"""``[len(qs), rows]`` linear-method quantiles of each row of ``data`` ``[rows, N]``.
 
-    With :math:`h = (N - 1) q` and :math:`k = \lfloor h \rfloor` the quantile needs
-    :math:`x_{(k)}` and :math:`x_{(k+1)}`. For large rows they are found by bracketing
-    (Floyd-Rivest): a sorted sample of about 4096 values suggests bounds :math:`L \le U`
-    four standard errors (plus three ranks) either side of rank :math:`k`; one pass
-    counts the values below :math:`L`, another keeps those within :math:`[L, U]`; if the
-    ranks fall inside, a partition of that small set gives them exactly, otherwise the
-    whole row is partitioned. Either way the values are the row's true order statistics.
+    Also returns each row's mean (float64 sum in order, divided by :math:`N`).
+
+    With :math:`h = (N - 1) q` and :math:`k = \lfloor h \rfloor` the quantile is
+    :math:`x_{(k)} + (h - k)(x_{(k+1)} - x_{(k)})` (float64 arithmetic on the float32
+    order statistics), :math:`x_{(k+1)}` read as :math:`x_{(N-1)}` at the top. The
+    order statistics are exact (:func:`gigawatt.forecast.selection.order_statistics`,
+    rows split over ``workers`` threads).
     """
-    n = row.size
+    n = data.shape[1]
     h = (n - 1) * np.asarray(qs, dtype=np.float64)
     k = np.floor(h).astype(np.int64)
     k1 = np.minimum(k + 1, n - 1)
-    if n < 8 * _SAMPLE:
-        part = np.partition(row, sorted(set(k.tolist()) | set(k1.tolist())))
-        low, high = part[k].astype(np.float64), part[k1].astype(np.float64)
-        return np.asarray(low + (h - k) * (high - low))
-    sample = np.sort(row[:: n // _SAMPLE])
-    m = sample.size
-    low, high = np.empty(len(k)), np.empty(len(k))
-    for i, (r, r1) in enumerate(zip(k.tolist(), k1.tolist(), strict=True)):
-        low[i], high[i] = _bracketed(row, sample, r, r1, m)
-    return np.asarray(low + (h - k) * (high - low))
-
-
-_SAMPLE = 4096
-
-
-def _bracketed(
-    row: NDArray[np.float32], sample: NDArray[np.float32], r: int, r1: int, m: int
-) -> tuple[float, float]:
-    """Order statistics ``r`` and ``r1 = r + 1`` (or ``r``) of ``row``, exactly."""
-    n = row.size
-    q = r / (n - 1)
-    centre = q * (m - 1)
-    spread = 4.0 * math.sqrt(m * q * (1.0 - q)) + 3.0
-    lo, hi = math.floor(centre - spread), math.ceil(centre + spread) + 1
-    below = 0
-    if lo >= 0 and hi < m:
-        lower, upper = sample[lo], sample[hi]
-        below = int(np.count_nonzero(row < lower))
-        if lower == upper:
-            equal = int(np.count_nonzero(row == lower))
-            if below <= r and r1 < below + equal:
-                return float(lower), float(lower)
-        inside = np.compress((row >= lower) & (row <= upper), row)
-    elif lo >= 0:
-        lower = sample[lo]
-        below = int(np.count_nonzero(row < lower))
-        inside = np.compress(row >= lower, row)
-    elif hi < m:
-        inside = np.compress(row <= sample[hi], row)
-    else:
-        inside = row
-    if not (below <= r and r1 < below + inside.size):
-        inside, below = row, 0
-    a, b = r - below, r1 - below
-    part = np.partition(inside, [a, b] if b != a else a)
-    return float(part[a]), float(part[b])
+    ranks = np.unique(np.concatenate([k, k1]))
+    found, sums = order_statistics(data, ranks, workers)
+    values = found.astype(np.float64)
+    low = values[:, np.searchsorted(ranks, k)].T
+    high = values[:, np.searchsorted(ranks, k1)].T
+    return np.asarray(low + (h - k)[:, None] * (high - low)), sums / n
 
 
 def spearman(x: F64, y: F64) -> F64:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from gigawatt.forecast.recurrences import first_months
 from gigawatt.forecast.result import QUANTITIES, Forecast
 from gigawatt.forecast.stats import QUANTILES, ExactStore, HistogramStore, RangeStore, spearman
 
@@ -50,27 +51,17 @@ class Tally:
         months = q["gap_flops"].shape[0]
         short = np.broadcast_to(q["gap_flops"] > GAP_TOLERANCE * q["demand_flops"], (months, n))
         self.shortfall += short.sum(axis=1)
-        self.any_shortfall += _first_months(short, self.first_shortfall)
+        self.any_shortfall += first_months(short, self.first_shortfall)
         if "cash_usd" in q:
             negative = np.broadcast_to(q["cash_usd"] < 0, (months, n))
             self.cash_negative += negative.sum(axis=1)
-            self.any_cash_negative += _first_months(negative, self.first_cash_negative)
+            self.any_cash_negative += first_months(negative, self.first_cash_negative)
         if start < self.keep:
             m = min(n, self.keep - start)
             self.inputs[start : start + m] = out.inputs[:m]
             self.gap_total[start : start + m] = out.gap_total_flop[:m]
             if out.cash_final_usd is not None:
                 self.cash_final[start : start + m] = out.cash_final_usd[:m]
-
-
-def _first_months(flags: NDArray[np.bool_], counts: NDArray[np.int64]) -> int:
-    """Add to ``counts`` the first flagged month of each sample; return how many have one."""
-    ever = np.zeros(flags.shape[1], dtype=bool)
-    for month in range(flags.shape[0]):
-        new = flags[month] & ~ever
-        counts[month] += int(np.count_nonzero(new))
-        ever |= new
-    return int(np.count_nonzero(ever))
 
 
 def assemble(

@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from gigawatt.forecast.recurrences import running_product
 from gigawatt.forecast.sampling import Parameter
 from gigawatt.scenario.schedule import GROWTH_KEY, Schedule
 from gigawatt.scenario.timeline import Timeline
@@ -77,9 +78,7 @@ def schedule_values(
     if growth is not None and first < t:
         # v g^((m - k)/12) month after month: one power, then a running product by g^(1/12)
         out[first] = values[-1] * growth ** ((idx[first] - keys[-1]) / 12.0)
-        monthly = growth ** (1.0 / 12.0)
-        for m in range(first + 1, t):
-            np.multiply(out[m - 1], monthly, out=out[m])
+        running_product(out, first, np.ascontiguousarray(growth ** (1.0 / 12.0)))
     elif base.growth_per_year != 1.0 and first < t:
         exponent = (idx[first:] - keys[-1]) / 12.0
         out[first:] = values[-1][None, :] * base.growth_per_year ** exponent[:, None]
@@ -94,6 +93,8 @@ class ChunkValues:
         parameters: The sampled parameters.
         draws: Path to the ``n`` drawn values of each parameter.
         n: Number of samples in the chunk.
+        fixed: Values of schedules that are not sampled, shared between chunks (filled
+            on first use; the arrays are read-only).
     """
 
     def __init__(
@@ -102,9 +103,11 @@ class ChunkValues:
         parameters: Sequence[Parameter],
         draws: Mapping[str, F64],
         n: int,
+        fixed: dict[Owner, F64] | None = None,
     ) -> None:
         self.timeline = timeline
         self.n = n
+        self._fixed: dict[Owner, F64] = {} if fixed is None else fixed
         self._schedules: dict[Owner, dict[str | None, F64]] = {}
         self._scalars: dict[Owner, F64] = {}
         for p in parameters:
@@ -124,9 +127,16 @@ class ChunkValues:
 
     def schedule(self, owner: Owner, base: Schedule | None) -> F64:
         """``[T, n]`` or ``[T, 1]`` values of the schedule at ``owner`` (0 when absent)."""
-        if base is None:
-            return np.zeros((self.timeline.n_months, 1))
-        return schedule_values(base, self.timeline, self._schedules.get(owner, {}), self.n)
+        drawn = self._schedules.get(owner)
+        if drawn is not None and base is not None:
+            return schedule_values(base, self.timeline, drawn, self.n)
+        found = self._fixed.get(owner)
+        if found is None:
+            t = self.timeline.n_months
+            found = np.zeros((t, 1)) if base is None else base.values(self.timeline)[:, None]
+            found.flags.writeable = False
+            self._fixed[owner] = found
+        return found
 
     def scalar(self, path: Owner, base: float) -> float | F64:
         """``[1, n]`` draws of the scalar at ``path``, or ``base`` when not sampled."""
