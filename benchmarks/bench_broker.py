@@ -11,9 +11,12 @@ send ``POST /v1/placements`` with fresh idempotency keys for a fixed time; a run
 placements acknowledged per second and p50/p99 latency. Then the same clients send at a
 fixed open-loop rate (the target: 1,000/s SQLite, 2,000/s PostgreSQL, or 80% of the
 measured maximum if lower) to report p50/p99 at that load. The ledger invariant is checked
-after each database's runs. As the reference, ``pgbench`` (TPC-B-like, 32 clients) runs on
-the same PostgreSQL in the same run. Medians of the runs go to
-``benchmarks/results/broker.json``.
+after each database's runs. As the reference, ``pgbench`` (its default TPC-B-like script,
+32 clients, 2 threads, scale 10) runs on the same PostgreSQL in the same run. Each run
+also records the CPU seconds per placement of the server processes, of PostgreSQL's
+processes and of the clients (this process), read from ``/proc``: steadier than rates
+on a shared machine. Medians of the runs go to ``benchmarks/results/broker.json``
+(``--only sqlite|postgresql`` runs one database and writes nothing).
 """
 
 from __future__ import annotations
@@ -53,6 +56,34 @@ WINDOW_START = hour_of("2026-06-01T00:00:00Z")
 WINDOW_HOURS = 24 * 30
 ACCELERATORS = ("H100", "H200", "GB200")
 TAGS = ([], ["api"], ["chatgpt"], ["research"], ["enterprise"])
+
+
+def _tree_cpu_s(root: int) -> float:
+    """User + system CPU seconds of a process and all its descendants (from ``/proc``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parents[int(entry)] = int(fields[1])
+        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += cpu.get(pid, 0.0)
+        todo += [child for child, parent in parents.items() if parent == pid]
+    return total
+
+
+def _self_cpu_s() -> float:
+    t = os.times()
+    return t.user + t.system
 
 
 def _free_port() -> int:
@@ -203,12 +234,54 @@ async def _load(
     }
 
 
+_CPU_KEYS = (
+    "server_cpu_ms_per_placement",
+    "database_cpu_ms_per_placement",
+    "clients_cpu_ms_per_placement",
+)
+
+
 def _median(runs: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in runs))
 
 
+def _measured(
+    server: Server,
+    db_pid: int | None,
+    tokens: list[str],
+    seconds: float,
+    rate: float | None,
+    seed: int,
+) -> dict[str, Any]:
+    """One load run, with the CPU seconds of the server, the database and the clients."""
+    before = (_tree_cpu_s(server.proc.pid), _tree_cpu_s(db_pid) if db_pid else 0.0, _self_cpu_s())
+    r = asyncio.run(_load(server.port, tokens, seconds, rate, seed))
+    after = (_tree_cpu_s(server.proc.pid), _tree_cpu_s(db_pid) if db_pid else 0.0, _self_cpu_s())
+    n = max(1, r["requests"])
+    for label, b, a in zip(("server", "database", "clients"), before, after, strict=True):
+        r[f"{label}_cpu_ms_per_placement"] = 1000 * (a - b) / n
+    r["load_average"] = list(os.getloadavg())
+    return r
+
+
+def _line(r: dict[str, Any]) -> str:
+    return (
+        f"{r['per_second']:.0f}/s p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms; CPU ms per"
+        f" placement: server {r['server_cpu_ms_per_placement']:.2f}, database"
+        f" {r['database_cpu_ms_per_placement']:.2f},"
+        f" clients {r['clients_cpu_ms_per_placement']:.2f};"
+        f" load {r['load_average'][0]:.1f}"
+    )
+
+
 def bench_db(
-    name: str, db_url: str, workers: int, runs: int, seconds: float, target: float
+    name: str,
+    db_url: str,
+    workers: int,
+    runs: int,
+    seconds: float,
+    target: float,
+    db_pid: int | None = None,
 ) -> dict[str, Any]:
     print(f"== {name}: {workers} worker(s)", flush=True)
     server = Server(db_url, workers)
@@ -217,24 +290,16 @@ def bench_db(
         asyncio.run(_load(server.port, tokens, 1.0, None, 0))  # warm-up
         closed = []
         for i in range(runs):
-            r = asyncio.run(_load(server.port, tokens, seconds, None, i + 1))
+            r = _measured(server, db_pid, tokens, seconds, None, i + 1)
             closed.append(r)
-            print(
-                f"  closed loop run {i + 1}: {r['per_second']:.0f}/s p50 {r['p50_ms']:.1f} ms"
-                f" p99 {r['p99_ms']:.1f} ms {r['statuses']}",
-                flush=True,
-            )
+            print(f"  closed loop run {i + 1}: {_line(r)} {r['statuses']}", flush=True)
         max_rate = _median(closed, "per_second")
         rate = target if target <= 0.8 * max_rate else round(0.8 * max_rate, -1)
         opened = []
         for i in range(runs):
-            r = asyncio.run(_load(server.port, tokens, seconds, rate, 100 + i))
+            r = _measured(server, db_pid, tokens, seconds, rate, 100 + i)
             opened.append(r)
-            print(
-                f"  open loop {rate:.0f}/s run {i + 1}: {r['per_second']:.0f}/s "
-                f"p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms",
-                flush=True,
-            )
+            print(f"  open loop {rate:.0f}/s run {i + 1}: {_line(r)}", flush=True)
     finally:
         server.stop()
     db = Database(db_url, pool_size=1)
@@ -250,6 +315,7 @@ def bench_db(
             "placements_per_second": max_rate,
             "p50_ms": _median(closed, "p50_ms"),
             "p99_ms": _median(closed, "p99_ms"),
+            **{k: _median(closed, k) for k in _CPU_KEYS},
             "runs": closed,
         },
         "open_loop": {
@@ -257,6 +323,7 @@ def bench_db(
             "placements_per_second": _median(opened, "per_second"),
             "p50_ms": _median(opened, "p50_ms"),
             "p99_ms": _median(opened, "p99_ms"),
+            **{k: _median(opened, k) for k in _CPU_KEYS},
             "runs": opened,
         },
         "target_per_second": target,
@@ -275,12 +342,85 @@ def pgbench(pg: TempPostgres, runs: int, seconds: float) -> dict[str, Any]:
     return {"clients": CLIENTS, "scale": 10, "tps_runs": tps, "tps": statistics.median(tps)}
 
 
+# One placement's SQL as one pgbench transaction (on resources the scenario does not
+# have, so the broker's ledger is untouched): the key's first answer, the candidates'
+# booked hours, then the bookings, the row and its audit entry in one statement, the
+# sizes of the broker's rows. No batching: one commit per placement.
+PLACEMENT_SQL = """\\set r random(1001, 1008)
+\\set h random(494520, 495239)
+\\set n random(1, 64)
+\\set k random(1, 2000000000)
+BEGIN;
+SELECT id, response, request_digest FROM placements
+  WHERE team = 'pgbench' AND idem_key = 'k' || :k || '-' || :client_id;
+SELECT hour, booked FROM slots WHERE resource = :r AND hour >= :h AND hour < :h + 4;
+WITH b AS (INSERT INTO slots (resource, hour, booked)
+  SELECT :r, h, :n FROM generate_series(:h, :h + 3) AS h
+  ON CONFLICT (resource, hour) DO UPDATE SET booked = slots.booked + excluded.booked
+  WHERE slots.booked + excluded.booked <= 1000000000 RETURNING 1),
+p AS (INSERT INTO placements (team, idem_key, request_digest, status, tags, accelerator,
+  count, start_hour, end_hour, single_site, request, offer_resource, site, provider,
+  offer_id, clause, reason, response, created_at, updated_at)
+  VALUES ('pgbench', 'k' || :k || '-' || :client_id, repeat('d', 64), 'placed', '[]',
+  'H100', :n, :h, :h + 4, false, repeat('q', 160), :r, 'site', 'provider', NULL, NULL,
+  'cheapest site with room', repeat('a', 330), 0, 0)
+  ON CONFLICT (team, idem_key) DO NOTHING RETURNING id)
+INSERT INTO audit (at, actor, action, placement_id, offer_id, site, clause, detail)
+  SELECT 0, 'pgbench', 'place', p.id, NULL, 'site', NULL, repeat('x', 80) FROM p;
+END;
+"""
+
+
+def pgbench_placement(pg: TempPostgres, runs: int, seconds: float) -> dict[str, Any]:
+    """pgbench running one placement's SQL per transaction on the broker's tables."""
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(PLACEMENT_SQL)
+    os.chmod(f.name, 0o644)
+    tps = []
+    try:
+        for _ in range(runs):
+            out = pg.pgbench(
+                "-n",
+                "-f",
+                f.name,
+                "-c",
+                str(CLIENTS),
+                "-j",
+                "2",
+                "-T",
+                str(int(seconds)),
+                "postgres",
+            )
+            m = re.search(r"tps = ([0-9.]+)", out)
+            tps.append(float(m.group(1)) if m else float("nan"))
+            print(f"  pgbench placement SQL, {CLIENTS} clients: {tps[-1]:.0f} tps", flush=True)
+    finally:
+        os.unlink(f.name)
+    return {
+        "clients": CLIENTS,
+        "script": PLACEMENT_SQL,
+        "tps_runs": tps,
+        "tps": statistics.median(tps),
+    }
+
+
+def _postmaster_pid(pg: TempPostgres) -> int | None:
+    assert pg.folder is not None
+    try:
+        return int((pg.folder / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--pg-workers", type=int, default=2)
+    parser.add_argument("--pg-workers", type=int, default=1)
     parser.add_argument("--sqlite-workers", type=int, default=1)
+    parser.add_argument(
+        "--only", choices=["sqlite", "postgresql"], help="one database, results not written"
+    )
     args = parser.parse_args()
     out: dict[str, Any] = {
         "machine": {
@@ -295,22 +435,33 @@ def main() -> None:
         "statistic": "median of runs",
         "load_average_at_start": list(os.getloadavg()),
     }
-    with tempfile.TemporaryDirectory() as tmp:
-        out["sqlite"] = bench_db(
-            "SQLite",
-            f"sqlite:///{tmp}/bench.db",
-            args.sqlite_workers,
-            args.runs,
-            args.seconds,
-            1000.0,
-        )
-    with TempPostgres(fsync=True) as pg:
-        out["postgresql"] = bench_db(
-            "PostgreSQL", pg.url, args.pg_workers, args.runs, args.seconds, 2000.0
-        )
-        print("== pgbench on the same PostgreSQL", flush=True)
-        out["pgbench"] = pgbench(pg, args.runs, args.seconds)
+    if args.only != "postgresql":
+        with tempfile.TemporaryDirectory() as tmp:
+            out["sqlite"] = bench_db(
+                "SQLite",
+                f"sqlite:///{tmp}/bench.db",
+                args.sqlite_workers,
+                args.runs,
+                args.seconds,
+                1000.0,
+            )
+    if args.only != "sqlite":
+        with TempPostgres(fsync=True) as pg:
+            out["postgresql"] = bench_db(
+                "PostgreSQL",
+                pg.url,
+                args.pg_workers,
+                args.runs,
+                args.seconds,
+                2000.0,
+                _postmaster_pid(pg),
+            )
+            print("== pgbench on the same PostgreSQL", flush=True)
+            out["pgbench"] = pgbench(pg, args.runs, args.seconds)
+            out["pgbench_placement_sql"] = pgbench_placement(pg, args.runs, args.seconds)
     out["load_average_at_end"] = list(os.getloadavg())
+    if args.only:
+        return
     out["postgresql_to_pgbench"] = (
         out["postgresql"]["closed_loop"]["placements_per_second"] / out["pgbench"]["tps"]
     )
@@ -323,7 +474,15 @@ def main() -> None:
             f"{c['p99_ms']:.1f} ms); at {o['offered_rate_per_second']:.0f}/s: p50 "
             f"{o['p50_ms']:.1f} ms, p99 {o['p99_ms']:.1f} ms"
         )
-    print(f"pgbench: {out['pgbench']['tps']:.0f} tps; written to {RESULTS}")
+    out["postgresql_to_pgbench_placement_sql"] = (
+        out["postgresql"]["closed_loop"]["placements_per_second"]
+        / out["pgbench_placement_sql"]["tps"]
+    )
+    RESULTS.write_text(json.dumps(out, indent=2) + "\n")
+    print(
+        f"pgbench: {out['pgbench']['tps']:.0f} tps (TPC-B-like), "
+        f"{out['pgbench_placement_sql']['tps']:.0f} tps (placement SQL); written to {RESULTS}"
+    )
 
 
 if __name__ == "__main__":

@@ -7,13 +7,29 @@ an admin draining a site half way, then the invariant over the whole ledger.
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import json
+import random
 import threading
 import time
 
 import httpx
 import pytest
-from conftest import ADMIN, admin_token, ledger_problems
+from conftest import ADMIN, SCENARIO, _new_pg_database, admin_token, ledger_problems
 from load import run_load
+
+from gigawatt.broker.catalog import Catalog
+from gigawatt.broker.context import BrokerContext, Principal
+from gigawatt.broker.db import Database
+from gigawatt.broker.decide import Request
+from gigawatt.broker.errors import ConflictError
+from gigawatt.broker.ledger import check_ledger
+from gigawatt.broker.migrate import migrate
+from gigawatt.broker.placements import place
+from gigawatt.broker.runtime import run_batch
+from gigawatt.broker.settings import BrokerSettings
+from gigawatt.scenario import load_scenario
 
 pytestmark = [pytest.mark.service, pytest.mark.slow]
 
@@ -96,3 +112,135 @@ def test_same_key_at_once_places_once(db_url: str, server_factory) -> None:  # t
     assert len(listed.json()) == 1
     server.stop()
     assert ledger_problems(db_url) == []
+
+
+def test_one_batch_decides_as_one_at_a_time(db_url: str, request: pytest.FixtureRequest) -> None:
+    """60 contended placements run as one batch answer exactly as when run one by one.
+
+    The oracle is the same requests placed one at a time, each in its own transaction, on
+    a fresh database. The batch (on PostgreSQL: pipelined, reads queued ahead) also holds
+    a repeated key (a replay), a key reused for another request (409) and, half way, an
+    operation of another kind (after which placements read afresh).
+    """
+    rng = random.Random(7)
+    base = 490_896  # 2026-01-01T00
+    reqs = []
+    for i in range(60):
+        start = base + rng.randrange(6)
+        tags = rng.choice([(), ("api",), ("frontier",)])
+        acc = rng.choice(["H100", "GB200"])
+        reqs.append(
+            (
+                f"k{i}",
+                Request(
+                    tags,
+                    acc,
+                    rng.randint(10, 40),
+                    None,
+                    1.0,
+                    start,
+                    start + rng.randint(1, 4),
+                    False,
+                ),
+            )
+        )
+    reqs.insert(30, reqs[5])  # the same key and request again: a replay
+    reqs.insert(40, (reqs[6][0], reqs[7][1]))  # key of request 6 for another request: 409
+
+    def fresh(url: str) -> BrokerContext:
+        cat = Catalog.from_scenario(load_scenario(SCENARIO))
+        db = Database(url, pool_size=2)
+        migrate(db, cat)
+        return BrokerContext(
+            db=db, catalog=cat, settings=BrokerSettings(scenario=SCENARIO, db_url=url)
+        )
+
+    def shown(value: object) -> object:
+        if isinstance(value, Exception):
+            return type(value).__name__
+        text, replayed = value  # type: ignore[misc]
+        a = json.loads(text)
+        return (
+            a["status"],
+            a["site"],
+            a.get("offered_site"),
+            a["count"],
+            replayed,
+        )
+
+    who = Principal("team", "t")
+    serial_ctx = fresh(db_url)
+    serial = []
+    for key, req in reqs:
+        try:
+            serial.append(shown(place(serial_ctx, who, req, key)))
+        except ConflictError as exc:
+            serial.append(shown(exc))
+    assert ledger_ok(serial_ctx)
+
+    if db_url.startswith("sqlite"):
+        other_url = db_url.replace("broker.db", "batch.db")
+    else:
+        other_url = _new_pg_database(request.getfixturevalue("pg"))
+    ctx = fresh(other_url)
+    loop = asyncio.new_event_loop()
+    calls = [functools.partial(place, ctx, who, req, key) for key, req in reqs]
+    calls.insert(20, functools.partial(ctx.db.transact, ctx.refresh_drained, write=False))
+    outcomes = run_batch(ctx.db, [(call, loop.create_future()) for call in calls])
+    loop.close()
+    del outcomes[20]
+    batched = [shown(value) for _future, _ok, value in outcomes]
+    assert batched == serial
+    assert {"placed", "offered", "rejected"} <= {s[0] for s in serial if isinstance(s, tuple)}
+    assert (
+        serial.count("ConflictError") == 1
+        and sum(s[-1] is True for s in serial if isinstance(s, tuple)) == 1
+    )
+    assert ledger_ok(ctx)
+    assert ctx.db.reruns == 0  # PostgreSQL: the pipelined batch's checks all held
+    serial_ctx.db.dispose()
+    ctx.db.dispose()
+
+
+def ledger_ok(ctx: BrokerContext) -> bool:
+    return ctx.db.transact(lambda conn: check_ledger(conn, ctx.catalog), write=False) == []
+
+
+def test_batch_reruns_when_its_reads_went_stale(db_url: str) -> None:
+    """A writer that skips the batch lock books a site between a batch's read and write.
+
+    The batch read the ledger ahead (PostgreSQL: pipelined) while the site was empty; the
+    conditional booking then refuses, the batch's check fails, and the batch runs again
+    with savepoints: the request lands on the next site and the ledger stays sound.
+    On SQLite the batch runs one operation at a time and sees the booking directly.
+    """
+
+    def fresh() -> BrokerContext:
+        cat = Catalog.from_scenario(load_scenario(SCENARIO))
+        db = Database(db_url, pool_size=2)
+        migrate(db, cat)
+        settings = BrokerSettings(scenario=SCENARIO, db_url=db_url)
+        return BrokerContext(db=db, catalog=cat, settings=settings)
+
+    ctx, intruder = fresh(), fresh()
+    start = 490_896
+    fill = Request((), "H100", 100, None, 1.0, start, start + 3, False)
+    late = Request((), "H100", 50, None, 1.0, start + 1, start + 2, False)
+    calls = [
+        functools.partial(place, intruder, Principal("team", "a"), fill, "fill"),
+        functools.partial(place, ctx, Principal("team", "b"), late, "late"),
+    ]
+    loop = asyncio.new_event_loop()
+    if db_url.startswith("sqlite"):  # one writer at a time: run the intruder first
+        alone = calls[0]()
+        outcomes = [(None, True, alone), *run_batch(ctx.db, [(calls[1], loop.create_future())])]
+    else:
+        outcomes = run_batch(ctx.db, [(call, loop.create_future()) for call in calls])
+        assert ctx.db.reruns == 1
+    loop.close()
+    first, second = (json.loads(value[0]) for _f, _ok, value in outcomes)
+    assert (first["status"], first["site"]) == ("placed", "abilene")
+    assert (second["status"], second["site"]) == ("placed", "oci-phoenix")
+    assert ledger_ok(ctx)
+    ctx.db.dispose()
+    intruder.db.dispose()

@@ -197,6 +197,14 @@ def test_audit_search_filters_as_the_full_log_does(api: Api) -> None:
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
 
 
+def test_audit_search_refuses_control_characters(api: Api) -> None:
+    # PostgreSQL refuses a NUL in a text parameter: the filter must stop it as bad input
+    for clause in ("\x00", "pin\x00", "a\nb"):
+        r = api.c.get("/v1/audit/search", params={"clause": clause}, headers=api.admin)
+        assert r.status_code == 422, (clause, r.text)
+        assert r.json()["error"]["field"] == "clause"
+
+
 # --- the plan -------------------------------------------------------------------------
 
 

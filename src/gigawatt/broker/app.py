@@ -30,6 +30,7 @@ from gigawatt.broker.catalog import Catalog
 from gigawatt.broker.context import BrokerContext
 from gigawatt.broker.db import Database
 from gigawatt.broker.errors import BrokerError
+from gigawatt.broker.fastpath import PlacementFastPath
 from gigawatt.broker.migrate import migrate
 from gigawatt.broker.models import PlacementIn
 from gigawatt.broker.offers import expire_due
@@ -164,6 +165,7 @@ def create_app(settings: BrokerSettings) -> FastAPI:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            runner.close()
             db.dispose()
 
     app = FastAPI(
@@ -181,6 +183,10 @@ def create_app(settings: BrokerSettings) -> FastAPI:
     app.include_router(admin_router)
     install_web(app, settings.plan_dir)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outermost: answers the common POST /v1/placements itself (see fastpath.py).
+    app.add_middleware(
+        PlacementFastPath, ctx=ctx, runner=runner, max_body_bytes=settings.max_body_bytes
+    )
     return app
 
 

@@ -7,7 +7,11 @@
   sleeping in SQLite's busy handler. The server groups the operations that arrive
   together into one transaction with a savepoint each (:meth:`Database.batch`): one
   commit for many placements, each acknowledged only after that commit.
-* **PostgreSQL** (psycopg 3): ``READ COMMITTED`` transactions. Capacity is never
+* **PostgreSQL** (psycopg 3): ``READ COMMITTED`` transactions. The server batches
+  operations the same way (group commit, one writer thread per process), and a batch
+  holds a transaction-level advisory lock (``BATCH_LOCK``) so that the batches of several
+  server processes take turns instead of deadlocking on each other's slot rows (a batch
+  locks rows for many placements, in no global order). Capacity is never
   over-booked because every booking is one conditional ``INSERT ... ON CONFLICT DO UPDATE
   ... WHERE booked + n <= capacity`` per resource and month, which PostgreSQL re-checks
   on the newest row version after waiting for a row lock; rows are locked in (resource,
@@ -21,7 +25,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -29,12 +33,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
-__all__ = ["Database", "is_retryable", "normalize_url"]
+from gigawatt.broker.pipeline import Pipeline
+
+__all__ = ["BATCH_LOCK", "MAX_ATTEMPTS", "Database", "is_retryable", "normalize_url"]
 
 T = TypeVar("T")
 
 RETRY_SQLSTATES = {"40001", "40P01", "55P03"}
 MAX_ATTEMPTS = 8
+BATCH_LOCK = 0x67696761  # the PostgreSQL advisory lock held by a batch ("giga")
 
 
 def normalize_url(url: str) -> str:
@@ -80,6 +87,7 @@ class Database:
             raise ValueError(f"unsupported database {self.dialect!r}: use sqlite or postgresql")
         self._lock = threading.Lock() if self.dialect == "sqlite" else None
         self._ambient = threading.local()
+        self.reruns = 0  # batches run again without the pipeline (see runtime.run_batch)
         self.engine = self._make_engine(pool_size, sqlite_synchronous.upper())
 
     def _make_engine(self, pool_size: int, synchronous: str) -> Engine:
@@ -136,19 +144,38 @@ class Database:
                 lock.release()
 
     @contextmanager
-    def batch(self) -> Iterator[Connection]:
+    def batch(self, *, pipelined: bool = True) -> Iterator[Connection]:
         """One write transaction shared by several operations (group commit).
 
         Inside it, :meth:`transact` on this thread runs each operation in a savepoint of
         the shared transaction: an operation that fails is rolled back alone, and nothing
-        is durable (or acknowledged) before the one commit at the end.
+        is durable (or acknowledged) before the one commit at the end. On PostgreSQL the
+        batch holds the advisory lock ``BATCH_LOCK`` and, when ``pipelined``, offers
+        :meth:`pipeline` to the placement path (checked before the commit).
         """
         with self.connect(write=True) as conn:
+            pipe = None
+            if self.dialect == "postgresql":  # one batch at a time across processes
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({BATCH_LOCK})")
+                if pipelined:
+                    pipe = Pipeline(conn.connection.driver_connection)
             self._ambient.conn = conn
+            self._ambient.pipe = pipe
             try:
                 yield conn
+                if pipe is not None:
+                    pipe.finish()
             finally:
                 self._ambient.conn = None
+                self._ambient.pipe = None
+                if pipe is not None:
+                    with suppress(Exception):  # already failed: leave pipeline mode to roll back
+                        pipe.sync()
+
+    def pipeline(self) -> Pipeline | None:
+        """The pipeline of the batch running on this thread (PostgreSQL), else None."""
+        pipe: Pipeline | None = getattr(self._ambient, "pipe", None)
+        return pipe
 
     def transact(self, fn: Callable[[Connection], T], *, write: bool = True) -> T:
         """Run ``fn`` in a transaction, retrying transient conflicts with jittered backoff.
@@ -157,16 +184,7 @@ class Database:
         """
         shared: Connection | None = getattr(self._ambient, "conn", None)
         if shared is not None:
-            cursor = shared.connection.cursor()
-            cursor.execute("SAVEPOINT gw_op")
-            try:
-                result = fn(shared)
-            except BaseException:
-                cursor.execute("ROLLBACK TO gw_op")
-                cursor.execute("RELEASE gw_op")
-                raise
-            cursor.execute("RELEASE gw_op")
-            return result
+            return self._in_savepoint(shared, fn)
         for attempt in range(MAX_ATTEMPTS):
             try:
                 with self.connect(write=write) as conn:
@@ -175,6 +193,26 @@ class Database:
                 if not is_retryable(exc) or attempt == MAX_ATTEMPTS - 1:
                     raise
                 time.sleep(random.uniform(0, 0.002 * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _in_savepoint(self, shared: Connection, fn: Callable[[Connection], T]) -> T:
+        pipe = self.pipeline()
+        if pipe is not None:  # plain statements from here: wait for the queued ones
+            pipe.sync()
+            pipe.stale = True
+        cursor = shared.connection.cursor()
+        for attempt in range(MAX_ATTEMPTS):
+            cursor.execute("SAVEPOINT gw_op")
+            try:
+                result = fn(shared)
+            except BaseException as exc:
+                cursor.execute("ROLLBACK TO gw_op")
+                cursor.execute("RELEASE gw_op")
+                if is_retryable(exc) and attempt < MAX_ATTEMPTS - 1:
+                    continue
+                raise
+            cursor.execute("RELEASE gw_op")
+            return result
         raise AssertionError("unreachable")  # pragma: no cover
 
     def dispose(self) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Connection, select, text
 
@@ -32,7 +33,18 @@ from gigawatt.broker.catalog import Catalog, OfferResource
 from gigawatt.broker.rawsql import Raw
 from gigawatt.broker.tables import drained_sites, offers, placements, slots
 
-__all__ = ["Hold", "SlotsFull", "book", "check_ledger", "feasible", "holds", "release"]
+__all__ = [
+    "Hold",
+    "SlotsFull",
+    "book",
+    "booking_statements",
+    "check_ledger",
+    "feasible",
+    "holds",
+    "peak_queries",
+    "release",
+    "with_room",
+]
 
 _SERIES = {
     "postgresql": "SELECT CAST(:r AS integer), h, CAST(:n AS bigint) "
@@ -100,6 +112,34 @@ def _ops(
     return out
 
 
+def booking_statements(
+    dialect: str,
+    catalog: Catalog,
+    bookings: Iterable[tuple[OfferResource, int]],
+    start_hour: int,
+    end_hour: int,
+) -> list[tuple[str, dict[str, Any], int, int]]:
+    """The statements of :func:`book`: ``(sql, parameters, hours to touch, offer resource)``.
+
+    In (resource, hour) order, so that concurrent bookings lock rows in one order.
+
+    Raises:
+        SlotsFull: an amount above the capacity itself (no statement could book it).
+    """
+    ops = []
+    for offer, count in bookings:
+        ops += [(op, offer) for op in _ops(catalog, offer, count, start_hour, end_hour)]
+    ops.sort(key=lambda item: (item[0][0], item[0][1]))
+    stmt = _BOOK[dialect]
+    out = []
+    for (resource, s, e, n, cap), offer in ops:
+        if n > cap:
+            raise SlotsFull(offer.resource)
+        params = {"r": resource, "s": s, "e": e, "n": n, "cap": cap, "site": offer.site}
+        out.append((stmt, params, e - s, offer.resource))
+    return out
+
+
 def book(
     conn: Connection,
     catalog: Catalog,
@@ -112,18 +152,12 @@ def book(
     Raises:
         SlotsFull: some hour had no room (or the site was drained); roll back.
     """
-    ops = []
-    for offer, count in bookings:
-        ops += [(op, offer) for op in _ops(catalog, offer, count, start_hour, end_hour)]
-    ops.sort(key=lambda item: (item[0][0], item[0][1]))
     raw = Raw(conn)
-    stmt = _BOOK[conn.dialect.name]
-    for (resource, s, e, n, cap), offer in ops:
-        if n > cap:
-            raise SlotsFull(offer.resource)
-        params = {"r": resource, "s": s, "e": e, "n": n, "cap": cap, "site": offer.site}
-        if raw.execute(stmt, params).rowcount != e - s:
-            raise SlotsFull(offer.resource)
+    for stmt, params, hours, offer_resource in booking_statements(
+        conn.dialect.name, catalog, bookings, start_hour, end_hour
+    ):
+        if raw.execute(stmt, params).rowcount != hours:
+            raise SlotsFull(offer_resource)
 
 
 def release(
@@ -143,6 +177,55 @@ def release(
         conn.execute(stmt, {"r": resource, "s": s, "e": e, "n": -n})
 
 
+def peak_queries(
+    catalog: Catalog,
+    candidates: list[tuple[OfferResource, int]],
+    start_hour: int,
+    end_hour: int,
+) -> list[tuple[str, dict[str, int], int]]:
+    """Statements reading the peak booked amount per resource: one per month segment.
+
+    Each is ``(sql, parameters, month index)`` and answers ``(resource, max booked)``
+    rows for the candidates' offers and their sites' power.
+    """
+    resources = sorted(
+        {o.resource for o, _ in candidates}
+        | {o.power_resource for o, _ in candidates if o.power_resource is not None}
+    )
+    sql = _max_booked(len(resources))
+    out = []
+    for seg in catalog.segments(start_hour, end_hour):
+        params: dict[str, int] = {f"r{i}": r for i, r in enumerate(resources)}
+        params["s"], params["e"] = seg.start_hour, seg.end_hour
+        out.append((sql, params, seg.month_index))
+    return out
+
+
+def with_room(
+    catalog: Catalog,
+    candidates: list[tuple[OfferResource, int]],
+    peaks: list[tuple[int, dict[int, int]]],
+) -> set[int]:
+    """Offer resources with room, given ``(month index, peak per resource)`` per segment.
+
+    An offer has room when, in every segment, its peak plus its count is within its
+    capacity and (at a power-capped site) its power peak plus ``count x watts_each`` is
+    within the site's power.
+    """
+    ok = {o.resource for o, _ in candidates}
+    for month, peak in peaks:
+        for offer, count in candidates:
+            if offer.resource not in ok:
+                continue
+            if peak.get(offer.resource, 0) + count > offer.capacity[month]:
+                ok.discard(offer.resource)
+            elif offer.power_resource is not None:
+                cap = catalog.power_capacity[offer.power_resource][month]
+                if peak.get(offer.power_resource, 0) + count * offer.watts_each > cap:
+                    ok.discard(offer.resource)
+    return ok
+
+
 def feasible(
     conn: Connection,
     catalog: Catalog,
@@ -156,28 +239,12 @@ def feasible(
     """
     if not candidates:
         return set()
-    resources = sorted(
-        {o.resource for o, _ in candidates}
-        | {o.power_resource for o, _ in candidates if o.power_resource is not None}
-    )
-    ok = {o.resource for o, _ in candidates}
     raw = Raw(conn)
-    sql = _max_booked(len(resources))
-    for seg in catalog.segments(start_hour, end_hour):
-        params: dict[str, int] = {f"r{i}": r for i, r in enumerate(resources)}
-        params["s"], params["e"] = seg.start_hour, seg.end_hour
-        peak = {int(r): int(b) for r, b in raw.execute(sql, params).fetchall()}
-        m = seg.month_index
-        for offer, count in candidates:
-            if offer.resource not in ok:
-                continue
-            if peak.get(offer.resource, 0) + count > offer.capacity[m]:
-                ok.discard(offer.resource)
-            elif offer.power_resource is not None:
-                cap = catalog.power_capacity[offer.power_resource][m]
-                if peak.get(offer.power_resource, 0) + count * offer.watts_each > cap:
-                    ok.discard(offer.resource)
-    return ok
+    peaks = [
+        (month, {int(r): int(b) for r, b in raw.execute(sql, params).fetchall()})
+        for sql, params, month in peak_queries(catalog, candidates, start_hour, end_hour)
+    ]
+    return with_room(catalog, candidates, peaks)
 
 
 Hold = tuple[int, int, int, int]  # offer resource, count, start hour, end hour

@@ -11,15 +11,27 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from typing import Any
 
 from sqlalchemy import Connection
 
 from gigawatt.broker.context import BrokerContext, Principal
 from gigawatt.broker.decide import Decision, Request, decide, options
 from gigawatt.broker.errors import ConflictError
-from gigawatt.broker.hours import iso_hour, iso_seconds
 from gigawatt.broker.ledger import SlotsFull, book, feasible
+from gigawatt.broker.pipeline import Later, register_prefetch
+from gigawatt.broker.placement_pipeline import place_pipelined, prefetch_places
+from gigawatt.broker.placement_sql import (
+    AUDIT,
+    INSERT,
+    INSERT_AUDITED,
+    INSERT_OFFER,
+    PRIOR,
+    SET_OFFER,
+    answer,
+    audit_params,
+    placement_row,
+    request_json,
+)
 from gigawatt.broker.rawsql import Raw
 
 __all__ = [
@@ -31,46 +43,6 @@ __all__ = [
 ]
 
 MAX_RACES = 16
-_COLUMNS = [
-    "team",
-    "idem_key",
-    "request_digest",
-    "status",
-    "tags",
-    "accelerator",
-    "count",
-    "start_hour",
-    "end_hour",
-    "single_site",
-    "request",
-    "offer_resource",
-    "site",
-    "provider",
-    "offer_id",
-    "clause",
-    "reason",
-    "response",
-    "created_at",
-    "updated_at",
-]
-_INSERT = (
-    f"INSERT INTO placements ({', '.join(_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in _COLUMNS)}) "
-    "ON CONFLICT (team, idem_key) DO NOTHING RETURNING id"
-)
-_PRIOR = (
-    "SELECT id, response, request_digest FROM placements WHERE team = :team AND idem_key = :key"
-)
-_AUDIT = (
-    "INSERT INTO audit (at, actor, action, placement_id, offer_id, site, clause, detail) "
-    "VALUES (:at, :actor, :action, :placement_id, :offer_id, :audit_site, :clause, :detail)"
-)
-_INSERT_AUDITED = (  # PostgreSQL: the placement and its audit entry in one statement
-    f"WITH p AS ({_INSERT}) "
-    "INSERT INTO audit (at, actor, action, placement_id, offer_id, site, clause, detail) "
-    "SELECT :at, :actor, :action, p.id, NULL, :audit_site, :clause, :detail FROM p "
-    "RETURNING placement_id"
-)
 
 
 def request_from_json(text: str) -> Request:
@@ -86,40 +58,6 @@ def request_from_json(text: str) -> Request:
         d["end_hour"],
         d["single_site"],
     )
-
-
-def _request_json(req: Request) -> str:
-    return json.dumps(
-        {
-            "tags": list(req.tags),
-            "accelerator": req.accelerator,
-            "count": req.count,
-            "flops": req.flops,
-            "utilization": req.utilization,
-            "start_hour": req.start_hour,
-            "end_hour": req.end_hour,
-            "single_site": req.single_site,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-
-
-def _fields(ctx: BrokerContext, d: Decision, now: float) -> dict[str, Any]:
-    """Placement columns for a decision (site and provider stay empty while offered)."""
-    main = d.main
-    placed = d.status == "placed" and main is not None
-    return {
-        "status": d.status,
-        "accelerator": main.offer.ref.accelerator if main else None,
-        "count": main.count if main else None,
-        "offer_resource": main.offer.resource if main else None,
-        "site": main.offer.site if placed and main else None,
-        "provider": main.offer.provider if placed and main else None,
-        "clause": d.clause.label if d.clause else None,
-        "reason": d.reason,
-        "updated_at": now,
-    }
 
 
 def apply_decision(
@@ -142,26 +80,6 @@ def apply_decision(
     if held:
         book(conn, ctx.catalog, held, req.start_hour, req.end_hour)
     return d
-
-
-_OFFER_COLUMNS = [
-    "placement_id",
-    "provider",
-    "site",
-    "resource",
-    "count",
-    "start_hour",
-    "end_hour",
-    "status",
-    "clause",
-    "deadline",
-    "created_at",
-]
-_INSERT_OFFER = (
-    f"INSERT INTO offers ({', '.join(_OFFER_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in _OFFER_COLUMNS)}) RETURNING id"
-)
-_SET_OFFER = "UPDATE placements SET offer_id = :oid, response = :response WHERE id = :pid"
 
 
 def open_offer(
@@ -188,88 +106,56 @@ def open_offer(
         "deadline": deadline,
         "created_at": now,
     }
-    oid = Raw(conn).execute(_INSERT_OFFER, row).fetchone()[0]
+    oid = Raw(conn).execute(INSERT_OFFER, row).fetchone()[0]
     return int(oid), deadline
-
-
-def _audit_params(
-    d: Decision, pid: int | None, actor: str, now: float, action: str
-) -> dict[str, Any]:
-    site = d.offer_to.offer.site if d.offer_to else (d.main.offer.site if d.main else None)
-    detail = {
-        "status": d.status,
-        "count": d.main.count if d.main else None,
-        "fallback": d.main.offer.site if d.main and d.offer_to else None,
-        "reason": d.reason,
-    }
-    return {
-        "at": now,
-        "actor": actor,
-        "action": action,
-        "placement_id": pid,
-        "offer_id": None,
-        "audit_site": site,
-        "clause": d.clause.label if d.clause else None,
-        "detail": json.dumps(detail, separators=(",", ":")),
-    }
 
 
 def place(
     ctx: BrokerContext, principal: Principal, req: Request, idem_key: str
-) -> tuple[str, bool]:
+) -> tuple[str, bool] | Later[tuple[str, bool]]:
     """Decide, book and record a placement; or replay the first answer for this key.
 
+    Inside a PostgreSQL batch the statements are queued in pipeline mode
+    (:func:`gigawatt.broker.placement_pipeline.place_pipelined`) and the answer is read
+    before the batch commits.
+
     Returns:
-        ``(response JSON, replayed)``.
+        ``(response JSON, replayed)``, or that :class:`Later`.
 
     Raises:
         ConflictError: the key was used for a different request.
     """
-    text = _request_json(req)
+    text = request_json(req)
     req_digest = hashlib.sha256(text.encode()).hexdigest()
+    pipe = ctx.db.pipeline()
+    if pipe is not None:  # inside a PostgreSQL batch: queue the statements
+        return place_pipelined(ctx, pipe, principal, idem_key, req, text, req_digest)
     excluded: set[int] = set()
-    tags_json = json.dumps(list(req.tags))
 
     def attempt(conn: Connection) -> str:
         raw = Raw(conn)
         now = time.time()
         d = apply_decision(ctx, conn, req, excluded, now)
-        row = {
-            "team": principal.name,
-            "idem_key": idem_key,
-            "request_digest": req_digest,
-            "tags": tags_json,
-            "start_hour": req.start_hour,
-            "end_hour": req.end_hour,
-            "single_site": req.single_site,
-            "request": text,
-            "response": "",
-            "created_at": now,
-            "offer_id": None,
-            **_fields(ctx, d, now),
-        }
-        if d.status == "rejected":
-            row["accelerator"] = req.accelerator
-            row["count"] = req.count
-        body = _answer(row, req, d)
+        row = placement_row(principal.name, idem_key, req, text, req_digest, d, now)
+        body = answer(row, req, d)
         row["response"] = body
-        audit = _audit_params(d, None, principal.name, now, "place")
+        audit = audit_params(d, None, principal.name, now, "place")
         if raw.pg and d.status != "offered":  # one round trip for the row and its audit
-            got = raw.execute(_INSERT_AUDITED, {**row, **audit}).fetchone()
+            got = raw.execute(INSERT_AUDITED, {**row, **audit}).fetchone()
             if got is None:
                 raise _Replay
             return f'{{"id":{got[0]},{body[1:]}'
-        got = raw.execute(_INSERT, row).fetchone()
+        got = raw.execute(INSERT, row).fetchone()
         if got is None:
             raise _Replay
         pid = int(got[0])
         if d.status == "offered":
             oid, deadline = open_offer(ctx, conn, d, req, pid, now)
-            body = _answer(row, req, d, oid, deadline)
-            raw.execute(_SET_OFFER, {"oid": oid, "response": body, "pid": pid})
+            body = answer(row, req, d, oid, deadline)
+            raw.execute(SET_OFFER, {"oid": oid, "response": body, "pid": pid})
             audit["offer_id"] = oid
         audit["placement_id"] = pid
-        raw.execute(_AUDIT, audit)
+        raw.execute(AUDIT, audit)
         return f'{{"id":{pid},{body[1:]}'
 
     for _ in range(MAX_RACES):
@@ -282,13 +168,16 @@ def place(
     raise ConflictError("busy", "capacity kept changing under this request; retry it", None)
 
 
+register_prefetch(place, prefetch_places)
+
+
 class _Replay(Exception):  # noqa: N818 - control flow, never leaves this module
     """The idempotency key is taken: roll back and answer with the first response."""
 
 
 def _replay(ctx: BrokerContext, principal: Principal, idem_key: str, req_digest: str) -> str:
     def read(conn: Connection) -> str:
-        prior = Raw(conn).execute(_PRIOR, {"team": principal.name, "key": idem_key}).fetchone()
+        prior = Raw(conn).execute(PRIOR, {"team": principal.name, "key": idem_key}).fetchone()
         if prior is None:  # pragma: no cover - the conflicting row was committed
             raise ConflictError("busy", "retry this request", "Idempotency-Key")
         if prior[2] != req_digest:
@@ -300,34 +189,3 @@ def _replay(ctx: BrokerContext, principal: Principal, idem_key: str, req_digest:
         return f'{{"id":{prior[0]},{prior[1][1:]}'
 
     return ctx.db.transact(read, write=False)
-
-
-def _answer(
-    row: dict[str, Any],
-    req: Request,
-    d: Decision,
-    oid: int | None = None,
-    deadline: float | None = None,
-) -> str:
-    """The first answer, as JSON without its id (added when it is sent)."""
-    body: dict[str, Any] = {
-        "status": row["status"],
-        "site": row["site"],
-        "provider": row["provider"],
-        "offer": _offer_key(d) if row["status"] == "placed" else None,
-        "accelerator": row["accelerator"],
-        "count": row["count"],
-        "start": iso_hour(req.start_hour),
-        "end": iso_hour(req.end_hour),
-        "offer_id": oid,
-        "clause": row["clause"],
-        "reason": row["reason"],
-    }
-    if deadline is not None:
-        body["offer_deadline"] = iso_seconds(deadline)
-        body["offered_site"] = d.offer_to.offer.site if d.offer_to else None
-    return json.dumps(body, separators=(",", ":"))
-
-
-def _offer_key(d: Decision) -> str | None:
-    return d.main.offer.ref.key if d.main is not None else None

@@ -14,13 +14,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-__all__ = ["Raw"]
+__all__ = ["Raw", "pyformat"]
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
 
 @lru_cache(maxsize=512)
-def _pyformat(sql: str) -> str:
+def pyformat(sql: str) -> str:
+    """The statement with psycopg's ``%(name)s`` parameters instead of ``:name``."""
     return _PARAM.sub(r"%(\1)s", sql)
 
 
@@ -35,7 +36,7 @@ class Raw:
 
     def execute(self, sql: str, params: dict[str, Any]) -> Any:
         """Execute one statement; returns the cursor (``rowcount``, ``fetchone``...)."""
-        self.cur.execute(_pyformat(sql) if self.pg else sql, params)
+        self.cur.execute(pyformat(sql) if self.pg else sql, params)
         return self.cur
 
     def close(self) -> None:

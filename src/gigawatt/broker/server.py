@@ -58,4 +58,9 @@ def serve(
         limit_concurrency=None,
         backlog=2048,
         timeout_keep_alive=30,
+        # Per-request costs the broker does not need: it serves 127.0.0.1 or sits behind
+        # a proxy that sets its own headers (X-Forwarded-* parsing, Date, Server).
+        proxy_headers=False,
+        date_header=False,
+        server_header=False,
     )

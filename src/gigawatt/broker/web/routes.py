@@ -107,7 +107,13 @@ async def audit_search(
     actor: Annotated[Name | None, Query(description="Exact actor.")] = None,
     site: Annotated[Name | None, Query(description="Exact site.")] = None,
     clause: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="Part of the clause.")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=r"^[^\x00-\x1f\x7f]+$",  # no control characters (PostgreSQL refuses NUL)
+            description="Part of the clause.",
+        ),
     ] = None,
     placement_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
     before: Annotated[int | None, Query(ge=1, le=2**53, description="Only ids below.")] = None,

@@ -1,0 +1,122 @@
+"""PostgreSQL pipeline mode inside a batch: statements sent without waiting for answers.
+
+Inside a batch (:meth:`gigawatt.broker.db.Database.batch`) on PostgreSQL, the placement
+path reads what it needs in one round trip (which also carries the previous placement's
+writes to the server) and queues its own writes without waiting. What those writes must
+have done (every hour of a booking updated, the placement row inserted) is checked once,
+after the batch's last statement has run and before its commit (:meth:`Pipeline.finish`).
+
+Batches hold an advisory lock, so no other writer changes the ledger between a
+placement's read and its writes, and the checks hold. Should one fail anyway (a site
+drained by another server process an instant ago, a bug) or any statement fail, the
+batch is rolled back as a whole and run again with a savepoint per operation and no
+pipeline (:class:`PipelineCheckFailed`); nothing of it was committed or acknowledged.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+__all__ = ["Later", "Pipeline", "PipelineCheckFailed", "prefetch_all", "register_prefetch"]
+
+T = TypeVar("T")
+
+
+class PipelineCheckFailed(Exception):  # noqa: N818 - a signal to rerun the batch safely
+    """A queued write did not do what its read promised: rerun the batch with savepoints."""
+
+
+class Later(Generic[T]):
+    """A result that can be read once the batch's statements have run (before its commit).
+
+    Args:
+        read: Called once, after :meth:`Pipeline.finish`, to produce the result (kept).
+    """
+
+    __slots__ = ("_read", "_value")
+
+    def __init__(self, read: Callable[[], T]) -> None:
+        self._read = read
+        self._value: list[T] = []
+
+    def get(self) -> T:
+        """The result."""
+        if not self._value:
+            self._value.append(self._read())
+        return self._value[0]
+
+
+Prefetch = Callable[["Pipeline", list[tuple[Any, ...]]], None]
+_PREFETCH: dict[Callable[..., Any], Prefetch] = {}
+
+
+def register_prefetch(operation: Callable[..., Any], prefetch: Prefetch) -> None:
+    """Declare how to queue the reads of a batch's calls of ``operation``.
+
+    ``prefetch(pipe, [args of each call])`` runs before the batch's first operation, so
+    that the reads of all its calls share one round trip (and a few statements).
+    """
+    _PREFETCH[operation] = prefetch
+
+
+def prefetch_all(pipe: Pipeline, calls: list[Callable[[], Any]]) -> None:
+    """Queue the reads of every call (a ``functools.partial``) whose operation has some."""
+    grouped: dict[Callable[..., Any], list[tuple[Any, ...]]] = {}
+    for call in calls:
+        if isinstance(call, functools.partial) and not call.keywords and call.func in _PREFETCH:
+            grouped.setdefault(call.func, []).append(call.args)
+    for operation, args in grouped.items():
+        _PREFETCH[operation](pipe, args)
+
+
+class Pipeline:
+    """Pipeline mode on a batch's psycopg connection, entered on first use.
+
+    Args:
+        driver: The psycopg connection of the batch (inside its transaction).
+    """
+
+    __slots__ = ("_driver", "_mode", "booked", "checks", "done", "prefetched", "stale")
+
+    def __init__(self, driver: Any) -> None:
+        self._driver = driver
+        self._mode: Any = None
+        self.checks: list[Callable[[], bool]] = []
+        # Reads queued ahead, by operation key, and what the batch has queued since:
+        # amounts booked per (resource, hour) and answers per idempotency key.
+        self.prefetched: dict[Any, Any] = {}
+        self.booked: dict[tuple[int, int], int] = {}
+        self.done: dict[Any, Any] = {}
+        # Set once another kind of operation has written in the batch: reads queued
+        # ahead may be out of date, so operations read afresh.
+        self.stale = False
+
+    def cursor(self) -> Any:
+        """A new cursor in pipeline mode (one per statement whose result is read later)."""
+        if self._mode is None:
+            self._mode = self._driver.pipeline()
+            self._mode.__enter__()
+        return self._driver.cursor()
+
+    def expect(self, check: Callable[[], bool]) -> None:
+        """Register a condition on queued results, checked by :meth:`finish`."""
+        self.checks.append(check)
+
+    def sync(self) -> None:
+        """Leave pipeline mode, waiting for every queued result (raises a failed one's error)."""
+        mode, self._mode = self._mode, None
+        if mode is not None:
+            mode.__exit__(None, None, None)
+
+    def finish(self) -> None:
+        """Wait for every result and check every registered condition.
+
+        Raises:
+            PipelineCheckFailed: a condition does not hold; roll the batch back.
+        """
+        self.sync()
+        checks, self.checks = self.checks, []
+        if not all(check() for check in checks):
+            raise PipelineCheckFailed("a queued write did not apply; rerun the batch")
