@@ -1,0 +1,83 @@
+r"""Growth of frontier training compute, fitted to Epoch AI's notable-models data.
+
+Method (what ``gigawatt trends`` reports):
+
+1. Data. Epoch AI's *notable AI models* (shipped in ``gigawatt/data``, CC BY 4.0); a
+   model counts when it has both a publication date and a training-compute estimate.
+   Dates become decimal years, :math:`t = \text{year} + (\text{day of year} - 1) /
+   \text{days in year}`, so ``2030`` means 1 January 2030.
+2. Frontier definition (each uses only models published on or before the model's own
+   date, so it never looks ahead and back-tests stay honest):
+
+   - ``top-n``: in the top *N* by training compute among all models released up to its
+     release date (Epoch's frontier definition uses the top 5 at release);
+   - ``record``: larger than every earlier model (a new compute record);
+   - ``threshold``: at least *X* FLOP.
+
+   Then keep models published in ``[since, until)`` (default since 2018, as Epoch).
+3. Fit. Ordinary least squares of :math:`\log_{10}` FLOP on :math:`t`. Growth per
+   year is :math:`10^{b}` for slope :math:`b`; doubling time is
+   :math:`12 \log_{10} 2 / b` months.
+4. Uncertainty. Non-parametric bootstrap: resample the selected models with
+   replacement (seeded :class:`numpy.random.Generator`, 1000 resamples by default,
+   vectorised), refit, and take percentile intervals (90% by default, as Epoch reports).
+5. Frontier run in a year: the fitted line at that year, with the bootstrap interval of
+   the line. With an accelerator of peak :math:`P` FLOP/s, utilisation (MFU) :math:`m`,
+   a training duration :math:`D` seconds (default :math:`1.56 \times 10^7` s, Epoch's
+   median, about six months) and all-in facility power :math:`W` per accelerator,
+
+   .. math:: \text{GW} = \frac{\text{FLOP}}{P\, m\, D} \cdot \frac{W}{10^9}.
+
+   ``ml_hardware.csv`` gives chip TDP, not facility power; by default
+   :math:`W = 2.0 \times \text{TDP}`, the ratio implied by Epoch's GPU-clusters power
+   estimates (about 1,430 W per 700 W H100, 2,400 W per 1,200 W GB200), which covers
+   servers, network and cooling (PUE).
+6. Back-test. Fit on models published up to the end of a cut-off year, predict every
+   selected model published after it, and score the mean absolute :math:`\log_{10}`
+   error, the bias, and how often the actual value falls in the bootstrap interval of
+   the line and in the bootstrap prediction interval (line plus a resampled residual).
+"""
+
+from __future__ import annotations
+
+from gigawatt.forecast.trends.backtest import Backtest, BacktestYear, backtest
+from gigawatt.forecast.trends.base import (
+    DEFAULT_FACILITY_OVERHEAD,
+    DEFINITIONS,
+    EPOCH_TRAINING_DURATION_S,
+    Definition,
+    TrendsError,
+)
+from gigawatt.forecast.trends.data import decimal_year, load_ml_hardware, load_notable_models
+from gigawatt.forecast.trends.fit import TrendFit, fit_trend
+from gigawatt.forecast.trends.hardware import Accelerator, find_accelerator, training_power_gw
+from gigawatt.forecast.trends.projection import RunForecast, forecast_run
+from gigawatt.forecast.trends.report import TrendReport, analyze_trends, plot_trends
+from gigawatt.forecast.trends.selection import Selection, frontier_mask, select_models
+
+__all__ = [
+    "DEFAULT_FACILITY_OVERHEAD",
+    "DEFINITIONS",
+    "EPOCH_TRAINING_DURATION_S",
+    "Accelerator",
+    "Backtest",
+    "BacktestYear",
+    "Definition",
+    "RunForecast",
+    "Selection",
+    "TrendFit",
+    "TrendReport",
+    "TrendsError",
+    "analyze_trends",
+    "backtest",
+    "decimal_year",
+    "find_accelerator",
+    "fit_trend",
+    "forecast_run",
+    "frontier_mask",
+    "load_ml_hardware",
+    "load_notable_models",
+    "plot_trends",
+    "select_models",
+    "training_power_gw",
+]
