@@ -156,5 +156,5 @@ def test_errors_say_what_to_fix(tiny: Scenario, tmp_path: object) -> None:
     plain = parse_scenario(TINY.read_text().split("uncertainty:")[0], "no-uncertainty.yaml")
     with pytest.raises(GigawattError, match="no uncertainty section"):
         run_sweep(plain, samples=2)
-    with pytest.raises(GigawattError, match="holds no readable sweep"):
+    with pytest.raises(GigawattError, match=r"holds no sweep \(no summary.json\); write one with"):
         Sweep.load(str(tmp_path))

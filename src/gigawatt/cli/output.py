@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
@@ -13,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gigawatt.errors import GigawattError, Problem, ScenarioError
+from gigawatt.resultio import json_ready
 
 __all__ = [
     "ReportOption",
@@ -41,19 +41,9 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
 def print_json(data: Any) -> None:
     """Print one JSON object on stdout (NaN and infinities become null)."""
-    sys.stdout.write(json.dumps(_clean(data), default=_default, indent=2) + "\n")
+    sys.stdout.write(json.dumps(json_ready(data), default=_default, indent=2) + "\n")
     sys.stdout.flush()
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from gigawatt.plan.results import Plan
+from gigawatt.resultio import save_result
 
-__all__ = ["COMPARISON_TABLES", "Comparison", "clean", "records"]
+__all__ = ["COMPARISON_TABLES", "Comparison", "records"]
 
 COMPARISON_TABLES = ("by_provider", "by_year", "outside", "clauses", "rofr", "differences")
 
@@ -62,11 +61,8 @@ class Comparison:
 
     def save(self, directory: str | Path) -> Path:
         """Write each table as Parquet, ``comparison.json`` and ``plans/<scenario>/``."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        for name in COMPARISON_TABLES:
-            self.tables[name].to_parquet(out / f"{name}.parquet", index=False)
-        (out / "comparison.json").write_text(json.dumps(clean(self.to_dict()), indent=2))
+        tables = {name: self.tables[name] for name in COMPARISON_TABLES}
+        out = save_result(directory, tables, self.to_dict(), summary_name="comparison.json")
         for label, result in self.plans.items():
             result.save(out / "plans" / re.sub(r"[^\w.#-]", "_", label))
         return out
@@ -75,16 +71,3 @@ class Comparison:
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of a frame as dicts keyed by column name."""
     return [{str(k): v for k, v in row.items()} for row in df.to_dict(orient="records")]
-
-
-def clean(value: Any) -> Any:
-    """A JSON-ready copy: NaN and infinities as None, numpy scalars as Python ones."""
-    if isinstance(value, float | np.floating):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean(v) for v in value]
-    return value

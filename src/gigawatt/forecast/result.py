@@ -18,15 +18,13 @@ ranking. :meth:`Forecast.save` writes Parquet tables plus ``summary.json``;
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from gigawatt.errors import GigawattError
+from gigawatt.resultio import json_ready, read_summary, read_tables, save_result
 
 __all__ = ["QUANTITIES", "TABLES", "Forecast"]
 
@@ -46,16 +44,6 @@ QUANTITIES: dict[str, str] = {
     "cash_usd": "USD",
 }
 """Quantities with bands per month and their units (money per month; cash at month end)."""
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
 
 
 @dataclass
@@ -97,16 +85,11 @@ class Forecast:
         data["probabilities"] = self.probabilities.to_dict(orient="records")
         if bands:
             data["bands"] = self.bands.to_dict(orient="records")
-        return _clean(data)  # type: ignore[no-any-return]
+        return json_ready(data)  # type: ignore[no-any-return]
 
     def save(self, directory: str | Path) -> Path:
         """Write every table as Parquet plus ``summary.json``; returns the folder."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, df in self.tables.items():
-            df.to_parquet(out / f"{name}.parquet", index=False)
-        (out / "summary.json").write_text(json.dumps(_clean(self.summary), indent=2))
-        return out
+        return save_result(directory, self.tables, self.summary)
 
     @classmethod
     def load(cls, directory: str | Path) -> Forecast:
@@ -115,17 +98,7 @@ class Forecast:
         Raises:
             GigawattError: the folder holds no forecast.
         """
-        folder = Path(directory)
-        summary_file = folder / "summary.json"
-        if not summary_file.is_file() or not (folder / "bands.parquet").is_file():
-            raise GigawattError(
-                f"{folder} holds no forecast (no summary.json and bands.parquet); write one "
-                "with `gigawatt forecast FILE --out DIR`"
-            )
-        summary = json.loads(summary_file.read_text())
-        tables = {
-            name: pd.read_parquet(folder / f"{name}.parquet")
-            for name in TABLES
-            if (folder / f"{name}.parquet").is_file()
-        }
+        command = "gigawatt forecast FILE --out DIR"
+        summary = read_summary(directory, "forecast", command)
+        tables = read_tables(directory, TABLES, required=("bands",), what="forecast")
         return cls(summary, tables)

@@ -22,7 +22,6 @@ Tables (pandas DataFrames, one row per key):
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,10 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gigawatt.errors import GigawattError
 from gigawatt.plan.inputs import EFLOPS, KACC, MUSD, YFLOP, PlanInputs
 from gigawatt.plan.model import PlanModel
 from gigawatt.plan.solve import SolveOutcome
+from gigawatt.resultio import read_summary, read_tables, save_result
 
 __all__ = ["TABLES", "Plan", "extract_plan"]
 
@@ -112,14 +111,7 @@ class Plan:
 
     def save(self, directory: str | Path, *, csv: bool = False) -> Path:
         """Write every table as Parquet (and CSV when asked) plus ``summary.json``."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, df in self.tables.items():
-            df.to_parquet(out / f"{name}.parquet", index=False)
-            if csv:
-                df.to_csv(out / f"{name}.csv", index=False)
-        (out / "summary.json").write_text(json.dumps(self.summary, indent=2, default=str))
-        return out
+        return save_result(directory, self.tables, self.summary, csv=csv)
 
     @classmethod
     def load(cls, directory: str | Path) -> Plan:
@@ -128,20 +120,8 @@ class Plan:
         Raises:
             GigawattError: the folder holds no plan.
         """
-        folder = Path(directory)
-        summary_file = folder / "summary.json"
-        if not summary_file.is_file():
-            raise GigawattError(
-                f"{folder} holds no plan (no summary.json); write one with "
-                "`gigawatt plan FILE --out DIR`"
-            )
-        summary = json.loads(summary_file.read_text())
-        tables = {
-            name: pd.read_parquet(folder / f"{name}.parquet")
-            for name in TABLES
-            if (folder / f"{name}.parquet").is_file()
-        }
-        return cls(summary, tables)
+        summary = read_summary(directory, "plan", "gigawatt plan FILE --out DIR")
+        return cls(summary, read_tables(directory, TABLES, what="plan"))
 
 
 def _offer_frame(inp: PlanInputs) -> pd.DataFrame:

@@ -6,8 +6,6 @@ A sweep directory holds ``summary.json`` (with ``"kind": "sweep"``) and the tabl
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,20 +13,11 @@ from typing import Any
 import pandas as pd
 
 from gigawatt.errors import GigawattError
+from gigawatt.resultio import json_ready, read_summary, read_tables, save_result
 
 __all__ = ["SWEEP_TABLES", "Sweep"]
 
 SWEEP_TABLES = ("samples", "gw", "clause_samples", "distributions")
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
 
 
 @dataclass
@@ -78,17 +67,11 @@ class Sweep:
         data = dict(self.summary)
         if samples:
             data["sample_rows"] = self.samples.to_dict(orient="records")
-        return _clean(data)  # type: ignore[no-any-return]
+        return json_ready(data)  # type: ignore[no-any-return]
 
     def save(self, directory: str | Path) -> Path:
         """Write every table as Parquet plus ``summary.json``."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, frame in self.tables.items():
-            frame.to_parquet(out / f"{name}.parquet", index=False)
-        text = json.dumps(_clean(self.summary), indent=2, default=str)
-        (out / "summary.json").write_text(text, encoding="utf-8")
-        return out
+        return save_result(directory, self.tables, self.summary)
 
     @classmethod
     def load(cls, directory: str | Path) -> Sweep:
@@ -97,24 +80,9 @@ class Sweep:
         Raises:
             GigawattError: the folder holds no sweep.
         """
-        folder = Path(directory)
-        summary_file = folder / "summary.json"
-        try:
-            summary = json.loads(summary_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise GigawattError(
-                f"{folder} holds no readable sweep summary ({exc}); write one with "
-                "`gigawatt sweep FILE --samples N --out DIR`"
-            ) from None
-        if not isinstance(summary, dict) or summary.get("kind") != "sweep":
-            raise GigawattError(f"{summary_file} is not the summary of a sweep")
-        tables = {}
-        for name in SWEEP_TABLES:
-            path = folder / f"{name}.parquet"
-            if not path.is_file():
-                raise GigawattError(f"{folder} is a sweep without {name}.parquet; is it complete?")
-            try:
-                tables[name] = pd.read_parquet(path)
-            except Exception as exc:  # pyarrow raises several unrelated types
-                raise GigawattError(f"cannot read {path}: {exc}") from None
+        command = "gigawatt sweep FILE --samples N --out DIR"
+        summary = read_summary(directory, "sweep", command)
+        if summary.get("kind") != "sweep":
+            raise GigawattError(f"{Path(directory) / 'summary.json'} is not the summary of a sweep")
+        tables = read_tables(directory, SWEEP_TABLES, required=SWEEP_TABLES, what="sweep")
         return cls(summary, tables)
