@@ -174,3 +174,76 @@ def test_task_of_a_live_placement(broker: str, tmp_path: Path) -> None:
     assert code == 2 and "is offered, not placed" in text
     code, text = _run("skypilot", "task", "999", "--scenario", SCENARIO, *common)
     assert code == 2 and "404" in text
+
+
+@pytest.mark.service
+def test_the_policy_confirms_placement_ids_with_the_broker(
+    broker: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sky.server.requests.request_names import AdminPolicyRequestName
+
+    from gigawatt.integrations.skypilot.policy import (
+        BROKER_ENV,
+        BROKER_TOKEN_ENV,
+        ScenarioPolicy,
+        apply_clauses,
+        broker_lookup,
+    )
+    from gigawatt.scenario import load_scenario, parse_month
+
+    r = httpx.post(broker + "/v1/tokens", json={"role": "team", "name": "lab"},
+                   headers={"Authorization": f"Bearer {ADMIN}"}, timeout=10)  # fmt: skip
+    token = r.json()["token"]
+    common = ["--url", broker, "--token", token, "--json"]
+    window = ["--start", "2026-01-05T00:00:00Z", "--end", "2026-01-05T06:00:00Z"]
+    _, text = _run("broker", "place", "--accelerator", "H100", "--count", "16",
+                   "--tags", "api", *window, *common)  # fmt: skip
+    api = json.loads(text)
+    _, text = _run("broker", "place", "--accelerator", "GB200", "--count", "8",
+                   "--tags", "frontier", *window, *common)  # fmt: skip
+    offered = json.loads(text)
+    assert (api["status"], api["provider"], offered["status"]) == ("placed", "azure", "offered")
+    scenario, month = load_scenario(SCENARIO), parse_month("2026-01")
+    lookup = broker_lookup(broker, token)
+
+    def task(infra: str, tag: str, placement_id: object) -> sky.Task:
+        t = sky.Task(name="t", run="echo hi")
+        t.update_envs({"GIGAWATT_PLACEMENT_ID": str(placement_id)})
+        labels = {f"gigawatt-tag-{tag}": "true"}
+        return t.set_resources(sky.Resources(infra=infra, accelerators="H100:8", labels=labels))
+
+    Rejected = sky.exceptions.UserRequestRejectedByPolicy
+    allowed = apply_clauses(task("azure", "api", api["id"]), scenario, month, lookup)
+    assert [str(x.cloud) for x in allowed.resources] == ["Azure"]
+    a, o = api["id"], offered["id"]
+    cases = [
+        (task("oci", "api", a), f"placement {a} is at azure (azure-east), not on oci"),
+        (
+            task("oci", "frontier", a),
+            f"placement {a} was placed for tags ['api'], not for ['frontier']",
+        ),
+        (task("oci", "frontier", o), f"placement {o} is offered, not placed"),
+        (
+            task("oci", "frontier", 999),
+            "cannot confirm placement 999 with the broker: broker said 404",
+        ),
+        (task("oci", "frontier", "x1"), "cannot confirm placement x1 with the broker"),
+    ]
+    for t, message in cases:
+        with pytest.raises(Rejected) as info:
+            apply_clauses(t, scenario, month, lookup)
+        assert message in str(info.value)
+    # Without a broker the id is taken on trust: the ROFR is lifted (the pin still holds).
+    trusted = apply_clauses(task("oci", "frontier", offered["id"]), scenario, month)
+    assert [str(x.cloud) for x in trusted.resources] == ["OCI"]
+    # Configured by environment, the registered policy asks the broker too.
+    monkeypatch.setenv(BROKER_ENV, broker)
+    monkeypatch.setenv(BROKER_TOKEN_ENV, token)
+    policy = type("P", (ScenarioPolicy,), {"scenario_source": SCENARIO, "month": "2026-01"})
+    request = sky.UserRequest(
+        task=task("oci", "frontier", offered["id"]),
+        skypilot_config=sky.Config({}),
+        request_name=AdminPolicyRequestName["CLUSTER_LAUNCH"],
+    )
+    with pytest.raises(Rejected, match="is offered, not placed"):
+        policy.validate_and_mutate(request)
