@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import START, Api
+from broker_support import START, Api
 
 pytestmark = pytest.mark.service
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import admin_token
+from broker_support import admin_token
 from typer.testing import CliRunner
 
 from gigawatt.cli import _register, app

@@ -16,7 +16,7 @@ import time
 
 import httpx
 import pytest
-from conftest import ADMIN, SCENARIO, _new_pg_database, admin_token, ledger_problems
+from broker_support import ADMIN, SCENARIO, _new_pg_database, admin_token, ledger_problems
 from load import run_load
 
 from gigawatt.broker.catalog import Catalog

@@ -7,7 +7,7 @@ import time
 
 import httpx
 import pytest
-from conftest import admin_token, ledger_problems
+from broker_support import admin_token, ledger_problems
 from load import run_load
 
 pytestmark = [pytest.mark.service, pytest.mark.slow]

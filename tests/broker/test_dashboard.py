@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ADMIN, SCENARIO, START, Api, Server, admin_token
+from broker_support import ADMIN, SCENARIO, START, Api, Server, admin_token
 from dashboard_helpers import launch_chromium, open_tab, sign_in, tab_to, write_plan
 from typer.testing import CliRunner
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import START, Api
+from broker_support import START, Api
 
 pytestmark = pytest.mark.service
 

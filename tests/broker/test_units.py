@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import SCENARIO
+from broker_support import SCENARIO
 
 from gigawatt.broker.catalog import Catalog
 from gigawatt.broker.decide import Request, decide, options

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Built, BuiltComparison, BuiltForecast, BuiltSweep
+from report_support import Built, BuiltComparison, BuiltForecast, BuiltSweep
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM_ARGS = [

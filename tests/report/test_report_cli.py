@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from conftest import Built
+from report_support import Built
 from typer.testing import CliRunner
 
 from gigawatt.cli import report_cmds

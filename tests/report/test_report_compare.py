@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import JAN_TERMS, OCT_TERMS, BuiltComparison
+from report_support import JAN_TERMS, OCT_TERMS, BuiltComparison
 
 from gigawatt.errors import GigawattError
 from gigawatt.report import build_content

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import CLAUSES, clause_cost_objects
+from report_support import CLAUSES, clause_cost_objects
 
 from gigawatt.errors import GigawattError
 from gigawatt.report import (
@@ -103,7 +103,7 @@ def test_scenario_is_found_from_the_recorded_source(
 
 
 def _yaml(scenario: Scenario) -> str:
-    from conftest import TINY
+    from report_support import TINY
 
     return TINY
 

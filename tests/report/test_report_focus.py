@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import Built
+from report_support import Built
 
 # FOCUS 1.0-1.2 Cost and Usage, Feature Level "Mandatory" (1.0 and 1.1 had the same
 # list; 1.2 kept it; 1.3 deprecates ProviderName/PublisherName for the two below).

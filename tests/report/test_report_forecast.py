@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import BuiltForecast
 from PIL import Image
+from report_support import BuiltForecast
 
 from gigawatt.report import PNG_SIZE, detect_kind, load_results, write_report
 from gigawatt.report.forecast_view import p_cash_negative_before

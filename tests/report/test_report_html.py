@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import Built
+from report_support import Built
 
 
 def _html(built: Built) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import Built
 from PIL import Image
+from report_support import Built
 
 from gigawatt.report import PNG_SIZE
 
