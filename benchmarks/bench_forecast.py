@@ -612,6 +612,36 @@ print(times[0] - times[1])
 """
 
 
+ONE_SHOT = """
+import copy, sys, time
+t0 = time.perf_counter()
+sys.path.insert(0, {here!r})
+from bench_forecast import scenario_of
+from gigawatt.forecast.montecarlo import keep_freed_memory, run_forecast
+keep_freed_memory()
+s = scenario_of({months})
+t1, c1 = time.perf_counter(), time.process_time()
+run_forecast(s, samples={samples}, seed={seed}, workers={workers})
+t2, c2 = time.perf_counter(), time.process_time()
+print(t2 - t1, c2 - c1, t2 - t0)
+"""
+
+
+def one_shot(months: int, samples: int, seed: int, workers: int) -> tuple[float, float, float]:
+    """A fresh process running one forecast, as the ``forecast`` command does.
+
+    Returns the run's wall and CPU seconds (its first run: loading the compiled loops
+    from the cache, first touch of its memory) and the process's wall time from the
+    start of the script (imports and scenario included).
+    """
+    code = ONE_SHOT.format(
+        here=str(HERE), months=months, samples=samples, seed=seed, workers=workers
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    wall, cpu, total = (float(x) for x in done.stdout.strip().splitlines()[-1].split())
+    return wall, cpu, total
+
+
 def cold_compile_seconds(months: int) -> float:
     """Seconds numba takes to compile the forecast's loops with an empty cache."""
     with tempfile.TemporaryDirectory() as cache:
@@ -626,15 +656,40 @@ def cold_compile_seconds(months: int) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def _median_time(fn: Any, repeats: int) -> tuple[float, list[float], float, Any]:
+@dataclass
+class Series:
+    """Wall and CPU seconds of repeated runs in this process."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
+
+    @property
+    def steady(self) -> float:
+        """Median wall time without the first run (a warm process)."""
+        return statistics.median(self.wall[1:] or self.wall)
+
+    @property
+    def steady_cpu(self) -> float:
+        return statistics.median(self.cpu[1:] or self.cpu)
+
+
+def _median_time(fn: Any, repeats: int) -> tuple[float, list[float], float, Any, Series]:
     """Median wall time, the wall times, median CPU time of this process, last result."""
-    times, cpu, result = [], [], None
+    series, result = Series(), None
     for _ in range(repeats):
         t0, c0 = time.perf_counter(), time.process_time()
         result = fn()
-        times.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return statistics.median(times), times, statistics.median(cpu), result
+        series.wall.append(time.perf_counter() - t0)
+        series.cpu.append(time.process_time() - c0)
+    return series.median, series.wall, series.cpu_median, result, series
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -648,6 +703,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="do not write the JSON")
     parser.add_argument(
         "--no-cold", action="store_true", help="skip timing a compilation from an empty cache"
+    )
+    parser.add_argument(
+        "--no-one-shot", action="store_true", help="skip the fresh-process (one-shot) runs"
     )
     parser.add_argument(
         "--default-malloc",
@@ -673,15 +731,21 @@ def main(argv: list[str] | None = None) -> int:
     def bare() -> Any:
         return kernel(inp, args.samples, args.chunk, args.seed)
 
-    t_forecast, forecast_times, cpu_forecast, result = _median_time(forecast, args.repeats)
-    t_kernel, kernel_times, cpu_kernel, bands = _median_time(bare, args.repeats)
+    t_forecast, forecast_times, cpu_forecast, result, fs = _median_time(forecast, args.repeats)
+    t_kernel, kernel_times, cpu_kernel, bands, ks = _median_time(bare, args.repeats)
     threads = os.cpu_count() or 1
-    t_threaded, threaded_times, cpu_threaded, _ = _median_time(
+    t_threaded, threaded_times, cpu_threaded, _, ts = _median_time(
         lambda: run_forecast(
             scenario, samples=args.samples, seed=args.seed, chunk=args.chunk, workers=threads
         ),
         args.repeats,
     )
+    shots: dict[str, list[list[float]]] = {}
+    if not args.no_one_shot:
+        for w in (1, threads):
+            shots[f"workers_{w}"] = [
+                list(one_shot(args.months, args.samples, args.seed, w)) for _ in range(3)
+            ]
     cold = None if args.no_cold else cold_compile_seconds(args.months)
 
     # the kernel must compute what the forecast computes
@@ -710,6 +774,27 @@ def main(argv: list[str] | None = None) -> int:
         "forecast_threaded_median_s": t_threaded,
         "forecast_threaded_runs_s": threaded_times,
         "forecast_threaded_cpu_median_s": cpu_threaded,
+        "forecast_cpu_runs_s": fs.cpu,
+        "kernel_cpu_runs_s": ks.cpu,
+        "forecast_threaded_cpu_runs_s": ts.cpu,
+        "first_run_in_process": {
+            "forecast_s": fs.wall[0],
+            "forecast_cpu_s": fs.cpu[0],
+            "kernel_s": ks.wall[0],
+            "kernel_cpu_s": ks.cpu[0],
+        },
+        "steady_state_median_without_first_run": {
+            "forecast_s": fs.steady,
+            "forecast_cpu_s": fs.steady_cpu,
+            "kernel_s": ks.steady,
+            "kernel_cpu_s": ks.steady_cpu,
+            "ratio_cpu": fs.steady_cpu / ks.steady_cpu,
+            "forecast_threaded_s": ts.median,
+            "forecast_threaded_cpu_s": ts.cpu_median,
+        },
+        "one_shot_process_runs": shots,
+        "one_shot_note": "a fresh process per run, as the forecast command: "
+        "[run wall s, run CPU s, process wall s from start incl. imports]",
         "first_call_s": first_call,
         "compile_cold_s": cold,
         "compile_included": "no: loops load from numba's on-disk cache (first_call_s); "
@@ -747,6 +832,19 @@ def main(argv: list[str] | None = None) -> int:
         f"{cpu_kernel:.2f} s, ratio {cpu_forecast / cpu_kernel:.2f}; threaded "
         f"{cpu_threaded:.2f} s"
     )
+    print(
+        f"first run in this process: forecast {fs.wall[0]:.2f} s ({fs.cpu[0]:.2f} s CPU), "
+        f"kernel {ks.wall[0]:.2f} s; warm (runs 2..): forecast {fs.steady:.2f} s "
+        f"({fs.steady_cpu:.2f} s CPU), kernel {ks.steady:.2f} s ({ks.steady_cpu:.2f} s CPU)"
+    )
+    for key, runs_ in shots.items():
+        print(
+            f"one-shot process ({key}): run "
+            + ", ".join(f"{r[0]:.2f} s ({r[1]:.2f} CPU)" for r in runs_)
+            + "; whole process "
+            + ", ".join(f"{r[2]:.2f}" for r in runs_)
+            + " s"
+        )
     cold_text = "not measured" if cold is None else f"{cold:.1f} s"
     print(
         f"compiled loops: first call (100 samples, from the cache) {first_call:.2f} s; "

@@ -54,3 +54,18 @@ def test_empty_rank_list_and_rows() -> None:
     none, sums = order_statistics(np.ones((3, 5), np.float32), np.zeros(0, np.int64))
     assert none.shape == (3, 0)
     np.testing.assert_array_equal(sums, [5.0, 5.0, 5.0])
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_selected_rows_only_are_read(workers: int) -> None:
+    rng = np.random.default_rng(workers)
+    data = rng.standard_normal((6, 5000)).astype(np.float32)
+    ranks = np.array([0, 249, 2500, 4999])
+    full, full_sums = order_statistics(data, ranks)
+    rows = np.array([1, 4, 5])
+    garbage = data.copy()
+    garbage[[0, 2, 3]] = np.nan  # not selected: must not be read
+    got, sums = order_statistics(garbage, ranks, workers, rows)
+    np.testing.assert_array_equal(got[rows], full[rows])
+    np.testing.assert_array_equal(sums[rows], full_sums[rows])
+    assert (got[[0, 2, 3]] == 0).all() and (sums[[0, 2, 3]] == 0).all()

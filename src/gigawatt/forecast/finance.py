@@ -175,11 +175,15 @@ class FinanceModel:
                 np.broadcast_to(paid, wide),
             )
         spend = merit.spend_usd
+        owned = False  # copied once (merit.spend_usd is not changed), then updated in place
         for term in self.min_spend:
             amount = values.scalar_row((*term.path, "usd"), term.usd)[0] * term.share
             used = merit.spend_by_provider_usd[term.provider][term.months].sum(axis=0)
             shortfall = np.maximum(amount - used, 0.0)
-            spend = np.broadcast_to(spend, (t, max(spend.shape[1], shortfall.shape[0]))).copy()
+            width = max(spend.shape[1], shortfall.shape[0])
+            if not owned or spend.shape[1] != width:
+                spend = np.broadcast_to(spend, (t, width)).copy()
+                owned = True
             spend[term.pay_month] += shortfall
         if s.finance is None:
             return Cash(revenue, shared, spend, None)

@@ -288,5 +288,10 @@ def run_forecast(
             for q, r in ranges.items()
             if isinstance(r, RangeStore)
         }
-    tally = run_pass(stores, final=True)
-    return assemble(model, stores, tally, samples, seed, chunk, exact, began, workers)
+    try:
+        tally = run_pass(stores, final=True)
+        return assemble(model, stores, tally, samples, seed, chunk, exact, began, workers)
+    finally:
+        for store in stores.values():
+            if isinstance(store, ExactStore):
+                store.close()  # its memory serves the next run of this process

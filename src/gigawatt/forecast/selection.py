@@ -51,37 +51,41 @@ _WAYS = 4
 
 
 def order_statistics(
-    data: NDArray[np.float32], ranks: I64, workers: int = 1
+    data: NDArray[np.float32], ranks: I64, workers: int = 1, rows: I64 | None = None
 ) -> tuple[NDArray[np.float32], F64]:
     """The ``ranks``-th smallest values (0-based) of each row, and each row's sum.
 
     Args:
         data: ``[rows, N]`` float32 values (no NaN).
         ranks: Sorted, distinct ranks in ``0 .. N - 1``.
-        workers: Threads, each selecting a contiguous block of rows.
+        workers: Threads, each selecting a contiguous block of the rows.
+        rows: The rows to select in (all by default); the others are not read and get
+            zeros.
 
     Returns:
         ``[rows, len(ranks)]`` order statistics; ``[rows]`` sums (float64, in order).
     """
-    rows = data.shape[0]
+    n_rows = data.shape[0]
     ranks = np.ascontiguousarray(ranks, dtype=np.int64)
     values = np.ascontiguousarray(data, dtype=np.float32)
     bits = values.view(np.uint32)
-    keys = np.empty((rows, len(ranks)), dtype=np.uint32)
-    sums = np.zeros(rows)
-    if rows == 0 or len(ranks) == 0:
-        return _values(keys), np.asarray(values.sum(axis=1, dtype=np.float64))
-    if workers > 1 and rows > 1:
-        bounds = np.linspace(0, rows, min(workers, rows) + 1).astype(int)
+    keys = np.full((n_rows, len(ranks)), 0x80000000, dtype=np.uint32)  # the key of +0.0
+    sums = np.zeros(n_rows)
+    chosen = np.arange(n_rows) if rows is None else np.ascontiguousarray(rows, dtype=np.int64)
+    if len(chosen) == 0 or len(ranks) == 0:
+        sums[chosen] = values[chosen].sum(axis=1, dtype=np.float64)
+        return _values(keys), sums
+    if workers > 1 and len(chosen) > 1:
+        bounds = np.linspace(0, len(chosen), min(workers, len(chosen)) + 1).astype(int)
         with ThreadPoolExecutor(workers) as pool:
             done = [
-                pool.submit(_select_rows, values[a:b], bits[a:b], ranks, keys[a:b], sums[a:b])
+                pool.submit(_select_rows, values, bits, chosen[a:b], ranks, keys, sums)
                 for a, b in itertools.pairwise(bounds.tolist())
             ]
             for f in done:
                 f.result()
     else:
-        _select_rows(values, bits, ranks, keys, sums)
+        _select_rows(values, bits, chosen, ranks, keys, sums)
     return _values(keys), sums
 
 
@@ -121,10 +125,13 @@ def _shift(span: Key, size: int) -> int:
 
 
 @jit
-def _select_rows(values: NDArray[np.float32], bits: U32, ranks: I64, out: U32, sums: F64) -> None:
-    """Order statistics ``ranks`` of every row of ``bits`` (float32 patterns), as keys.
+def _select_rows(
+    values: NDArray[np.float32], bits: U32, rows: I64, ranks: I64, out: U32, sums: F64
+) -> None:
+    """Order statistics ``ranks`` of the ``rows`` of ``bits`` (float32 patterns), as keys.
 
-    ``sums`` gets each row of ``values`` (the same floats) summed in float64, in order.
+    ``sums`` gets each of those rows of ``values`` (the same floats) summed in float64,
+    in order.
 
     Level by level: a segment of keys holding some of the wanted ranks is either
     settled (all keys equal, or at most ``_SMALL`` keys: sorted) or split by one digit
@@ -141,7 +148,7 @@ def _select_rows(values: NDArray[np.float32], bits: U32, ranks: I64, out: U32, s
     # segments of the current and the next level: start, stop, first rank, past last rank
     seg = np.empty((k, 4), dtype=np.int64)
     nxt = np.empty((k, 4), dtype=np.int64)
-    for row in range(bits.shape[0]):
+    for row in rows:
         b = bits[row]
         v = values[row]
         low = _key(b[0])

@@ -9,7 +9,9 @@ x_{(\lfloor h \rfloor)})` with :math:`h = (N - 1) q`.
   computes that quantile exactly (of the float32-rounded values: relative error below
   :math:`6 \cdot 10^{-8}`) from the true order statistics, found by radix selection
   (:func:`linear_quantiles`, :mod:`gigawatt.forecast.selection`). Months whose values
-  are all equal are settled by the first pass.
+  are all equal are never written: the store keeps their constant
+  (:mod:`gigawatt.forecast.storekernel`), so their memory is not touched and the
+  selection skips them.
 * :class:`HistogramStore` keeps, per month, counts in :data:`HISTOGRAM_BINS` equal bins
   between the month's minimum and maximum (found by a first pass,
   :class:`RangeStore`), and reads an order statistic by spreading the values of its
@@ -29,7 +31,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import rankdata
 
+from gigawatt.forecast import buffers
 from gigawatt.forecast.selection import order_statistics
+from gigawatt.forecast.storekernel import VARYING, constant_sum, store_chunk
 
 __all__ = [
     "HISTOGRAM_BINS",
@@ -39,6 +43,7 @@ __all__ = [
     "RangeStore",
     "linear_quantiles",
     "spearman",
+    "spearman_columns",
 ]
 
 F64 = NDArray[np.float64]
@@ -60,17 +65,58 @@ class ExactStore:
 
     def __init__(self, samples: int, columns: int) -> None:
         self.samples = samples
-        self.data = np.empty((columns, samples), dtype=np.float32)
+        self.data = buffers.take(columns, samples)  # varying rows only; see close()
+        self.state = np.zeros(columns, dtype=np.int8)
+        self.const = np.zeros(columns, dtype=np.uint32)
+        self._scratch = np.empty(0, dtype=np.float32)
         self._means: F64 | None = None
+
+    def close(self) -> None:
+        """Give the value buffer back for a later store (:mod:`~gigawatt.forecast.buffers`).
+
+        The store must not be used afterwards.
+        """
+        buffers.give(self.data)
+        self.data = np.empty((0, self.samples), dtype=np.float32)
 
     @staticmethod
     def bytes_needed(samples: int, columns: int) -> int:
-        """Memory the store takes."""
+        """Memory the store takes (at most; constant rows are never touched)."""
         return 4 * samples * columns
 
     def add(self, start: int, values: F64, n: int) -> None:
         """Store samples ``start .. start + n - 1`` (``values`` is ``[C, n]`` or ``[C, 1]``)."""
-        self.data[:, start : start + n] = values
+        v = np.asarray(values, dtype=np.float64)
+        if v.shape[1] not in (1, n):
+            v = np.broadcast_to(v, (v.shape[0], n))
+        if len(self._scratch) < n:
+            self._scratch = np.empty(n, dtype=np.float32)
+        bits = self.data.view(np.uint32)
+        store_chunk(
+            self.data,
+            bits,
+            start,
+            n,
+            np.ascontiguousarray(v),
+            self.state,
+            self.const,
+            self._scratch,
+        )
+
+    def constants(self) -> NDArray[np.float32]:
+        """Per column, the value shared by every sample (where :meth:`varying` is False)."""
+        return self.const.view(np.float32)
+
+    def varying(self) -> NDArray[np.bool_]:
+        """Per column, whether its samples differ (its values are stored in ``data``)."""
+        return np.asarray(self.state == VARYING)
+
+    def values(self) -> NDArray[np.float32]:
+        """``[C, N]`` every stored value (constant columns filled in; a copy)."""
+        out = self.data.copy()
+        fixed = ~self.varying()
+        out[fixed] = self.constants()[fixed, None]
+        return out
 
     def quantiles(self, qs: Sequence[float] = QUANTILES, workers: int = 1) -> F64:
         """``[len(qs), C]`` quantiles of every column (numpy's linear method).
@@ -82,13 +128,21 @@ class ExactStore:
             workers: Threads selecting columns at once (the compiled selection releases
                 the GIL); the result does not depend on it.
         """
-        out, self._means = linear_quantiles(self.data, qs, workers)
+        rows = np.flatnonzero(self.varying())
+        out, means = linear_quantiles(self.data, qs, workers, rows)
+        fixed = np.flatnonzero(~self.varying())
+        c = self.constants()
+        for j in fixed.tolist():
+            out[:, j] = np.float64(c[j])
+            means[j] = constant_sum(c[j], self.samples) / self.samples
+        self._means = means
         return out
 
     def mean(self) -> F64:
         """Mean of every column (float64 sums; kept from :meth:`quantiles` if it ran)."""
         if self._means is None:
-            self._means = np.asarray(self.data.sum(axis=1, dtype=np.float64)) / self.samples
+            self.quantiles((0.5,))
+        assert self._means is not None
         return self._means
 
 
@@ -173,7 +227,10 @@ class HistogramStore:
 
 
 def linear_quantiles(
-    data: NDArray[np.float32], qs: Sequence[float], workers: int = 1
+    data: NDArray[np.float32],
+    qs: Sequence[float],
+    workers: int = 1,
+    rows: NDArray[np.int64] | None = None,
 ) -> tuple[F64, F64]:
     r"""``[len(qs), rows]`` linear-method quantiles of each row of ``data`` ``[rows, N]``.
 
@@ -183,14 +240,15 @@ def linear_quantiles(
     :math:`x_{(k)} + (h - k)(x_{(k+1)} - x_{(k)})` (float64 arithmetic on the float32
     order statistics), :math:`x_{(k+1)}` read as :math:`x_{(N-1)}` at the top. The
     order statistics are exact (:func:`gigawatt.forecast.selection.order_statistics`,
-    rows split over ``workers`` threads).
+    rows split over ``workers`` threads). With ``rows``, only those rows are read (the
+    others get zeros).
     """
     n = data.shape[1]
     h = (n - 1) * np.asarray(qs, dtype=np.float64)
     k = np.floor(h).astype(np.int64)
     k1 = np.minimum(k + 1, n - 1)
     ranks = np.unique(np.concatenate([k, k1]))
-    found, sums = order_statistics(data, ranks, workers)
+    found, sums = order_statistics(data, ranks, workers, rows)
     values = found.astype(np.float64)
     low = values[:, np.searchsorted(ranks, k)].T
     high = values[:, np.searchsorted(ranks, k1)].T
@@ -199,12 +257,21 @@ def linear_quantiles(
 
 def spearman(x: F64, y: F64) -> F64:
     """Spearman rank correlation of each column of ``x`` ``[m, k]`` with ``y`` ``[m]``."""
+    return spearman_columns(x, [y])[0]
+
+
+def spearman_columns(x: F64, ys: Sequence[F64]) -> list[F64]:
+    """:func:`spearman` of ``x`` with each of ``ys``, ranking ``x`` once."""
     if x.shape[0] < 2 or x.shape[1] == 0:
-        return np.zeros(x.shape[1])
+        return [np.zeros(x.shape[1]) for _ in ys]
     rx = rankdata(x, axis=0)
-    ry = rankdata(y)
     rx = rx - rx.mean(axis=0)
-    ry = ry - ry.mean()
-    denom = np.sqrt((rx**2).sum(axis=0) * (ry**2).sum())
-    num = (rx * ry[:, None]).sum(axis=0)
-    return np.asarray(np.divide(num, denom, out=np.zeros_like(num), where=denom > 0))
+    sx = (rx**2).sum(axis=0)
+    out = []
+    for y in ys:
+        ry = rankdata(y)
+        ry = ry - ry.mean()
+        denom = np.sqrt(sx * (ry**2).sum())
+        num = (rx * ry[:, None]).sum(axis=0)
+        out.append(np.asarray(np.divide(num, denom, out=np.zeros_like(num), where=denom > 0)))
+    return out

@@ -17,7 +17,13 @@ from numpy.typing import NDArray
 
 from gigawatt.forecast.recurrences import first_months
 from gigawatt.forecast.result import QUANTITIES, Forecast
-from gigawatt.forecast.stats import QUANTILES, ExactStore, HistogramStore, RangeStore, spearman
+from gigawatt.forecast.stats import (
+    QUANTILES,
+    ExactStore,
+    HistogramStore,
+    RangeStore,
+    spearman_columns,
+)
 
 if TYPE_CHECKING:
     from gigawatt.forecast.montecarlo import ChunkOutputs, ForecastModel
@@ -173,8 +179,9 @@ def _sensitivity(model: ForecastModel, tally: Tally) -> tuple[pd.DataFrame, dict
         outputs = {"cash_final_usd": tally.cash_final, **outputs}
     rows = []
     ranking: dict[str, Any] = {}
-    for output, y in outputs.items():
-        rho = spearman(tally.inputs, y) if names else np.zeros(0)
+    rhos = spearman_columns(tally.inputs, list(outputs.values()))  # inputs ranked once
+    for output, rho in zip(outputs, rhos, strict=True):
+        rho = rho if names else np.zeros(0)
         order = np.argsort(-np.abs(rho), kind="stable")
         ranked = [{"parameter": names[i], "spearman": float(rho[i])} for i in order]
         ranking[output] = ranked

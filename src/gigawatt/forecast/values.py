@@ -72,17 +72,23 @@ def schedule_values(
         rows.append(drawn if drawn is not None else np.full(n, value))
     values = np.stack([np.zeros(n), *rows])
     pos = np.searchsorted(keys, idx, side="right")
-    out = values[pos]
     growth = overrides.get(GROWTH_KEY)
     first = int(np.searchsorted(idx, keys[-1], side="right"))
     if growth is not None and first < t:
-        # v g^((m - k)/12) month after month: one power, then a running product by g^(1/12)
+        # v g^((m - k)/12) month after month: one power, then a running product by g^(1/12);
+        # months from ``first`` on are all written here, so only earlier ones are looked up
+        out = np.empty((t, n))
+        out[:first] = values[pos[:first]]
         out[first] = values[-1] * growth ** ((idx[first] - keys[-1]) / 12.0)
         running_product(out, first, np.ascontiguousarray(growth ** (1.0 / 12.0)))
-    elif base.growth_per_year != 1.0 and first < t:
+        return out
+    if base.growth_per_year != 1.0 and first < t:
+        out = np.empty((t, n))
+        out[:first] = values[pos[:first]]
         exponent = (idx[first:] - keys[-1]) / 12.0
         out[first:] = values[-1][None, :] * base.growth_per_year ** exponent[:, None]
-    return np.asarray(out, dtype=np.float64)
+        return out
+    return np.asarray(values[pos], dtype=np.float64)
 
 
 class ChunkValues:
@@ -183,15 +189,19 @@ class SplitSum:
     def __init__(self, months: int) -> None:
         self.fixed: F64 = np.zeros((months, 1))
         self.sampled: F64 | None = None
+        self._owned = False  # whether ``sampled`` is this sum's own array (else a term)
 
     def add(self, x: F64) -> None:
-        """Add a ``[T, 1]`` or ``[T, n]`` term."""
+        """Add a ``[T, 1]`` or ``[T, n]`` term (a first sampled term is not copied)."""
         if x.shape[1] == 1:
             self.fixed += x
         elif self.sampled is None:
-            self.sampled = x.copy()
-        else:
+            self.sampled = x
+        elif self._owned:
             self.sampled += x
+        else:
+            self.sampled = self.sampled + x
+            self._owned = True
 
     def total(self) -> F64:
         """The sum, ``[T, n]`` if any term was sampled else ``[T, 1]``."""
