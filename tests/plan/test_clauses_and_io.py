@@ -80,6 +80,19 @@ def test_strict_demand_infeasible_names_scenario_terms() -> None:
     assert "sites.az.offers[0]" in joined
 
 
+def test_conflicts_are_named_whatever_thread_count_ran_before() -> None:
+    # HiGHS sizes one scheduler per process on first use; a later IIS with another
+    # ``threads`` option failed ("HiGHS failed to compute an IIS") before the reset.
+    text = SCENARIO.replace(
+        "usd_per_hour: 2,\n       available: 10000", "usd_per_hour: 2,\n       available: 500"
+    )
+    s = parse_scenario(text)
+    for threads in (None, 1, 2, 1):
+        with pytest.raises(InfeasibleError) as info:
+            plan(s, SolveOptions(allow_shortfall=False, threads=threads))
+        assert any("workload api inference demand" in c for c in info.value.conflicts), threads
+
+
 def test_revenue_share_clause_costs_the_share_paid() -> None:
     # The product is profitable with or without the share (revenue $100M/month against
     # 2000 acc x $2 x 744 h = $2.98M), so it is fully served either way and the plan

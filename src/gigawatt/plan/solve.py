@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import highspy
 import numpy as np
 
 from gigawatt.errors import InfeasibleError, SolverError
@@ -143,6 +144,10 @@ def describe_constraint(pm: PlanModel, name: str, coords: dict[str, Any]) -> str
 
 def _conflicts(pm: PlanModel) -> list[str]:
     m = pm.model
+    # HiGHS keeps one thread scheduler per process, sized by the first run that needs
+    # it; an IIS asked of a model with another ``threads`` option then fails. Reset it
+    # so that the IIS runs with this model's own option (solves here are sequential).
+    highspy.Highs.resetGlobalScheduler(True)
     try:
         labels = m.compute_infeasibilities()
     except Exception as exc:
