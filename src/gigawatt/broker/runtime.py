@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 import random
 import time
@@ -162,13 +163,33 @@ def _resolved(outcome: Outcome) -> Outcome:
 
 
 def _settle(outcomes: list[Outcome]) -> None:
+    """Answer each operation on its own event loop.
+
+    A batch may hold operations of another loop than the one running it (one server has
+    one loop, but an app driven by two clients, such as a test client and a lifespan
+    task, has two): those are answered with ``call_soon_threadsafe``, since setting a
+    future from a foreign thread would not wake its loop.
+    """
+    try:
+        current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        current = None
     for future, ok, value in outcomes:
-        if future.cancelled():
+        loop = future.get_loop()
+        if loop is current:
+            _deliver(future, ok, value)
             continue
-        if ok:
-            future.set_result(value)
-        else:
-            future.set_exception(value)
+        with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits
+            loop.call_soon_threadsafe(_deliver, future, ok, value)
+
+
+def _deliver(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if future.done():
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
 
 
 def context_of(request: Request) -> BrokerContext:

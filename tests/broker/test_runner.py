@@ -1,0 +1,51 @@
+"""The runner answers an operation on the event loop that asked, whichever loop ran it.
+
+One server has one loop, but an app driven by two clients (a test client beside the
+lifespan's expiry task, as schemathesis does) has two; an answer set on a future from
+the other loop's thread never woke its loop, and the request hung until its client gave
+up (a flaky 10 s read timeout in the schemathesis test).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+from gigawatt.broker.db import Database
+from gigawatt.broker.runtime import Runner
+
+
+def test_an_operation_queued_from_another_loop_is_answered_promptly(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'r.db'}", pool_size=2)
+    runner = Runner(db)
+    started = threading.Event()
+    outcome: dict[str, float | str] = {}
+
+    def slow() -> str:
+        started.set()
+        time.sleep(0.3)  # loop A's batch is running when loop B queues its operation
+        return "a"
+
+    async def on_a() -> str:
+        return await runner(slow)
+
+    async def on_b() -> None:
+        t0 = time.perf_counter()
+        outcome["b"] = await asyncio.wait_for(runner(lambda: "b"), timeout=10)
+        outcome["seconds"] = time.perf_counter() - t0
+
+    def thread_b() -> None:
+        started.wait(5)
+        asyncio.run(on_b())
+
+    b = threading.Thread(target=thread_b)
+    b.start()
+    try:
+        assert asyncio.run(on_a()) == "a"
+        b.join(15)
+    finally:
+        db.dispose()
+    assert outcome["b"] == "b"
+    assert float(outcome["seconds"]) < 2.0  # answered with loop A's next batch, not at 10 s
