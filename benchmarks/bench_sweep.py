@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 
 from gigawatt.scenario import load_scenario
-from gigawatt.sweep import Sweep, run_sweep
+from gigawatt.sweep import Backend, Sweep, run_sweep
 from gigawatt.sweep.raytools import ray_session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,8 +71,8 @@ def bench_case(path: str, samples: int, repeats: int, clauses: bool) -> dict[str
     scenario = load_scenario(path)
     load_before = os.getloadavg()
 
-    def sweep(backend: str, n: int = samples) -> Sweep:
-        return run_sweep(scenario, samples=n, seed=1, backend=backend, clauses=clauses)  # type: ignore[arg-type]
+    def sweep(backend: Backend, n: int = samples) -> Sweep:
+        return run_sweep(scenario, samples=n, seed=1, backend=backend, clauses=clauses)
 
     print(f"{scenario.name}: serial, {samples} samples x {repeats}", file=sys.stderr)
     serial_s, reference = _timed(lambda: sweep("serial"), repeats)

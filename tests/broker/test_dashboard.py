@@ -15,9 +15,10 @@ from typing import Any
 import httpx
 import pytest
 from broker_support import ADMIN, SCENARIO, START, Api, Server, admin_token
-from dashboard_helpers import launch_chromium, open_tab, sign_in, tab_to, write_plan
+from dashboard_helpers import open_tab, sign_in, tab_to, write_plan
 from typer.testing import CliRunner
 
+from chromium_support import launch_chromium
 from gigawatt.broker.web.plan import NO_PLAN_HINT, PlanCharts, check_plan_dir, plotly_js_bytes
 from gigawatt.broker.web.queries import default_start_hour
 from gigawatt.broker.web.routes import STATIC_DIR

@@ -9,8 +9,6 @@ Python ``playwright`` package; Playwright's own browser download is not used.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,17 +16,8 @@ from typing import Any
 import pytest
 from report_support import Built, BuiltComparison, BuiltForecast, BuiltSweep
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from chromium_support import ARTIFACTS, launch_chromium
+
 PROBE = """
 (ids) => ids.map((id) => {
   const el = document.getElementById('plot-' + id);
@@ -46,34 +35,11 @@ PROBE = """
 """
 
 
-def _chromium() -> str | None:
-    for candidate in (os.environ.get("GIGAWATT_CHROMIUM"), "chromium", "chromium-browser"):
-        if candidate and (
-            found := shutil.which(candidate) or (Path(candidate).is_file() and candidate)
-        ):
-            return str(found)
-    return None
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One headless Chromium for the module."""
-    if os.environ.get("CI"):
-        import playwright.sync_api as sync_api
-    else:
-        sync_api = pytest.importorskip("playwright.sync_api")
-    executable = _chromium()
-    if executable is None:
-        message = "no chromium found: run .ci/setup-chromium.sh (Debian's chromium package)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launch_chromium() as chromium:
+        yield chromium
 
 
 def _render(browser: Any, html: Path, charts: list[str], shot: Path) -> dict[str, Any]:
