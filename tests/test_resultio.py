@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gigawatt.errors import GigawattError
+from gigawatt.errors import InputError
 from gigawatt.resultio import json_ready, read_summary, read_tables, save_result
 
 
@@ -47,19 +47,20 @@ def test_round_trip_with_csv(tmp_path: Path) -> None:
 
 
 def test_missing_and_broken_files_say_how_to_fix(tmp_path: Path) -> None:
+    assert InputError.exit_code == 2  # bad input, as a broken scenario file
     with pytest.raises(
-        GigawattError,
+        InputError,
         match=r"holds no plan \(no summary.json\); write one with `gigawatt plan FILE`",
     ):
         read_summary(tmp_path, "plan", "gigawatt plan FILE")
     (tmp_path / "summary.json").write_text("[1, 2]")
-    with pytest.raises(GigawattError, match="should hold a JSON object"):
+    with pytest.raises(InputError, match="should hold a JSON object"):
         read_summary(tmp_path, "plan", "gigawatt plan FILE")
     (tmp_path / "summary.json").write_text("{oops")
-    with pytest.raises(GigawattError, match="is not readable JSON"):
+    with pytest.raises(InputError, match="is not readable JSON"):
         read_summary(tmp_path, "plan", "gigawatt plan FILE")
-    with pytest.raises(GigawattError, match=r"is a forecast without bands.parquet"):
+    with pytest.raises(InputError, match=r"is a forecast without bands.parquet"):
         read_tables(tmp_path, ["bands"], required=["bands"], what="forecast")
     (tmp_path / "bands.parquet").write_text("not parquet")
-    with pytest.raises(GigawattError, match="cannot read"):
+    with pytest.raises(InputError, match="cannot read"):
         read_tables(tmp_path, ["bands"])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "GigawattError",
     "InfeasibleError",
+    "InputError",
     "Location",
     "Problem",
     "ScenarioError",
@@ -90,6 +91,16 @@ class ScenarioError(GigawattError):
         errors = [p for p in self.problems if p.severity == "error"]
         head = f"{len(errors)} error(s) in scenario"
         return head + ":\n" + "\n".join(f"  {p}" for p in errors)
+
+
+class InputError(GigawattError):
+    """Bad input other than a scenario file (exit code 2).
+
+    An option out of range, or a results folder or file that is missing or unreadable;
+    the message names it and says how to fix it.
+    """
+
+    exit_code = 2
 
 
 class SolverError(GigawattError):

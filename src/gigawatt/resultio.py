@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gigawatt.errors import GigawattError
+from gigawatt.errors import InputError
 
 __all__ = ["json_ready", "read_summary", "read_tables", "save_result"]
 
@@ -81,17 +81,17 @@ def read_summary(
     """
     path = Path(directory) / summary_name
     if not path.is_file():
-        raise GigawattError(
+        raise InputError(
             f"{Path(directory)} holds no {what} (no {summary_name}); write one with `{command}`"
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GigawattError(
+        raise InputError(
             f"{path} is not readable JSON ({exc}); write it again with `{command}`"
         ) from None
     if not isinstance(data, dict):
-        raise GigawattError(f"{path} should hold a JSON object; write it again with `{command}`")
+        raise InputError(f"{path} should hold a JSON object; write it again with `{command}`")
     return data
 
 
@@ -111,7 +111,7 @@ def read_tables(
     missing = [n for n in required if not (folder / f"{n}.parquet").is_file()]
     if missing:
         files = ", ".join(f"{n}.parquet" for n in missing)
-        raise GigawattError(f"{folder} is a {what} without {files}; is it complete?")
+        raise InputError(f"{folder} is a {what} without {files}; is it complete?")
     tables: dict[str, pd.DataFrame] = {}
     for name in names:
         path = folder / f"{name}.parquet"
@@ -120,5 +120,5 @@ def read_tables(
         try:
             tables[name] = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several unrelated types
-            raise GigawattError(f"cannot read {path}: {exc}") from None
+            raise InputError(f"cannot read {path}: {exc}") from None
     return tables

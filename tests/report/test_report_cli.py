@@ -109,8 +109,8 @@ def test_default_output_and_missing_extras(
 
 def test_errors_are_messages_not_tracebacks(cli: typer.Typer, tmp_path: Path) -> None:
     code, _, stderr = invoke(cli, "report", str(tmp_path))
-    assert code == 1
+    assert code == 2
     assert "holds no plan, forecast or comparison" in stderr and "Traceback" not in stderr
     code, stdout, _ = invoke(cli, "report", str(tmp_path / "nowhere"), "--json")
-    assert code == 1
+    assert code == 2
     assert json.loads(stdout)["status"] == "error"

@@ -71,11 +71,11 @@ def test_cli_exits_1_when_no_sample_is_solved(tmp_path: Path) -> None:
 
 def test_cli_bad_argument_is_a_message() -> None:
     proc = _run("sweep", str(TINY), "-n", "0", "--serial")
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "--samples must be at least 1" in proc.stderr
     assert "Traceback" not in proc.stderr
     both = _run("sweep", str(TINY), "--serial", "--address", "auto")
-    assert both.returncode == 1 and "drop --address or --serial" in both.stderr
+    assert both.returncode == 2 and "drop --address or --serial" in both.stderr
 
 
 def test_report_of_a_sweep_directory(tiny: Scenario, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from rich.progress import (
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import console, err_console, print_json, print_problems, table
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, InputError
 from gigawatt.plan import SolveOptions
 from gigawatt.scenario import load_scenario
 from gigawatt.sweep import Sweep, run_sweep
@@ -132,7 +132,7 @@ def sweep_command(
 ) -> None:
     """Solve sampled scenarios with the full planner (Ray tasks) and report distributions."""
     if serial and address:
-        raise GigawattError("--serial runs without Ray; drop --address or --serial")
+        raise InputError("--serial runs without Ray; drop --address or --serial")
     scenario = load_scenario(file)
     if not as_json:
         print_problems(scenario.warnings)

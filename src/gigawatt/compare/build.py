@@ -13,7 +13,7 @@ from gigawatt.compare.result import Comparison
 from gigawatt.compare.rofr import rofr_effects
 from gigawatt.compare.solve import Job, clause_costs_of, clause_frame, rofr_left, run_jobs
 from gigawatt.compare.tables import by_provider_frame, by_year_frame, outside_table
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, InputError
 from gigawatt.plan.results import Plan
 from gigawatt.plan.solve import SolveOptions
 from gigawatt.scenario.schema import Scenario
@@ -53,7 +53,7 @@ def compare(
         GigawattError: fewer than two scenarios, or a scenario without source data.
     """
     if len(scenarios) < 2:
-        raise GigawattError("compare needs at least two scenarios (files or built-in names)")
+        raise InputError("compare needs at least two scenarios (files or built-in names)")
     if clauses and any(not s.raw for s in scenarios):
         raise GigawattError("a scenario has no source data; load it with load_scenario")
     started = time.perf_counter()

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gigawatt.errors import GigawattError
+from gigawatt.errors import InputError
 from gigawatt.forecast.demand import DemandModel
 from gigawatt.forecast.finance import FinanceModel
 from gigawatt.forecast.merit import MeritOrder
@@ -208,15 +208,15 @@ def _evaluated(
 
 def _check(samples: int, seed: int, chunk: int, memory_mb: float, workers: int) -> None:
     if samples < 1:
-        raise GigawattError(f"--samples must be at least 1 (got {samples})")
+        raise InputError(f"--samples must be at least 1 (got {samples})")
     if seed < 0:
-        raise GigawattError(f"--seed must be a non-negative integer (got {seed})")
+        raise InputError(f"--seed must be a non-negative integer (got {seed})")
     if chunk < 1:
-        raise GigawattError(f"--chunk must be at least 1 (got {chunk})")
+        raise InputError(f"--chunk must be at least 1 (got {chunk})")
     if memory_mb <= 0:
-        raise GigawattError(f"the memory budget must be positive (got {memory_mb} MB)")
+        raise InputError(f"the memory budget must be positive (got {memory_mb} MB)")
     if workers < 1:
-        raise GigawattError(f"--workers must be at least 1 (got {workers})")
+        raise InputError(f"--workers must be at least 1 (got {workers})")
 
 
 def run_forecast(

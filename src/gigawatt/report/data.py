@@ -28,7 +28,8 @@ from typing import Any, Literal, cast
 import numpy as np
 import pandas as pd
 
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, InputError
+from gigawatt.resultio import read_summary, read_tables
 
 __all__ = [
     "CLAUSE_COLUMNS",
@@ -106,25 +107,19 @@ def row_at(frame: pd.DataFrame, column: str, *, largest: bool = False) -> dict[s
 
 
 def _summary(folder: Path) -> dict[str, Any]:
-    summary_file = folder / "summary.json"
     if not folder.is_dir():
-        raise GigawattError(
-            f"{folder} is not a directory; give a plan, forecast or comparison directory"
+        raise InputError(
+            f"{folder} is not a directory; give a plan, forecast, comparison or sweep directory"
         )
-    if not summary_file.is_file() and (folder / COMPARISON_FILE).is_file():
-        summary_file = folder / COMPARISON_FILE
-    elif not summary_file.is_file():
-        raise GigawattError(
-            f"{folder} holds no plan, forecast or comparison (no summary.json); write one with "
-            "`gigawatt plan FILE --out DIR` or `gigawatt forecast FILE --out DIR`"
+    if not (folder / "summary.json").is_file() and (folder / COMPARISON_FILE).is_file():
+        return read_summary(
+            folder, "comparison", "gigawatt compare A B --out DIR", summary_name=COMPARISON_FILE
         )
-    try:
-        data = json.loads(summary_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GigawattError(f"{summary_file} is not readable JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise GigawattError(f"{summary_file} should hold a JSON object")
-    return data
+    return read_summary(
+        folder,
+        "plan, forecast or comparison",
+        "gigawatt plan FILE --out DIR` or `gigawatt forecast FILE --out DIR",
+    )
 
 
 def _kind(folder: Path, summary: dict[str, Any]) -> ResultKind:
@@ -172,16 +167,16 @@ def load_results(directory: str | Path) -> ResultSet:
     if kind == "comparison":
         missing = [t for t in ("by_provider", "by_year") if t not in tables]
         if missing:
-            raise GigawattError(
+            raise InputError(
                 f"{folder} has a comparison.json but no "
                 f"{', '.join(t + '.parquet' for t in missing)}; write it again with "
                 "`gigawatt compare A B --out DIR`"
             )
         return ResultSet(folder, kind, summary, tables)
     if kind == "forecast" and "bands" not in tables:
-        raise GigawattError(f"{folder} is a forecast without bands.parquet; is it complete?")
+        raise InputError(f"{folder} is a forecast without bands.parquet; is it complete?")
     if kind == "plan" and "capacity" not in tables:
-        raise GigawattError(
+        raise InputError(
             f"{folder} has a summary.json but no capacity.parquet; is it a complete plan?"
         )
     commitments_file = folder / "commitments.parquet"
@@ -190,10 +185,7 @@ def load_results(directory: str | Path) -> ResultSet:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises several unrelated types
-        raise GigawattError(f"cannot read {path}: {exc}") from None
+    return read_tables(path.parent, [path.stem])[path.stem]
 
 
 def _rows(costs: Iterable[Any]) -> list[dict[str, Any]]:
@@ -263,10 +255,10 @@ def read_clause_costs(directory: str | Path) -> pd.DataFrame | None:
         try:
             data = json.loads(js.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise GigawattError(f"{js} is not readable JSON: {exc}") from None
+            raise InputError(f"{js} is not readable JSON: {exc}") from None
         rows = data.get("clauses", []) if isinstance(data, dict) else data
         if not isinstance(rows, list):
-            raise GigawattError(f"{js}: expected a list of clause costs or {{'clauses': [...]}}")
+            raise InputError(f"{js}: expected a list of clause costs or {{'clauses': [...]}}")
         frame = pd.DataFrame(_rows(rows))
         if frame.empty:
             return None

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, InputError
 
 __all__ = ["TaskTimeoutError", "ray_map", "ray_session"]
 
@@ -61,7 +61,7 @@ def ray_session(address: str | None = None, workers: int | None = None) -> Itera
     started = False
     if not ray.is_initialized():
         if workers is not None and workers < 1:
-            raise GigawattError(f"--workers must be at least 1 (got {workers})")
+            raise InputError(f"--workers must be at least 1 (got {workers})")
         kwargs: dict[str, Any] = {
             "include_dashboard": False,
             "log_to_driver": False,

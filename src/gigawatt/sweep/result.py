@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, InputError
 from gigawatt.resultio import json_ready, read_summary, read_tables, save_result
 
 __all__ = ["SWEEP_TABLES", "Sweep"]
@@ -83,6 +83,6 @@ class Sweep:
         command = "gigawatt sweep FILE --samples N --out DIR"
         summary = read_summary(directory, "sweep", command)
         if summary.get("kind") != "sweep":
-            raise GigawattError(f"{Path(directory) / 'summary.json'} is not the summary of a sweep")
+            raise InputError(f"{Path(directory) / 'summary.json'} is not the summary of a sweep")
         tables = read_tables(directory, SWEEP_TABLES, required=SWEEP_TABLES, what="sweep")
         return cls(summary, tables)

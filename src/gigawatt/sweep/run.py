@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Literal
 
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, InputError
 from gigawatt.plan.solve import SolveOptions
 from gigawatt.scenario.schema import Scenario
 from gigawatt.sweep.aggregate import SCALARS, clause_table, distributions, gw_table, sample_table
@@ -83,7 +83,7 @@ def run_sweep(
         ScenarioError: the ``uncertainty`` section cannot be sampled.
     """
     if backend not in ("serial", "ray"):
-        raise GigawattError(f"backend must be 'serial' or 'ray' (got {backend!r})")
+        raise InputError(f"backend must be 'serial' or 'ray' (got {backend!r})")
     if not scenario.raw:
         raise GigawattError("the scenario has no source data; load it with load_scenario")
     options = options or SolveOptions()

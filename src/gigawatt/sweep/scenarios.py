@@ -15,7 +15,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, InputError
 from gigawatt.forecast.sampling import parse_uncertainty
 from gigawatt.scenario.load import scenario_from_data
 from gigawatt.scenario.paths import set_path
@@ -58,12 +58,12 @@ def draw_samples(scenario: Scenario, samples: int, seed: int) -> list[SampleSpec
         ScenarioError: the ``uncertainty`` section cannot be sampled.
     """
     if samples < 1:
-        raise GigawattError(f"--samples must be at least 1 (got {samples})")
+        raise InputError(f"--samples must be at least 1 (got {samples})")
     if seed < 0:
-        raise GigawattError(f"--seed must be >= 0 (got {seed})")
+        raise InputError(f"--seed must be >= 0 (got {seed})")
     uncertainty = parse_uncertainty(scenario)
     if not uncertainty.parameters:
-        raise GigawattError(
+        raise InputError(
             f"scenario {scenario.name} has no uncertainty section, so every sample would be "
             "the same plan; add `uncertainty:` with distributions (see docs/sweep.md)"
         )

@@ -50,7 +50,7 @@ import sky
 from sky import exceptions as sky_exceptions
 from sky.server.requests import request_names
 
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, InputError
 from gigawatt.integrations.skypilot.clauses import Narrowing, Rejection, check_location, narrow
 from gigawatt.integrations.skypilot.mapping import normalize_cloud, providers_at
 from gigawatt.integrations.skypilot.task import PLACEMENT_ENV, tags_from_labels
@@ -127,7 +127,7 @@ def broker_lookup(url: str, token: str | None) -> PlacementLookup:
         from gigawatt.broker.client import BrokerClient
 
         if not placement_id.isdigit():
-            raise GigawattError(f"{PLACEMENT_ENV}={placement_id!r} is not a placement id")
+            raise InputError(f"{PLACEMENT_ENV}={placement_id!r} is not a placement id")
         with BrokerClient(url, token, timeout_s=10.0) as client:
             return client.placement(int(placement_id))
 
@@ -236,7 +236,7 @@ def check_task_file(path: str | Path, scenario: Scenario, month: Month) -> dict[
     try:
         task = sky.Task.from_yaml(str(path))
     except Exception as exc:  # SkyPilot raises several types for a bad file
-        raise GigawattError(f"{path}: not a SkyPilot task file ({exc})") from None
+        raise InputError(f"{path}: not a SkyPilot task file ({exc})") from None
     before = _resources_yaml(task)
     try:
         after = _resources_yaml(apply_clauses(task, scenario, month))
