@@ -175,6 +175,7 @@ def create_app(settings: BrokerSettings) -> FastAPI:
         lifespan=lifespan,
         **_no_telemetry(),
     )
+    # FastAPI documents replacing app.openapi to customise the schema; mypy sees a method.
     app.openapi = functools.partial(_openapi, app)  # type: ignore[method-assign]
     app.state.broker = ctx
     app.state.runner = runner

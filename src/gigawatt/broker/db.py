@@ -193,6 +193,7 @@ class Database:
                 if not is_retryable(exc) or attempt == MAX_ATTEMPTS - 1:
                     raise
                 time.sleep(random.uniform(0, 0.002 * 2**attempt))
+        # the last attempt returns or raises inside the loop; mypy needs an end
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _in_savepoint(self, shared: Connection, fn: Callable[[Connection], T]) -> T:
@@ -213,6 +214,7 @@ class Database:
                 raise
             cursor.execute("RELEASE gw_op")
             return result
+        # the last attempt returns or raises inside the loop; mypy needs an end
         raise AssertionError("unreachable")  # pragma: no cover
 
     def dispose(self) -> None:

@@ -152,6 +152,7 @@ def run_batch(
                 time.sleep(random.uniform(0, 0.002 * 2**attempt))
                 continue
             return [(future, False, exc) for _, future in batch]
+    # the last attempt returns or raises inside the loop; mypy needs an end
     raise AssertionError("unreachable")  # pragma: no cover
 
 
