@@ -33,7 +33,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
-from gigawatt.broker.pipeline import Pipeline
+from gigawatt.broker.inflight import InFlight
+from gigawatt.broker.pipeline import BATCH_LOCK, Pipeline
 
 __all__ = ["BATCH_LOCK", "MAX_ATTEMPTS", "Database", "is_retryable", "normalize_url"]
 
@@ -41,7 +42,6 @@ T = TypeVar("T")
 
 RETRY_SQLSTATES = {"40001", "40P01", "55P03"}
 MAX_ATTEMPTS = 8
-BATCH_LOCK = 0x67696761  # the PostgreSQL advisory lock held by a batch ("giga")
 
 
 def normalize_url(url: str) -> str:
@@ -144,21 +144,26 @@ class Database:
                 lock.release()
 
     @contextmanager
-    def batch(self, *, pipelined: bool = True) -> Iterator[Connection]:
+    def batch(
+        self, *, pipelined: bool = True, after: InFlight | None = None
+    ) -> Iterator[Connection]:
         """One write transaction shared by several operations (group commit).
 
         Inside it, :meth:`transact` on this thread runs each operation in a savepoint of
         the shared transaction: an operation that fails is rolled back alone, and nothing
         is durable (or acknowledged) before the one commit at the end. On PostgreSQL the
         batch holds the advisory lock ``BATCH_LOCK`` and, when ``pipelined``, offers
-        :meth:`pipeline` to the placement path (checked before the commit).
+        :meth:`pipeline` to the placement path (checked before the commit). A pipelined
+        batch run ``after`` another still committing takes the lock before its first
+        write instead of first (:mod:`gigawatt.broker.inflight`).
         """
         with self.connect(write=True) as conn:
             pipe = None
-            if self.dialect == "postgresql":  # one batch at a time across processes
+            if self.dialect == "postgresql" and pipelined:
+                pipe = Pipeline(conn.connection.driver_connection, after)
+                pipe.begin()  # the lock (one batch at a time across processes) is queued
+            elif self.dialect == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({BATCH_LOCK})")
-                if pipelined:
-                    pipe = Pipeline(conn.connection.driver_connection)
             self._ambient.conn = conn
             self._ambient.pipe = pipe
             try:
@@ -199,6 +204,7 @@ class Database:
     def _in_savepoint(self, shared: Connection, fn: Callable[[Connection], T]) -> T:
         pipe = self.pipeline()
         if pipe is not None:  # plain statements from here: wait for the queued ones
+            pipe.writing()
             pipe.sync()
             pipe.stale = True
         cursor = shared.connection.cursor()

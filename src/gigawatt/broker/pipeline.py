@@ -7,7 +7,9 @@ have done (every hour of a booking updated, the placement row inserted) is check
 after the batch's last statement has run and before its commit (:meth:`Pipeline.finish`).
 
 Batches hold an advisory lock, so no other writer changes the ledger between a
-placement's read and its writes, and the checks hold. Should one fail anyway (a site
+placement's read and its writes, and the checks hold. A batch started while the one
+before it commits (:mod:`gigawatt.broker.inflight`) reads first and takes the lock before
+its first write (:meth:`Pipeline.writing`). Should a check fail anyway (a site
 drained by another server process an instant ago, a bug) or any statement fail, the
 batch is rolled back as a whole and run again with a savepoint per operation and no
 pipeline (:class:`PipelineCheckFailed`); nothing of it was committed or acknowledged.
@@ -19,7 +21,22 @@ import functools
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Later", "Pipeline", "PipelineCheckFailed", "prefetch_all", "register_prefetch"]
+from gigawatt.broker.inflight import InFlight
+
+__all__ = [
+    "BATCH_LOCK",
+    "Later",
+    "Pipeline",
+    "PipelineCheckFailed",
+    "batch_keys",
+    "prefetch_all",
+    "register_prefetch",
+]
+
+BATCH_LOCK = 0x67696761  # the PostgreSQL advisory lock held by a batch ("giga")
+_LOCK_FIRST = f"SELECT pg_advisory_xact_lock({BATCH_LOCK}), pg_current_xact_id()::text"
+_XID = "SELECT NULL, pg_current_xact_id()::text"
+_LOCK_AFTER = f"SELECT pg_advisory_xact_lock({BATCH_LOCK}), pg_xact_status(%s::xid8)"
 
 T = TypeVar("T")
 
@@ -49,16 +66,34 @@ class Later(Generic[T]):
 
 
 Prefetch = Callable[["Pipeline", list[tuple[Any, ...]]], None]
+Key = Callable[[tuple[Any, ...]], tuple[str, str]]
 _PREFETCH: dict[Callable[..., Any], Prefetch] = {}
+_KEY: dict[Callable[..., Any], Key] = {}
 
 
-def register_prefetch(operation: Callable[..., Any], prefetch: Prefetch) -> None:
+def register_prefetch(
+    operation: Callable[..., Any], prefetch: Prefetch, key: Key | None = None
+) -> None:
     """Declare how to queue the reads of a batch's calls of ``operation``.
 
     ``prefetch(pipe, [args of each call])`` runs before the batch's first operation, so
-    that the reads of all its calls share one round trip (and a few statements).
+    that the reads of all its calls share one round trip (and a few statements). With
+    ``key`` (the idempotency key of a call's arguments), a batch of such calls only may
+    start while the batch before it commits (:mod:`gigawatt.broker.inflight`).
     """
     _PREFETCH[operation] = prefetch
+    if key is not None:
+        _KEY[operation] = key
+
+
+def batch_keys(calls: list[Callable[[], Any]]) -> frozenset[tuple[str, str]] | None:
+    """Idempotency keys of a batch that may overlap the one before; None if it may not."""
+    keys = set()
+    for call in calls:
+        if not isinstance(call, functools.partial) or call.keywords or call.func not in _KEY:
+            return None
+        keys.add(_KEY[call.func](call.args))
+    return frozenset(keys)
 
 
 def prefetch_all(pipe: Pipeline, calls: list[Callable[[], Any]]) -> None:
@@ -76,13 +111,32 @@ class Pipeline:
 
     Args:
         driver: The psycopg connection of the batch (inside its transaction).
+        after: The batch still committing that this one runs after (None: none).
     """
 
-    __slots__ = ("_driver", "_mode", "booked", "checks", "done", "prefetched", "stale")
+    __slots__ = (
+        "_driver",
+        "_locked",
+        "_mode",
+        "_xid_cursor",
+        "after",
+        "booked",
+        "checks",
+        "done",
+        "overlaid",
+        "prefetched",
+        "stale",
+        "xid",
+    )
 
-    def __init__(self, driver: Any) -> None:
+    def __init__(self, driver: Any, after: InFlight | None = None) -> None:
         self._driver = driver
         self._mode: Any = None
+        self.after = after if after is not None and after.xid is not None else None
+        self._locked = False
+        self._xid_cursor: Any = None
+        self.xid: int | None = None  # this transaction's id, once read
+        self.overlaid = False  # whether reads counted the bookings of ``after``
         self.checks: list[Callable[[], bool]] = []
         # Reads queued ahead, by operation key, and what the batch has queued since:
         # amounts booked per (resource, hour) and answers per idempotency key.
@@ -99,6 +153,36 @@ class Pipeline:
             self._mode = self._driver.pipeline()
             self._mode.__enter__()
         return self._driver.cursor()
+
+    def begin(self) -> None:
+        """Queue the read of this transaction's id, after the batch lock if nothing is in flight."""
+        cur = self.cursor()
+        if self.after is None:
+            cur.execute(_LOCK_FIRST)
+            self._locked = True
+        else:
+            cur.execute(_XID)
+        self._xid_cursor = cur
+
+    def read_xid(self) -> None:
+        """Read this transaction's id (once the batch's first reads have come back)."""
+        if self.xid is None and self._xid_cursor is not None:
+            self.xid = int(self._xid_cursor.fetchone()[1])
+
+    def writing(self) -> None:
+        """Before the first write: hold the batch lock (then the batch before has ended).
+
+        If the reads counted the bookings of the batch before, that batch must have
+        committed, else this batch is run again (:meth:`finish` checks it).
+        """
+        if self._locked:
+            return
+        self._locked = True
+        assert self.after is not None and self.after.xid is not None
+        cur = self.cursor()
+        cur.execute(_LOCK_AFTER, (str(self.after.xid),))
+        if self.overlaid:
+            self.expect(lambda: bool(cur.fetchone()[1] == "committed"))
 
     def expect(self, check: Callable[[], bool]) -> None:
         """Register a condition on queued results, checked by :meth:`finish`."""

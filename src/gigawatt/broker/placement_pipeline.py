@@ -17,6 +17,10 @@ Whether the writes did what the read promised (each booking touched every hour o
 segment, each row was inserted) is checked before the batch commits
 (:meth:`gigawatt.broker.pipeline.Pipeline.finish`); if not, the batch is rolled back and
 run again operation by operation, with savepoints, as on SQLite.
+
+A batch started while the one before it commits (:mod:`gigawatt.broker.inflight`) adds
+that batch's bookings to its first read unless the read saw its commit, and takes the
+batch lock just before its first write.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from gigawatt.broker.placement_sql import (
     audit_params,
     placement_row,
 )
-from gigawatt.broker.rawsql import pyformat
+from gigawatt.broker.rawsql import pg_array, pyformat
 
 __all__ = ["place_pipelined", "prefetch_places"]
 
@@ -121,6 +125,12 @@ _SLOTS = (
     "CROSS JOIN LATERAL (SELECT hour, booked FROM slots "
     "WHERE resource = t.r AND hour >= t.s AND hour < t.e OFFSET 0) AS b"
 )
+# Read while the batch before commits: one more row says whether this read (one
+# statement, one snapshot) saw that batch's commit.
+_SLOTS_AFTER = (
+    f"{_SLOTS} UNION ALL SELECT NULL, NULL, "
+    "pg_visible_in_snapshot(%(xid)s::xid8, pg_current_snapshot())::int"
+)
 
 
 @dataclass
@@ -141,12 +151,29 @@ class _Ahead:
     found: dict[tuple[str, str], tuple[Any, ...]] | None = None
     base: dict[tuple[int, int], int] | None = None
 
-    def load(self) -> None:
-        """Wait for the reads (the first placement of the batch does)."""
+    def load(self, pipe: Pipeline) -> None:
+        r"""Wait for the reads (the first placement of the batch does).
+
+        While the batch before commits (``pipe.after``), its bookings count too unless
+        the read saw its commit: :math:`base_{r,h} = booked_{r,h} + [\neg visible]
+        \cdot booked^{before}_{r,h}`.
+        """
         if self.found is None:
             self.found = {(r[0], r[1]): tuple(r[2:]) for r in self.priors.fetchall()}
             rows = self.slots.fetchall() if self.slots is not None else []
-            self.base = {(int(r), int(h)): int(b) for r, h, b in rows}
+            pipe.read_xid()
+            visible = True
+            base: dict[tuple[int, int], int] = {}
+            for r, h, b in rows:
+                if r is None:
+                    visible = bool(b)
+                else:
+                    base[(int(r), int(h))] = int(b)
+            if pipe.after is not None and not visible:
+                for hour, n in pipe.after.booked.items():
+                    base[hour] = base.get(hour, 0) + n
+                pipe.overlaid = True
+            self.base = base
 
 
 def prefetch_places(pipe: Pipeline, calls: list[tuple[Any, ...]]) -> None:
@@ -169,11 +196,15 @@ def prefetch_places(pipe: Pipeline, calls: list[tuple[Any, ...]]) -> None:
         return
     priors = pipe.cursor()
     teams, keys = [k[0] for k in wanted], [k[1] for k in wanted]
-    priors.execute(_PRIORS, {"teams": teams, "keys": keys})
+    priors.execute(_PRIORS, {"teams": pg_array(teams), "keys": pg_array(keys)})
     slots = None
     if rs:
         slots = pipe.cursor()
-        slots.execute(_SLOTS, {"rs": rs, "ss": ss, "es": es})
+        ranges = {"rs": pg_array(rs), "ss": pg_array(ss), "es": pg_array(es)}
+        if pipe.after is None:
+            slots.execute(_SLOTS, ranges)
+        else:
+            slots.execute(_SLOTS_AFTER, {**ranges, "xid": str(pipe.after.xid)})
     pipe.prefetched["place"] = _Ahead(priors, slots, wanted)
 
 
@@ -211,7 +242,13 @@ def _peaks_ahead(
 def _peaks_now(
     ctx: BrokerContext, pipe: Pipeline, opts: Options, req: Request
 ) -> list[tuple[int, dict[int, int]]]:
-    """Peak per resource and month segment read now (one round trip)."""
+    """Peak per resource and month segment read now (one round trip).
+
+    Not while the batch before commits: the read would miss its bookings, so the batch
+    is run again (one at a time) instead.
+    """
+    if pipe.after is not None:  # pragma: no cover - every placement of such a batch is prefetched
+        pipe.expect(lambda: False)
     cands = [(c.offer, c.count) for c in opts.allowed]
     if not cands:
         return []
@@ -249,7 +286,7 @@ def place_pipelined(
         return Later(lambda: (_answered(*first.get())[0], True))
     ahead: _Ahead | None = pipe.prefetched.get("place")
     if ahead is not None and key in ahead.wanted and not pipe.stale:
-        ahead.load()  # waits for every queued statement up to here
+        ahead.load(pipe)  # waits for every queued statement up to here
         assert ahead.found is not None and ahead.base is not None
         opts, resources = ahead.wanted.pop(key)
         found = ahead.found.get(key)
@@ -272,6 +309,7 @@ def place_pipelined(
         pipe.expect(lambda: False)
         raise
     params = {**row, **audit_params(d, None, team, now, "place"), **bookings}
+    pipe.writing()
     cur = pipe.cursor()
     if d.status != "offered":
         body = answer(row, req, d)
@@ -321,8 +359,9 @@ def _bookings(ctx: BrokerContext, pipe: Pipeline, d: Decision, req: Request) -> 
         for h in range(start, end):
             pipe.booked[(r, h)] = pipe.booked.get((r, h), 0) + n
     cols["b_sites"] = sorted(set(cols["b_sites"]))
-    cols["b_hours"] = hours
-    return cols
+    params: dict[str, Any] = {name: pg_array(values) for name, values in cols.items()}
+    params["b_hours"] = hours
+    return params
 
 
 def _queue_offered(

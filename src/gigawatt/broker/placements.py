@@ -168,7 +168,7 @@ def place(
     raise ConflictError("busy", "capacity kept changing under this request; retry it", None)
 
 
-register_prefetch(place, prefetch_places)
+register_prefetch(place, prefetch_places, key=lambda args: (args[1].name, args[3]))
 
 
 class _Replay(Exception):  # noqa: N818 - control flow, never leaves this module

@@ -3,8 +3,9 @@
 Operations that arrive together run as one batch: one transaction, a savepoint each, one
 commit, then every answer (group commit; see :meth:`gigawatt.broker.db.Database.batch`).
 On SQLite batches run on the event loop (no thread hand-offs, no lock convoys); on
-PostgreSQL on one writer thread per process, which waits on the network and the commit
-while the event loop reads the next requests.
+PostgreSQL on writer threads, which wait on the network and the commit while the event
+loop reads the next requests, with two batches in flight: the next one decides while the
+one before commits (:mod:`gigawatt.broker.inflight`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import functools
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -24,7 +26,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from gigawatt.broker.auth import authenticate, digest
 from gigawatt.broker.context import BrokerContext, Principal
 from gigawatt.broker.db import MAX_ATTEMPTS, Database, is_retryable
-from gigawatt.broker.pipeline import Later, prefetch_all
+from gigawatt.broker.inflight import InFlight
+from gigawatt.broker.pipeline import Later, batch_keys, prefetch_all
 
 __all__ = [
     "Caller",
@@ -44,30 +47,55 @@ T = TypeVar("T")
 bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/tokens.")
 
 
+Call = tuple[Callable[[], Any], "asyncio.Future[Any]"]
+
+
+@dataclass
+class _Started:
+    """A batch handed to a writer thread: what it publishes, and when it is done."""
+
+    inflight: InFlight
+    published: asyncio.Future[bool]
+    done: asyncio.Future[Any]
+
+
 class Runner:
     """Runs blocking broker operations in batches: one transaction, a savepoint each.
 
     On SQLite a batch runs on the event loop (SQLite's work is CPU, no waiting). On
-    PostgreSQL it runs on one writer thread per process, so that the event loop keeps
-    reading requests (they make the next batch) while the batch waits on the network
-    and on its commit. Either way each operation is answered only after the commit of
-    its batch (group commit), and a batch whose transaction fails as a whole with a
-    transient conflict (deadlock, serialisation failure) is run again from the start.
+    PostgreSQL it runs on a writer thread, so that the event loop keeps reading requests
+    (they make the next batch) while the batch waits on the network and on its commit;
+    with ``in_flight=2`` the next batch of placements starts as soon as the one before
+    has queued its writes, and decides while that one commits
+    (:mod:`gigawatt.broker.inflight`). Either way each operation is answered only after
+    the commit of its batch (group commit), and a batch whose transaction fails as a
+    whole with a transient conflict (deadlock, serialisation failure) is run again from
+    the start.
 
     Args:
         db: The database.
         threads: Unused (kept for callers of the thread-pool runner).
         max_batch: Most operations in one transaction.
+        in_flight: Batches running at once on PostgreSQL (1 or 2; 1 when several server
+            processes share the database).
     """
 
-    def __init__(self, db: Database, threads: int = 40, max_batch: int = 64) -> None:
+    def __init__(
+        self, db: Database, threads: int = 40, max_batch: int = 64, in_flight: int = 2
+    ) -> None:
         self.db = db
         self.threaded = db.dialect == "postgresql"
         self.max_batch = max_batch
-        self._queue: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
+        self.in_flight = max(1, min(2, in_flight)) if self.threaded else 1
+        self._queue: list[Call] = []
         self._scheduled = False
+        self._last: _Started | None = None
+        self.overlapped = 0  # batches started while the one before was committing
+        self._running: set[asyncio.Future[Any]] = set()
         self._writer = (
-            concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="gigawatt-writer")
+            concurrent.futures.ThreadPoolExecutor(
+                self.in_flight, thread_name_prefix="gigawatt-writer"
+            )
             if self.threaded
             else None
         )
@@ -85,7 +113,7 @@ class Runner:
                 self._drainer = loop.create_task(self._drain(loop))
         return await future
 
-    def _take(self) -> list[tuple[Callable[[], Any], asyncio.Future[Any]]]:
+    def _take(self) -> list[Call]:
         batch = self._queue[: self.max_batch]
         del self._queue[: self.max_batch]
         return batch
@@ -100,13 +128,62 @@ class Runner:
     async def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
         try:
             while self._queue:
+                after = await self._ready()
+                if after is None and self._running:
+                    continue  # waited for a batch; look again
                 batch = self._take()
-                _settle(await loop.run_in_executor(self._writer, run_batch, self.db, batch))
+                if after is not None and batch_keys([c for c, _ in batch]) is None:
+                    await asyncio.wait({after.done})  # not placements only: one at a time
+                    after = None
+                self._start(loop, batch, after)
         finally:
             self._scheduled = False
 
+    async def _ready(self) -> _Started | None:
+        """Wait until a batch may start; the batch it may run after (None: none running)."""
+        last = self._last
+        if last is None or last.done.done():
+            if self._running:
+                await asyncio.wait(set(self._running))
+            return None
+        others = {f for f in self._running if f is not last.done}
+        if others:  # only the newest batch may still be committing
+            await asyncio.wait(others)
+            return None
+        if self.in_flight == 1 or not await last.published:
+            await asyncio.wait({last.done})
+            return None
+        return last
+
+    def _start(
+        self, loop: asyncio.AbstractEventLoop, batch: list[Call], after: _Started | None
+    ) -> None:
+        published: asyncio.Future[bool] = loop.create_future()
+
+        def publish(ok: bool) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(_deliver, published, True, ok)
+
+        inflight = InFlight(publish)
+        before = after.inflight if after is not None else None
+        self.overlapped += before is not None
+        done = loop.run_in_executor(self._writer, run_batch, self.db, batch, before, inflight)
+        self._running.add(done)
+        done.add_done_callback(functools.partial(self._finished, batch))
+        self._last = _Started(inflight, published, done)
+
+    def _finished(self, batch: list[Call], done: asyncio.Future[Any]) -> None:
+        self._running.discard(done)
+        if done.cancelled():
+            outcomes: list[Outcome] = [(f, False, RuntimeError("cancelled")) for _, f in batch]
+        elif done.exception() is not None:
+            outcomes = [(f, False, done.exception()) for _, f in batch]
+        else:
+            outcomes = done.result()
+        _settle(outcomes)
+
     def close(self) -> None:
-        """Stop the writer thread (after the batch it is running, if any)."""
+        """Stop the writer threads (after the batches they are running, if any)."""
         if self._writer is not None:
             self._writer.shutdown(wait=True)
 
@@ -115,7 +192,10 @@ Outcome = tuple["asyncio.Future[Any]", bool, Any]
 
 
 def run_batch(
-    db: Database, batch: list[tuple[Callable[[], Any], asyncio.Future[Any]]]
+    db: Database,
+    batch: list[Call],
+    after: InFlight | None = None,
+    inflight: InFlight | None = None,
 ) -> list[Outcome]:
     """Run operations in one transaction (a savepoint each) and commit them together.
 
@@ -124,12 +204,29 @@ def run_batch(
     ``MAX_ATTEMPTS`` times); a failed pipeline check (PostgreSQL) runs it again without
     the pipeline; any other failure of the transaction fails every operation. Results
     that are :class:`~gigawatt.broker.pipeline.Later` are read before the commit.
+
+    On PostgreSQL the batch may run ``after`` one still committing, and publishes its
+    own bookings to ``inflight`` once queued, for the batch after it
+    (:mod:`gigawatt.broker.inflight`).
     """
+    try:
+        return _run_batch(db, batch, after, inflight)
+    finally:
+        if inflight is not None:
+            inflight.end()
+
+
+def _run_batch(
+    db: Database, batch: list[Call], after: InFlight | None, inflight: InFlight | None
+) -> list[Outcome]:
+    if after is not None and after.keys & (batch_keys([c for c, _ in batch]) or frozenset()):
+        after.ended.wait()  # a key of the batch before: its answer comes with its commit
+        after = None
     pipelined = True
     for attempt in range(MAX_ATTEMPTS):
         outcomes: list[Outcome] = []
         try:
-            with db.batch(pipelined=pipelined):
+            with db.batch(pipelined=pipelined, after=after if attempt == 0 else None):
                 pipe = db.pipeline()
                 if pipe is not None:
                     prefetch_all(pipe, [call for call, _ in batch])
@@ -141,6 +238,8 @@ def run_batch(
                         if pipe is not None and len(pipe.checks) != queued:
                             raise  # it had queued writes: run the batch again safely
                         outcomes.append((future, False, exc))
+                if pipe is not None and inflight is not None and attempt == 0:
+                    inflight.publish(pipe.xid, pipe.booked, frozenset(pipe.done))
                 outcomes = [_resolved(o) for o in outcomes]
             return outcomes
         except Exception as exc:  # the commit failed: nothing of the batch happened

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from gigawatt.broker.catalog import Catalog
 from gigawatt.broker.db import Database
@@ -38,9 +39,15 @@ def serve(
     log_level: str = "warning",
     access_log: bool = False,
 ) -> None:
-    """Serve the broker with uvicorn until interrupted (``workers`` processes)."""
+    """Serve the broker with uvicorn until interrupted (``workers`` processes).
+
+    With several processes each runs one batch at a time (``batches_in_flight=1``):
+    their batches take turns on the batch lock and read after taking it.
+    """
     import uvicorn
 
+    if workers > 1:
+        settings = replace(settings, batches_in_flight=1)
     prepare(settings)
     os.environ[SETTINGS_ENV] = settings.to_json()
     if settings.admin_token:

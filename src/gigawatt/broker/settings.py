@@ -26,6 +26,9 @@ class BrokerSettings:
         max_capacity_rows: Most rows ``GET /v1/capacity`` answers with (422 above).
         pool_size: Database connections per server process (PostgreSQL).
         sqlite_synchronous: ``NORMAL`` (survives a killed server) or ``FULL`` (power loss).
+        batches_in_flight: PostgreSQL: batches a server process runs at once; 2 lets the
+            next batch decide while the one before commits, 1 runs them one at a time
+            (what several processes on one database use).
         admin_token: First admin token; read from ``GIGAWATT_ADMIN_TOKEN`` when None.
         plan_dir: A folder written by ``gigawatt plan --out DIR`` whose charts the
             dashboard shows; None for none.
@@ -40,6 +43,7 @@ class BrokerSettings:
     max_capacity_rows: int = 50000
     pool_size: int = 32
     sqlite_synchronous: str = "NORMAL"
+    batches_in_flight: int = 2
     admin_token: str | None = None
     plan_dir: str | None = None
 
