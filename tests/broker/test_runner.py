@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from pathlib import Path
 
 from gigawatt.broker.db import Database
 from gigawatt.broker.runtime import Runner
 
 
-def test_an_operation_queued_from_another_loop_is_answered_promptly(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'r.db'}", pool_size=2)
+def test_an_operation_queued_from_another_loop_is_answered_promptly(db_url: str) -> None:
+    """On SQLite (batches on the loop) and PostgreSQL (writer threads, batches in flight)."""
+    db = Database(db_url, pool_size=2)
     runner = Runner(db)
     started = threading.Event()
     outcome: dict[str, float | str] = {}

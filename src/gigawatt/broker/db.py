@@ -204,6 +204,7 @@ class Database:
     def _in_savepoint(self, shared: Connection, fn: Callable[[Connection], T]) -> T:
         pipe = self.pipeline()
         if pipe is not None:  # plain statements from here: wait for the queued ones
+            pipe.flush()
             pipe.writing()
             pipe.sync()
             pipe.stale = True

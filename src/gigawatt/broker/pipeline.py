@@ -116,6 +116,7 @@ class Pipeline:
 
     __slots__ = (
         "_driver",
+        "_flushes",
         "_locked",
         "_mode",
         "_xid_cursor",
@@ -137,6 +138,7 @@ class Pipeline:
         self._xid_cursor: Any = None
         self.xid: int | None = None  # this transaction's id, once read
         self.overlaid = False  # whether reads counted the bookings of ``after``
+        self._flushes: list[Callable[[], None]] = []
         self.checks: list[Callable[[], bool]] = []
         # Reads queued ahead, by operation key, and what the batch has queued since:
         # amounts booked per (resource, hour) and answers per idempotency key.
@@ -184,6 +186,16 @@ class Pipeline:
         if self.overlaid:
             self.expect(lambda: bool(cur.fetchone()[1] == "committed"))
 
+    def on_flush(self, flush: Callable[[], None]) -> None:
+        """Have :meth:`flush` call ``flush`` (writes recorded, to be queued together)."""
+        self._flushes.append(flush)
+
+    def flush(self) -> None:
+        """Queue the writes recorded so far (before reads that must see them, and at the end)."""
+        flushes, self._flushes = self._flushes, []
+        for flush in flushes:
+            flush()
+
     def expect(self, check: Callable[[], bool]) -> None:
         """Register a condition on queued results, checked by :meth:`finish`."""
         self.checks.append(check)
@@ -200,6 +212,7 @@ class Pipeline:
         Raises:
             PipelineCheckFailed: a condition does not hold; roll the batch back.
         """
+        self.flush()
         self.sync()
         checks, self.checks = self.checks, []
         if not all(check() for check in checks):

@@ -1,31 +1,30 @@
-"""A placement inside a PostgreSQL batch, in pipeline mode: one round trip (two if offered).
+"""A placement inside a PostgreSQL batch, in pipeline mode.
 
 Inside a batch, which holds the advisory lock (no other writer changes the ledger while
-it runs), a placement:
+it runs), the placements:
 
-1. queues its reads, the first answer under its idempotency key and the peak booked
-   amount of each candidate resource per month segment, and waits for them: this one
-   round trip also carries the previous placements' queued writes, which the reads see;
-2. decides as :func:`gigawatt.broker.placements.place` does (same candidates, same
-   :func:`~gigawatt.broker.decide.decide`);
-3. queues its writes without waiting: the conditional bookings (the statements of
-   :func:`gigawatt.broker.ledger.book`), the placement row and its audit entry. An
-   offered decision first takes the placement's and the offer's ids from their sequences
-   (a second round trip), so that its stored answer can name the offer.
+1. read ahead, in two statements for the whole batch, the first answers under their
+   idempotency keys and the booked amounts of every candidate resource in their hours
+   (one round trip, :func:`prefetch_places`);
+2. each decide as :func:`gigawatt.broker.placements.place` does (same candidates, same
+   :func:`~gigawatt.broker.decide.decide`) on what was read plus what the batch has
+   booked so far;
+3. record their writes, which the batch queues as one statement before it reads the
+   answers (:mod:`gigawatt.broker.placement_writes`): the bookings summed per hour with
+   their capacity guards, the placement rows, the pending offers, the audit entries.
 
-Whether the writes did what the read promised (each booking touched every hour of its
-segment, each row was inserted) is checked before the batch commits
+Whether the writes did what the reads promised (every summed booking applied, every row
+inserted) is checked before the batch commits
 (:meth:`gigawatt.broker.pipeline.Pipeline.finish`); if not, the batch is rolled back and
 run again operation by operation, with savepoints, as on SQLite.
 
 A batch started while the one before it commits (:mod:`gigawatt.broker.inflight`) adds
 that batch's bookings to its first read unless the read saw its commit, and takes the
-batch lock just before its first write.
+batch lock just before its writes.
 """
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -36,68 +35,14 @@ from gigawatt.broker.decide import Decision, Options, Request, decide, options
 from gigawatt.broker.errors import ConflictError
 from gigawatt.broker.ledger import SlotsFull, booking_statements, peak_queries, with_room
 from gigawatt.broker.pipeline import Later, Pipeline
-from gigawatt.broker.placement_sql import (
-    COLUMNS,
-    OFFER_COLUMNS,
-    PRIOR,
-    answer,
-    audit_params,
-    placement_row,
-)
+from gigawatt.broker.placement_sql import PRIOR, answer, audit_params, placement_row
+from gigawatt.broker.placement_writes import BatchWrites
 from gigawatt.broker.rawsql import pg_array, pyformat
 
 __all__ = ["place_pipelined", "prefetch_places"]
 
-_BOOKINGS = (  # every booking of a placement: ledger.book's statements as one
-    "b AS (INSERT INTO slots (resource, hour, booked) "
-    "SELECT t.r, h, t.n FROM unnest(%(b_r)s::int[], %(b_s)s::int[], %(b_e)s::int[], "
-    "%(b_n)s::bigint[]) AS t(r, s, e, n), generate_series(t.s, t.e - 1) AS h "
-    "WHERE NOT EXISTS (SELECT 1 FROM drained_sites WHERE site = ANY(%(b_sites)s::text[])) "
-    "ORDER BY t.r, h "
-    "ON CONFLICT (resource, hour) DO UPDATE SET booked = slots.booked + excluded.booked "
-    "WHERE slots.booked + excluded.booked <= (SELECT c.cap FROM unnest(%(b_r)s::int[], "
-    "%(b_s)s::int[], %(b_e)s::int[], %(b_cap)s::bigint[]) AS c(r, s, e, cap) "
-    "WHERE c.r = excluded.resource AND excluded.hour >= c.s AND excluded.hour < c.e) "
-    "RETURNING 1)"
-)
-_AUDIT_COLUMNS = "at, actor, action, placement_id, offer_id, site, clause, detail"
-_PLACE = pyformat(  # bookings, placement row and audit entry: one statement
-    f"WITH {_BOOKINGS}, "
-    f"p AS (INSERT INTO placements ({', '.join(COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in COLUMNS)}) "
-    "ON CONFLICT (team, idem_key) DO NOTHING RETURNING id), "
-    f"a AS (INSERT INTO audit ({_AUDIT_COLUMNS}) "
-    "SELECT :at, :actor, :action, p.id, NULL, :audit_site, :clause, :detail FROM p "
-    "RETURNING 1) "
-    "SELECT (SELECT count(*) FROM b), (SELECT id FROM p), (SELECT count(*) FROM a)"
-)
-_NO_OFFER_ID = '"offer_id":null'
-_OFFER_VALUES = {  # the offer id goes into the stored answer too
-    "offer_id": "i.oid",
-    "response": "replace(:response, :no_offer_id, :offer_id_is || i.oid)",
-}
-_PLACE_OFFERED = pyformat(  # the same, plus the pending offer, with ids from the sequences
-    "WITH i AS (SELECT nextval(pg_get_serial_sequence('placements', 'id')) AS pid, "
-    "nextval(pg_get_serial_sequence('offers', 'id')) AS oid), "
-    f"{_BOOKINGS}, "
-    f"p AS (INSERT INTO placements (id, {', '.join(COLUMNS)}) "
-    f"SELECT i.pid, {', '.join(_OFFER_VALUES.get(c, ':' + c) for c in COLUMNS)} FROM i "
-    "ON CONFLICT (team, idem_key) DO NOTHING RETURNING id, offer_id), "
-    f"o AS (INSERT INTO offers (id, {', '.join(OFFER_COLUMNS)}) "
-    f"SELECT p.offer_id, p.id, {', '.join(':o_' + c for c in OFFER_COLUMNS[1:])} FROM p "
-    "RETURNING 1), "
-    f"a AS (INSERT INTO audit ({_AUDIT_COLUMNS}) "
-    "SELECT :at, :actor, :action, p.id, p.offer_id, :audit_site, :clause, :detail FROM p "
-    "RETURNING 1) "
-    "SELECT (SELECT count(*) FROM b), (SELECT id FROM p), (SELECT count(*) FROM a), "
-    "(SELECT offer_id FROM p), (SELECT count(*) FROM o)"
-)
 _PRIOR = pyformat(PRIOR)
-
-
-def _touched(cur: Any, rows: int) -> bool:
-    """Whether a queued statement changed exactly ``rows`` rows."""
-    return bool(cur.rowcount == rows)
+_NO_OFFER_ID = '"offer_id":null'
 
 
 def _replayed(prior: tuple[Any, ...], req_digest: str) -> tuple[str, bool]:
@@ -292,6 +237,7 @@ def place_pipelined(
         found = ahead.found.get(key)
         peaks = _peaks_ahead(ctx, pipe, ahead.base, resources, req) if resources else []
     else:
+        pipe.flush()  # the batch's writes so far, which these reads must see
         prior = pipe.cursor()
         prior.execute(_PRIOR, {"team": team, "key": idem_key})
         opts = options(cat, req, ctx.drained)
@@ -304,93 +250,61 @@ def place_pipelined(
     now = time.time()
     row = placement_row(team, idem_key, req, req_text, req_digest, d, now)
     try:
-        bookings = _bookings(ctx, pipe, d, req)
+        bookings = _bookings(ctx, d, req)
     except SlotsFull:  # pragma: no cover - the read excluded it: rerun the batch safely
         pipe.expect(lambda: False)
         raise
-    params = {**row, **audit_params(d, None, team, now, "place"), **bookings}
-    pipe.writing()
-    cur = pipe.cursor()
+    audit = audit_params(d, None, team, now, "place")
+    record = {**row, **{k: audit[k] for k in _AUDIT_KEYS}, "offered": False}
     if d.status != "offered":
-        body = answer(row, req, d)
-        cur.execute(_PLACE, {**params, "response": body})
+        record["response"] = body = answer(row, req, d)
     else:
-        body = _queue_offered(ctx, cur, d, req, row, params, now)
-    got: Later[Any] = Later(cur.fetchone)
-    pipe.expect(functools.partial(_wrote, got, params["b_hours"], d.status == "offered"))
-    result = Later(lambda: _written(got.get(), body))
+        assert d.offer_to is not None
+        to = d.offer_to
+        deadline = now + ctx.settings.offer_deadline_seconds
+        record["response"] = body = answer(row, req, d, None, deadline)
+        record |= {
+            "offered": True,
+            "o_provider": to.offer.provider,
+            "o_site": to.offer.site,
+            "o_resource": to.offer.resource,
+            "o_count": to.count,
+            "o_deadline": deadline,
+        }
+    writes: BatchWrites | None = pipe.prefetched.get("place_writes")
+    if writes is None:
+        writes = pipe.prefetched["place_writes"] = BatchWrites(pipe)
+    ids = writes.add(record, bookings)
+    result = Later(lambda: _written(ids.get(), body))
     pipe.done[key] = (req_digest, result)
     return Later(lambda: _answered(*result.get()))
 
 
-def _wrote(written: Later[Any], hours: int, offered: bool) -> bool:
-    """Whether the placement's statement booked every hour and inserted every row."""
-    got = written.get()
-    booked, pid, audited = got[:3]
-    ok = booked == hours and pid is not None and audited == 1
-    return bool(ok and (not offered or got[4] == 1))
+_AUDIT_KEYS = ("at", "actor", "action", "audit_site", "detail")
 
 
-def _written(got: tuple[Any, ...], body: str) -> tuple[int, str]:
-    """``(placement id, stored answer)`` from the row of the placement's statement."""
-    if len(got) > 3:  # offered: the offer id came from its sequence
-        body = body.replace(_NO_OFFER_ID, f'"offer_id":{got[3]}', 1)
-    return int(got[1]), body
+def _written(ids: tuple[int, int | None], body: str) -> tuple[int, str]:
+    """``(placement id, stored answer)``: an offered answer names its offer's id."""
+    pid, oid = ids
+    if oid is not None:
+        body = body.replace(_NO_OFFER_ID, f'"offer_id":{oid}', 1)
+    return pid, body
 
 
 def _answered(pid: int, body: str) -> tuple[str, bool]:
     return f'{{"id":{pid},{body[1:]}', False
 
 
-def _bookings(ctx: BrokerContext, pipe: Pipeline, d: Decision, req: Request) -> dict[str, Any]:
-    """Parameters of the bookings of a decision (``b_hours``: hours they must touch)."""
+def _bookings(
+    ctx: BrokerContext, d: Decision, req: Request
+) -> list[tuple[int, int, int, int, int, str]]:
+    """Bookings of a decision: ``(resource, start, end, count, capacity, site)`` each."""
     held = [(c.offer, c.count) for c in (d.main, d.offer_to) if c is not None]
-    cols: dict[str, Any] = {"b_r": [], "b_s": [], "b_e": [], "b_n": [], "b_cap": [], "b_sites": []}
-    hours = 0
-    if held:
-        for _sql, p, touched, _resource in booking_statements(
+    if not held:
+        return []
+    return [
+        (p["r"], p["s"], p["e"], p["n"], p["cap"], p["site"])
+        for _sql, p, _touched, _resource in booking_statements(
             "postgresql", ctx.catalog, held, req.start_hour, req.end_hour
-        ):
-            for name in ("r", "s", "e", "n", "cap"):
-                cols["b_" + name].append(p[name])
-            cols["b_sites"].append(p["site"])
-            hours += touched
-    for r, start, end, n in zip(cols["b_r"], cols["b_s"], cols["b_e"], cols["b_n"], strict=True):
-        for h in range(start, end):
-            pipe.booked[(r, h)] = pipe.booked.get((r, h), 0) + n
-    cols["b_sites"] = sorted(set(cols["b_sites"]))
-    params: dict[str, Any] = {name: pg_array(values) for name, values in cols.items()}
-    params["b_hours"] = hours
-    return params
-
-
-def _queue_offered(
-    ctx: BrokerContext,
-    cur: Any,
-    d: Decision,
-    req: Request,
-    row: dict[str, Any],
-    params: dict[str, Any],
-    now: float,
-) -> str:
-    """Queue an offered placement with its pending offer; its answer (offer id to fill in)."""
-    assert d.offer_to is not None and d.clause is not None
-    deadline = now + ctx.settings.offer_deadline_seconds
-    body = answer(row, req, d, None, deadline)
-    to = d.offer_to
-    offer = {
-        "provider": to.offer.provider,
-        "site": to.offer.site,
-        "resource": to.offer.resource,
-        "count": to.count,
-        "start_hour": req.start_hour,
-        "end_hour": req.end_hour,
-        "status": "pending",
-        "clause": d.clause.label,
-        "deadline": deadline,
-        "created_at": now,
-    }
-    named = {"o_" + k: v for k, v in offer.items()}
-    named |= {"no_offer_id": _NO_OFFER_ID, "offer_id_is": '"offer_id":'}
-    cur.execute(_PLACE_OFFERED, {**params, "response": body, **named})
-    return body
+        )
+    ]

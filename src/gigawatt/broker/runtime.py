@@ -52,11 +52,20 @@ Call = tuple[Callable[[], Any], "asyncio.Future[Any]"]
 
 @dataclass
 class _Started:
-    """A batch handed to a writer thread: what it publishes, and when it is done."""
+    """A batch handed to a writer thread: what it publishes, and when it is done.
+
+    Both are thread futures, so that a batch started from one event loop can be waited
+    for from another (an app driven by two clients has two loops).
+    """
 
     inflight: InFlight
-    published: asyncio.Future[bool]
-    done: asyncio.Future[Any]
+    published: concurrent.futures.Future[bool]
+    done: concurrent.futures.Future[list[Outcome]]
+
+
+async def _all(futures: list[concurrent.futures.Future[Any]]) -> None:
+    """Wait until every one of ``futures`` is done (from any event loop)."""
+    await asyncio.wait([asyncio.wrap_future(f) for f in futures])
 
 
 class Runner:
@@ -91,7 +100,7 @@ class Runner:
         self._scheduled = False
         self._last: _Started | None = None
         self.overlapped = 0  # batches started while the one before was committing
-        self._running: set[asyncio.Future[Any]] = set()
+        self._running: list[concurrent.futures.Future[Any]] = []
         self._writer = (
             concurrent.futures.ThreadPoolExecutor(
                 self.in_flight, thread_name_prefix="gigawatt-writer"
@@ -110,7 +119,7 @@ class Runner:
             if self._writer is None:
                 loop.call_soon(self._flush, loop)
             else:
-                self._drainer = loop.create_task(self._drain(loop))
+                self._drainer = loop.create_task(self._drain())
         return await future
 
     def _take(self) -> list[Call]:
@@ -125,62 +134,51 @@ class Runner:
         else:
             self._scheduled = False
 
-    async def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+    async def _drain(self) -> None:
         try:
             while self._queue:
                 after = await self._ready()
-                if after is None and self._running:
+                if after is None and self._busy():
                     continue  # waited for a batch; look again
                 batch = self._take()
                 if after is not None and batch_keys([c for c, _ in batch]) is None:
-                    await asyncio.wait({after.done})  # not placements only: one at a time
+                    await _all([after.done])  # not placements only: one at a time
                     after = None
-                self._start(loop, batch, after)
+                self._start(batch, after)
         finally:
             self._scheduled = False
+
+    def _busy(self) -> list[concurrent.futures.Future[Any]]:
+        self._running = [f for f in self._running if not f.done()]
+        return self._running
 
     async def _ready(self) -> _Started | None:
         """Wait until a batch may start; the batch it may run after (None: none running)."""
         last = self._last
+        running = self._busy()
         if last is None or last.done.done():
-            if self._running:
-                await asyncio.wait(set(self._running))
+            if running:
+                await _all(running)
             return None
-        others = {f for f in self._running if f is not last.done}
+        others = [f for f in running if f is not last.done]
         if others:  # only the newest batch may still be committing
-            await asyncio.wait(others)
+            await _all(others)
             return None
-        if self.in_flight == 1 or not await last.published:
-            await asyncio.wait({last.done})
+        if self.in_flight == 1 or not await asyncio.wrap_future(last.published):
+            await _all([last.done])
             return None
         return last
 
-    def _start(
-        self, loop: asyncio.AbstractEventLoop, batch: list[Call], after: _Started | None
-    ) -> None:
-        published: asyncio.Future[bool] = loop.create_future()
-
-        def publish(ok: bool) -> None:
-            with contextlib.suppress(RuntimeError):  # the loop has closed
-                loop.call_soon_threadsafe(_deliver, published, True, ok)
-
-        inflight = InFlight(publish)
+    def _start(self, batch: list[Call], after: _Started | None) -> None:
+        assert self._writer is not None
+        published: concurrent.futures.Future[bool] = concurrent.futures.Future()
+        inflight = InFlight(published.set_result)
         before = after.inflight if after is not None else None
         self.overlapped += before is not None
-        done = loop.run_in_executor(self._writer, run_batch, self.db, batch, before, inflight)
-        self._running.add(done)
-        done.add_done_callback(functools.partial(self._finished, batch))
+        done = self._writer.submit(run_batch, self.db, batch, before, inflight)
+        self._running.append(done)
+        done.add_done_callback(functools.partial(_finished, batch))
         self._last = _Started(inflight, published, done)
-
-    def _finished(self, batch: list[Call], done: asyncio.Future[Any]) -> None:
-        self._running.discard(done)
-        if done.cancelled():
-            outcomes: list[Outcome] = [(f, False, RuntimeError("cancelled")) for _, f in batch]
-        elif done.exception() is not None:
-            outcomes = [(f, False, done.exception()) for _, f in batch]
-        else:
-            outcomes = done.result()
-        _settle(outcomes)
 
     def close(self) -> None:
         """Stop the writer threads (after the batches they are running, if any)."""
@@ -189,6 +187,12 @@ class Runner:
 
 
 Outcome = tuple["asyncio.Future[Any]", bool, Any]
+
+
+def _finished(batch: list[Call], done: concurrent.futures.Future[list[Outcome]]) -> None:
+    """Answer a batch's operations (called on its writer thread, or at once if done)."""
+    exc = done.exception()
+    _settle([(f, False, exc) for _, f in batch] if exc is not None else done.result())
 
 
 def run_batch(
@@ -238,6 +242,8 @@ def _run_batch(
                         if pipe is not None and len(pipe.checks) != queued:
                             raise  # it had queued writes: run the batch again safely
                         outcomes.append((future, False, exc))
+                if pipe is not None:
+                    pipe.flush()  # the batch's writes, as one statement
                 if pipe is not None and inflight is not None and attempt == 0:
                     inflight.publish(pipe.xid, pipe.booked, frozenset(pipe.done))
                 outcomes = [_resolved(o) for o in outcomes]
