@@ -36,7 +36,14 @@ __all__ = [
 BATCH_LOCK = 0x67696761  # the PostgreSQL advisory lock held by a batch ("giga")
 _LOCK_FIRST = f"SELECT pg_advisory_xact_lock({BATCH_LOCK}), pg_current_xact_id()::text"
 _XID = "SELECT NULL, pg_current_xact_id()::text"
-_LOCK_AFTER = f"SELECT pg_advisory_xact_lock({BATCH_LOCK}), pg_xact_status(%s::xid8)"
+_LOCK_AFTER = f"SELECT pg_advisory_xact_lock({BATCH_LOCK})"
+# Run after the lock (a statement of its own: the lock must be held before the status is
+# read). A failing check raises an error, which aborts the transaction before its commit.
+_BEFORE_COMMITTED = (
+    "SELECT CASE WHEN s.status = 'committed' THEN 0 ELSE "
+    "('gigawatt check: the batch before did not commit: ' || coalesce(s.status, '?'))::int "
+    "END FROM (SELECT pg_xact_status(%s::xid8) AS status) AS s"
+)
 
 T = TypeVar("T")
 
@@ -46,7 +53,7 @@ class PipelineCheckFailed(Exception):  # noqa: N818 - a signal to rerun the batc
 
 
 class Later(Generic[T]):
-    """A result that can be read once the batch's statements have run (before its commit).
+    """A result that can be read once the batch's statements have run.
 
     Args:
         read: Called once, after :meth:`Pipeline.finish`, to produce the result (kept).
@@ -175,16 +182,16 @@ class Pipeline:
         """Before the first write: hold the batch lock (then the batch before has ended).
 
         If the reads counted the bookings of the batch before, that batch must have
-        committed, else this batch is run again (:meth:`finish` checks it).
+        committed: checked by the next statement, whose error rolls this batch back (it
+        is then run again).
         """
         if self._locked:
             return
         self._locked = True
         assert self.after is not None and self.after.xid is not None
-        cur = self.cursor()
-        cur.execute(_LOCK_AFTER, (str(self.after.xid),))
+        self.cursor().execute(_LOCK_AFTER)
         if self.overlaid:
-            self.expect(lambda: bool(cur.fetchone()[1] == "committed"))
+            self.cursor().execute(_BEFORE_COMMITTED, (str(self.after.xid),))
 
     def on_flush(self, flush: Callable[[], None]) -> None:
         """Have :meth:`flush` call ``flush`` (writes recorded, to be queued together)."""
@@ -207,13 +214,21 @@ class Pipeline:
             mode.__exit__(None, None, None)
 
     def finish(self) -> None:
-        """Wait for every result and check every registered condition.
+        """Queue the remaining writes and commit, or wait and check registered conditions.
+
+        Without conditions to check in Python (the common case: the statements check
+        their own results and fail), the ``COMMIT`` goes into the pipeline behind the
+        writes, and one round trip runs them and commits. A failed statement aborts the
+        transaction, the queued ``COMMIT`` is skipped and the error raised here. With
+        conditions, it waits for every result and checks them before the commit.
 
         Raises:
             PipelineCheckFailed: a condition does not hold; roll the batch back.
         """
         self.flush()
-        self.sync()
         checks, self.checks = self.checks, []
+        if not checks and self._mode is not None:
+            self._driver.cursor().execute("COMMIT")
+        self.sync()
         if not all(check() for check in checks):
             raise PipelineCheckFailed("a queued write did not apply; rerun the batch")

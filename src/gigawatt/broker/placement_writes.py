@@ -11,7 +11,8 @@ batch's answers are read, :meth:`BatchWrites.flush` queues them all as one state
   row version if another transaction changed it); a missing row is inserted, unless
   another transaction inserted it meanwhile. Each placement was decided assuming those
   before it in the batch booked, so all of them fit exactly when every summed booking
-  applies; the statement counts the rows it touched and the batch checks that count;
+  applies; the statement counts the rows it touched and fails unless the counts are
+  the expected ones (the failure rolls the batch back before its commit);
 * the placement rows (ids from the sequence, in the batch's order), the pending offers
   of offered placements (the offer id also goes into the stored answer) and one audit
   entry per placement.
@@ -110,9 +111,11 @@ WRITE_ALL = (
     "a AS (INSERT INTO audit (at, actor, action, placement_id, offer_id, site, clause, detail) "
     "SELECT at, actor, action, pid, oid, audit_site, clause, detail FROM ids "
     "WHERE pid IN (SELECT id FROM p) RETURNING 1) "
-    "SELECT (SELECT count(*) FROM u) + (SELECT count(*) FROM n), (SELECT count(*) FROM p), "
-    "(SELECT count(*) FROM o), (SELECT count(*) FROM a), "
-    "(SELECT json_agg(json_build_array(pid, oid) ORDER BY i) FROM ids)"
+    "SELECT (SELECT json_agg(json_build_array(pid, oid) ORDER BY i) FROM ids), "
+    "(SELECT CASE WHEN c.got = %(want)s THEN 0 ELSE "
+    "('gigawatt check: a queued write did not apply: ' || c.got)::int END FROM (SELECT "
+    "concat_ws(',', (SELECT count(*) FROM u) + (SELECT count(*) FROM n), "
+    "(SELECT count(*) FROM p), (SELECT count(*) FROM o), (SELECT count(*) FROM a)) AS got) c)"
 )
 
 
@@ -172,13 +175,13 @@ class BatchWrites:
             "b_cap": pg_array([hours[k][1] for k in keys]),
             "b_sites": pg_array(sorted(sites)),
         }
+        offered = sum(bool(r["offered"]) for r in rows)
+        params["want"] = f"{len(keys)},{len(rows)},{offered},{len(rows)}"
         self._pipe.writing()
         cur = self._pipe.cursor()
         cur.execute(WRITE_ALL, params)
         got: Later[tuple[Any, ...]] = Later(cur.fetchone)
-        want = (len(keys), len(rows), sum(bool(r["offered"]) for r in rows), len(rows))
-        self._pipe.expect(lambda: tuple(got.get()[:4]) == want)
-        self._ids.bind(lambda: got.get()[4])
+        self._ids.bind(lambda: got.get()[0])
 
 
 class _Bound(Later[list[list[int | None]]]):

@@ -207,7 +207,7 @@ def run_batch(
     transient conflict of the whole transaction runs the batch again (at most
     ``MAX_ATTEMPTS`` times); a failed pipeline check (PostgreSQL) runs it again without
     the pipeline; any other failure of the transaction fails every operation. Results
-    that are :class:`~gigawatt.broker.pipeline.Later` are read before the commit.
+    that are :class:`~gigawatt.broker.pipeline.Later` are read after the commit.
 
     On PostgreSQL the batch may run ``after`` one still committing, and publishes its
     own bookings to ``inflight`` once queued, for the batch after it
@@ -246,8 +246,7 @@ def _run_batch(
                     pipe.flush()  # the batch's writes, as one statement
                 if pipe is not None and inflight is not None and attempt == 0:
                     inflight.publish(pipe.xid, pipe.booked, frozenset(pipe.done))
-                outcomes = [_resolved(o) for o in outcomes]
-            return outcomes
+            return [_resolved(o) for o in outcomes]  # committed: read the answers
         except Exception as exc:  # the commit failed: nothing of the batch happened
             if pipelined and db.dialect == "postgresql" and attempt < MAX_ATTEMPTS - 1:
                 pipelined = False  # whatever failed, isolate each operation
@@ -271,22 +270,32 @@ def _resolved(outcome: Outcome) -> Outcome:
 def _settle(outcomes: list[Outcome]) -> None:
     """Answer each operation on its own event loop.
 
-    A batch may hold operations of another loop than the one running it (one server has
-    one loop, but an app driven by two clients, such as a test client and a lifespan
-    task, has two): those are answered with ``call_soon_threadsafe``, since setting a
-    future from a foreign thread would not wake its loop.
+    A batch is answered from its writer thread (PostgreSQL), and may hold operations of
+    another loop than the one that started it (one server has one loop, but an app
+    driven by two clients, such as a test client and a lifespan task, has two). The
+    answers of each other loop go to it in one ``call_soon_threadsafe`` (one wake-up per
+    batch, not per answer), since setting a future from a foreign thread would not wake
+    its loop.
     """
     try:
         current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
     except RuntimeError:
         current = None
-    for future, ok, value in outcomes:
-        loop = future.get_loop()
+    foreign: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
+    for outcome in outcomes:
+        loop = outcome[0].get_loop()
         if loop is current:
-            _deliver(future, ok, value)
-            continue
+            _deliver(*outcome)
+        else:
+            foreign.setdefault(loop, []).append(outcome)
+    for loop, answers in foreign.items():
         with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits
-            loop.call_soon_threadsafe(_deliver, future, ok, value)
+            loop.call_soon_threadsafe(_deliver_all, answers)
+
+
+def _deliver_all(outcomes: list[Outcome]) -> None:
+    for outcome in outcomes:
+        _deliver(*outcome)
 
 
 def _deliver(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
