@@ -139,8 +139,12 @@ def _install_errors(app: FastAPI) -> None:
         return JSONResponse(_error("internal", "internal error; see the server log", None), 500)
 
 
-def create_app(settings: BrokerSettings) -> FastAPI:
+def create_app(settings: BrokerSettings, *, fast_path: bool = True) -> FastAPI:
     """Build the broker application: load the scenario, migrate the database, wire routes.
+
+    With ``fast_path`` the placement route's fast path (:mod:`gigawatt.broker.fastpath`)
+    is the outermost middleware; :func:`app_factory` wraps the whole application in it
+    instead, ahead of the framework's own outermost layers.
 
     Raises:
         ScenarioError: the scenario is invalid.
@@ -194,10 +198,10 @@ def create_app(settings: BrokerSettings) -> FastAPI:
     app.include_router(admin_router)
     install_web(app, settings.plan_dir)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    # Outermost: answers the common POST /v1/placements itself (see fastpath.py).
-    app.add_middleware(
-        PlacementFastPath, ctx=ctx, runner=runner, max_body_bytes=settings.max_body_bytes
-    )
+    if fast_path:  # outermost: answers the common POST /v1/placements itself
+        app.add_middleware(
+            PlacementFastPath, ctx=ctx, runner=runner, max_body_bytes=settings.max_body_bytes
+        )
     return app
 
 
@@ -231,6 +235,14 @@ async def _sweep(ctx: BrokerContext, runner: Runner) -> None:
             log.exception("offer expiry failed")
 
 
-def app_factory() -> FastAPI:
-    """The application for ``uvicorn --factory``, configured by ``GIGAWATT_BROKER_SETTINGS``."""
-    return create_app(BrokerSettings.from_json(os.environ[SETTINGS_ENV]))
+def app_factory() -> ASGIApp:
+    """The application for ``uvicorn --factory``, configured by ``GIGAWATT_BROKER_SETTINGS``.
+
+    The placement fast path wraps the whole application, so that the common placement
+    request skips FastAPI's own outermost layers (error and telemetry middleware) too.
+    """
+    app = create_app(BrokerSettings.from_json(os.environ[SETTINGS_ENV]), fast_path=False)
+    ctx: BrokerContext = app.state.broker
+    return PlacementFastPath(
+        app, ctx=ctx, runner=app.state.runner, max_body_bytes=ctx.settings.max_body_bytes
+    )

@@ -8,6 +8,7 @@ the wire are ISO 8601 in UTC on whole hours (``2026-01-01T00:00:00Z``).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from gigawatt.scenario.timeline import Month
 
@@ -23,6 +24,17 @@ def hour_of(text: str | datetime) -> int:
     Raises:
         ValueError: not a time, not UTC, or not on a whole hour (the message says which).
     """
+    if isinstance(text, str) and len(text) <= 40:
+        return _hour_of_text(text)  # the same few hundred times arrive again and again
+    return _hour_of(text)
+
+
+@lru_cache(maxsize=8192)
+def _hour_of_text(text: str) -> int:
+    return _hour_of(text)  # a ValueError is raised each time, never cached
+
+
+def _hour_of(text: str | datetime) -> int:
     if isinstance(text, datetime):
         moment = text
     else:
@@ -44,6 +56,7 @@ def hour_of(text: str | datetime) -> int:
     return int((moment - _EPOCH).total_seconds()) // SECONDS_PER_HOUR
 
 
+@lru_cache(maxsize=8192)
 def iso_hour(hour: int) -> str:
     """ISO 8601 UTC text of a slot, e.g. ``2026-01-01T00:00:00Z``."""
     return (_EPOCH + timedelta(hours=hour)).strftime("%Y-%m-%dT%H:%M:%SZ")
