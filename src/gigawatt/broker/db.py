@@ -176,6 +176,7 @@ class Database:
                 if pipe is not None:
                     with suppress(Exception):  # already failed: leave pipeline mode to roll back
                         pipe.sync()
+                    pipe.close()
 
     def pipeline(self) -> Pipeline | None:
         """The pipeline of the batch running on this thread (PostgreSQL), else None."""
