@@ -170,6 +170,44 @@ def test_a_commit_the_read_already_saw_is_not_counted_twice(ctx: BrokerContext) 
     assert _ledger_ok(ctx)
 
 
+def test_the_batch_after_waits_for_the_end_of_the_one_before_by_its_ticket(
+    ctx: BrokerContext,
+) -> None:
+    """The batch before holds its ticket but has not asked for the batch lock yet.
+
+    Under load the batch after may ask for the batch lock first; it must still check the
+    batch before's outcome only once that batch has ended (else it sees it in progress
+    and runs again for nothing).
+    """
+    ticket = (424242, 1)
+    held = threading.Event()
+    release = threading.Event()
+    before = InFlight(ticket=ticket)
+
+    def hold() -> None:
+        with ctx.db.connect() as conn:  # a transaction holding the ticket, not the batch lock
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ticket[0]}, {ticket[1]})")
+            before.xid = int(
+                str(conn.exec_driver_sql("SELECT pg_current_xact_id()::text").scalar())
+            )
+            held.set()
+            assert release.wait(30)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    assert held.wait(30)
+    late = Request((), "H100", 50, None, 1.0, START, START + 1, False)
+    thread, published, outcomes = _after(ctx, before, late, "late")
+    assert published.wait(30)
+    thread.join(0.5)
+    assert thread.is_alive()  # waits for the ticket, though the batch lock is free
+    release.set()
+    holder.join(30)
+    thread.join(30)
+    assert _answer(outcomes) == ("placed", "abilene")
+    assert ctx.db.reruns == 0
+
+
 def test_a_key_of_the_batch_before_waits_for_its_answer(ctx: BrokerContext) -> None:
     """The same key again while its first placement commits: answered as a replay."""
     req = Request((), "H100", 10, None, 1.0, START, START + 1, False)

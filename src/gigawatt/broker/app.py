@@ -34,7 +34,7 @@ from gigawatt.broker.errors import BrokerError
 from gigawatt.broker.fastpath import PlacementFastPath
 from gigawatt.broker.migrate import migrate
 from gigawatt.broker.models import PlacementIn
-from gigawatt.broker.offers import expire_due
+from gigawatt.broker.offers import any_due, expire_due
 from gigawatt.broker.routes_admin import router as admin_router
 from gigawatt.broker.routes_placements import router as placements_router
 from gigawatt.broker.runtime import Runner
@@ -225,12 +225,21 @@ def _no_telemetry() -> dict[str, Any]:
 
 
 async def _sweep(ctx: BrokerContext, runner: Runner) -> None:
-    """Expire offers past their deadline and pick up sites drained by other processes."""
+    """Expire offers past their deadline and pick up sites drained by other processes.
+
+    Both start with a read on a thread of their own, outside the runner: a batch of
+    another kind than placements runs alone (the batches in flight finish first), and
+    once a second that pause showed in the slowest placements. Only when an offer is due
+    does its expiry run as a batch.
+    """
     while True:
         await asyncio.sleep(ctx.settings.expiry_poll_seconds)
         try:
-            await runner(expire_due, ctx, time.time())
-            await runner(functools.partial(ctx.db.transact, ctx.refresh_drained, write=False))
+            now = time.time()
+            due = functools.partial(any_due, now=now)
+            if await asyncio.to_thread(ctx.db.transact, due, write=False):
+                await runner(expire_due, ctx, now)
+            await asyncio.to_thread(ctx.db.transact, ctx.refresh_drained, write=False)
         except Exception:  # keep sweeping; the error is logged
             log.exception("offer expiry failed")
 

@@ -44,6 +44,7 @@ class BrokerContext:
     tokens: dict[str, Principal] = field(default_factory=dict)
     admin_digest: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _drained_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         token = self.settings.admin_token
@@ -51,6 +52,12 @@ class BrokerContext:
             self.admin_digest = hashlib.sha256(token.encode()).hexdigest()
 
     def refresh_drained(self, conn: Connection) -> frozenset[str]:
-        """Re-read the drained sites (other processes may have drained one)."""
-        self.drained = frozenset(conn.execute(select(drained_sites.c.site)).scalars())
-        return self.drained
+        """Re-read the drained sites (other processes may have drained one).
+
+        Safe from any thread: a drain is never undone, so what was read is added to what
+        is known (a read that began before this process's own drain cannot drop it).
+        """
+        read = frozenset(conn.execute(select(drained_sites.c.site)).scalars())
+        with self._drained_lock:
+            self.drained = self.drained | read
+            return self.drained

@@ -145,7 +145,11 @@ class Database:
 
     @contextmanager
     def batch(
-        self, *, pipelined: bool = True, after: InFlight | None = None
+        self,
+        *,
+        pipelined: bool = True,
+        after: InFlight | None = None,
+        ticket: tuple[int, int] | None = None,
     ) -> Iterator[Connection]:
         """One write transaction shared by several operations (group commit).
 
@@ -155,13 +159,14 @@ class Database:
         batch holds the advisory lock ``BATCH_LOCK`` and, when ``pipelined``, offers
         :meth:`pipeline` to the placement path (checked before the commit). A pipelined
         batch run ``after`` another still committing takes the lock before its first
-        write instead of first (:mod:`gigawatt.broker.inflight`).
+        write instead of first, and ``ticket`` is the batch's own lock, which the batch
+        after it waits for (:mod:`gigawatt.broker.inflight`).
         """
         with self.connect(write=True) as conn:
             pipe = None
             if self.dialect == "postgresql" and pipelined:
                 pipe = Pipeline(conn.connection.driver_connection, after)
-                pipe.begin()  # the lock (one batch at a time across processes) is queued
+                pipe.begin(ticket)  # the locks are queued, not waited for
             elif self.dialect == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({BATCH_LOCK})")
             self._ambient.conn = conn

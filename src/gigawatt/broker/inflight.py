@@ -11,7 +11,8 @@ and N+1 runs as if N had committed:
   where :math:`visible_N` says whether N+1's read already saw N's commit
   (``pg_visible_in_snapshot(xid_N, pg_current_snapshot())`` in the same statement, so the
   two can never disagree).
-* N+1 takes the batch lock before its first write, so its writes run after N has ended,
+* N+1 waits for N's ticket (an advisory lock N took when it began and holds to its end)
+  and takes the batch lock before its first write, so its writes run after N has ended,
   and it checks that N committed (``pg_xact_status(xid_N)``) before committing itself.
   If N rolled back, N+1 counted bookings that never happened: it is rolled back and run
   again from a fresh read (nothing of it was committed or answered).
@@ -39,12 +40,20 @@ class InFlight:
         on_publish: Called once from the writer thread with whether the next batch may
             start now (True: bookings final, transaction id known) or must wait for
             this batch's end (False).
+        ticket: An advisory lock the batch takes when it begins and holds to its end;
+            the batch after it waits for that lock before its writes, so that it checks
+            the batch's outcome only once the batch has ended.
     """
 
-    __slots__ = ("_on_publish", "booked", "ended", "keys", "xid")
+    __slots__ = ("_on_publish", "booked", "ended", "keys", "ticket", "xid")
 
-    def __init__(self, on_publish: Callable[[bool], None] | None = None) -> None:
+    def __init__(
+        self,
+        on_publish: Callable[[bool], None] | None = None,
+        ticket: tuple[int, int] | None = None,
+    ) -> None:
         self._on_publish = on_publish
+        self.ticket = ticket  # the batch's own advisory lock (two int4 keys), held to its end
         self.xid: int | None = None
         self.booked: dict[tuple[int, int], int] = {}
         self.keys: frozenset[tuple[str, str]] = frozenset()

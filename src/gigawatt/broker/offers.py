@@ -168,6 +168,12 @@ def answer_offer(
     return result
 
 
+def any_due(conn: Connection, now: float) -> bool:
+    """Whether some pending offer is past its deadline (a read; see :func:`expire_due`)."""
+    due = select(offers.c.id).where(offers.c.status == "pending", offers.c.deadline <= now)
+    return conn.execute(due.limit(1)).first() is not None
+
+
 def expire_due(ctx: BrokerContext, now: float, batch: int = 200) -> int:
     """Expire pending offers whose deadline has passed; their placements go to the fallback."""
     due = ctx.db.transact(

@@ -34,9 +34,11 @@ __all__ = [
 ]
 
 BATCH_LOCK = 0x67696761  # the PostgreSQL advisory lock held by a batch ("giga")
-_LOCK_FIRST = f"SELECT pg_advisory_xact_lock({BATCH_LOCK}), pg_current_xact_id()::text"
-_XID = "SELECT NULL, pg_current_xact_id()::text"
-_LOCK_AFTER = f"SELECT pg_advisory_xact_lock({BATCH_LOCK})"
+_LOCK_FIRST = f"SELECT pg_advisory_xact_lock({BATCH_LOCK})"
+# A batch's ticket: a lock of its own, held to its end, that the batch after it waits for.
+_TICKET = "SELECT pg_advisory_xact_lock(%s, %s)"
+_XID = "SELECT pg_current_xact_id()::text"
+_LOCK_AFTER = _LOCK_FIRST
 # Run after the lock (a statement of its own: the lock must be held before the status is
 # read). A failing check raises an error, which aborts the transaction before its commit.
 _BEFORE_COMMITTED = (
@@ -163,23 +165,31 @@ class Pipeline:
             self._mode.__enter__()
         return self._driver.cursor()
 
-    def begin(self) -> None:
-        """Queue the read of this transaction's id, after the batch lock if nothing is in flight."""
-        cur = self.cursor()
+    def begin(self, ticket: tuple[int, int] | None = None) -> None:
+        """Take the batch lock first if nothing is in flight; take ``ticket``; read the xid.
+
+        The ticket (an advisory lock of this batch's own, free when taken) is held to the
+        batch's end: the batch after it waits for it before its writes (:meth:`writing`).
+        """
         if self.after is None:
-            cur.execute(_LOCK_FIRST)
+            self.cursor().execute(_LOCK_FIRST)
             self._locked = True
-        else:
-            cur.execute(_XID)
+        if ticket is not None:
+            self.cursor().execute(_TICKET, ticket)
+        cur = self.cursor()
+        cur.execute(_XID)
         self._xid_cursor = cur
 
     def read_xid(self) -> None:
         """Read this transaction's id (once the batch's first reads have come back)."""
         if self.xid is None and self._xid_cursor is not None:
-            self.xid = int(self._xid_cursor.fetchone()[1])
+            self.xid = int(self._xid_cursor.fetchone()[0])
 
     def writing(self) -> None:
-        """Before the first write: hold the batch lock (then the batch before has ended).
+        """Before the first write: wait for the batch before to end, take the batch lock.
+
+        The wait is on the ticket of the batch before, which it took when it began, so it
+        is for that batch's end whatever the order in which the two ask for the batch lock.
 
         If the reads counted the bookings of the batch before, that batch must have
         committed: checked by the next statement, whose error rolls this batch back (it
@@ -189,7 +199,9 @@ class Pipeline:
             return
         self._locked = True
         assert self.after is not None and self.after.xid is not None
-        self.cursor().execute(_LOCK_AFTER)
+        if self.after.ticket is not None:  # wait for the batch before to end ...
+            self.cursor().execute(_TICKET, self.after.ticket)
+        self.cursor().execute(_LOCK_AFTER)  # ... then take the batch lock (other processes)
         if self.overlaid:
             self.cursor().execute(_BEFORE_COMMITTED, (str(self.after.xid),))
 

@@ -100,6 +100,9 @@ class Runner:
         self._scheduled = False
         self._last: _Started | None = None
         self.overlapped = 0  # batches started while the one before was committing
+        # Tickets: advisory locks (namespace, batch number mod 3); at most two batches run.
+        self._namespace = random.getrandbits(31)
+        self._tickets = 0
         self._running: list[concurrent.futures.Future[Any]] = []
         self._writer = (
             concurrent.futures.ThreadPoolExecutor(
@@ -172,7 +175,8 @@ class Runner:
     def _start(self, batch: list[Call], after: _Started | None) -> None:
         assert self._writer is not None
         published: concurrent.futures.Future[bool] = concurrent.futures.Future()
-        inflight = InFlight(published.set_result)
+        self._tickets += 1
+        inflight = InFlight(published.set_result, (self._namespace, self._tickets % 3))
         before = after.inflight if after is not None else None
         self.overlapped += before is not None
         done = self._writer.submit(run_batch, self.db, batch, before, inflight)
@@ -230,7 +234,9 @@ def _run_batch(
     for attempt in range(MAX_ATTEMPTS):
         outcomes: list[Outcome] = []
         try:
-            with db.batch(pipelined=pipelined, after=after if attempt == 0 else None):
+            first = attempt == 0
+            ticket = inflight.ticket if inflight is not None and first else None
+            with db.batch(pipelined=pipelined, after=after if first else None, ticket=ticket):
                 pipe = db.pipeline()
                 if pipe is not None:
                     prefetch_all(pipe, [call for call, _ in batch])
