@@ -267,3 +267,22 @@ def test_the_runner_overlaps_batches_and_answers_as_one_at_a_time(
     assert {a["status"] for a in answers} >= {"placed", "rejected"}
     assert _ledger_ok(ctx)
     assert ctx.db.reruns == 0
+
+
+def test_one_batch_in_flight_never_overlaps(ctx: BrokerContext) -> None:
+    """What several server processes use (``--workers N``): batches run one at a time."""
+    runner = Runner(ctx.db, max_batch=8, in_flight=1)
+    reqs = [Request((), "H100", 30, None, 1.0, START, START + 2, False) for _ in range(40)]
+
+    async def send() -> list[Any]:
+        who = Principal("team", "t")
+        return await asyncio.gather(
+            *[runner(place, ctx, who, r, f"k{i}") for i, r in enumerate(reqs)]
+        )
+
+    answers = [json.loads(text) for text, _ in asyncio.run(send())]
+    runner.close()
+    assert runner.overlapped == 0
+    placed = [a for a in answers if a["status"] != "rejected"]
+    assert sum(a["count"] for a in placed if a["site"] == "abilene") == 90  # 3 x 30 of 100
+    assert _ledger_ok(ctx)
