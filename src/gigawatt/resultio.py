@@ -19,7 +19,7 @@ import pandas as pd
 
 from gigawatt.errors import InputError
 
-__all__ = ["json_ready", "read_summary", "read_tables", "save_result"]
+__all__ = ["json_ready", "json_ready_mapping", "read_summary", "read_tables", "save_result"]
 
 
 def json_ready(value: Any) -> Any:
@@ -35,10 +35,15 @@ def json_ready(value: Any) -> Any:
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, Mapping):
-        return {str(k): json_ready(v) for k, v in value.items()}
+        return json_ready_mapping(value)
     if isinstance(value, list | tuple):
         return [json_ready(v) for v in value]
     return value
+
+
+def json_ready_mapping(value: Mapping[Any, Any]) -> dict[str, Any]:
+    """:func:`json_ready` of a mapping, typed as the dict of strings it returns."""
+    return {str(k): json_ready(v) for k, v in value.items()}
 
 
 def save_result(

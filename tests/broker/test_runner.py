@@ -13,7 +13,8 @@ import threading
 import time
 
 from gigawatt.broker.db import Database
-from gigawatt.broker.runtime import Runner
+from gigawatt.broker.pipeline import Later
+from gigawatt.broker.runtime import Runner, run_batch
 
 
 def test_an_operation_queued_from_another_loop_is_answered_promptly(db_url: str) -> None:
@@ -49,3 +50,25 @@ def test_an_operation_queued_from_another_loop_is_answered_promptly(db_url: str)
         db.dispose()
     assert outcome["b"] == "b"
     assert float(outcome["seconds"]) < 2.0  # answered with loop A's next batch, not at 10 s
+
+
+def test_an_answer_that_cannot_be_read_fails_its_operation_alone(db_url: str) -> None:
+    """Answers are read after the commit; one that raises does not fail the others."""
+
+    def boom() -> str:
+        raise ValueError("unreadable")
+
+    db = Database(db_url, pool_size=2)
+    loop = asyncio.new_event_loop()
+    try:
+        calls = [lambda: Later(lambda: "fine"), lambda: Later(boom), lambda: "plain"]
+        outcomes = run_batch(db, [(call, loop.create_future()) for call in calls])
+    finally:
+        loop.close()
+        db.dispose()
+    assert [(ok, str(value)) for _f, ok, value in outcomes] == [
+        (True, "fine"),
+        (False, "unreadable"),
+        (True, "plain"),
+    ]
+    assert db.reruns == 0  # the batch committed once; nothing ran again

@@ -135,6 +135,7 @@ class Pipeline:
         "done",
         "overlaid",
         "prefetched",
+        "recorded",
         "stale",
         "xid",
     )
@@ -148,6 +149,7 @@ class Pipeline:
         self.xid: int | None = None  # this transaction's id, once read
         self.overlaid = False  # whether reads counted the bookings of ``after``
         self._flushes: list[Callable[[], None]] = []
+        self.recorded = 0  # writes recorded to be queued at the next flush, in all
         self.checks: list[Callable[[], bool]] = []
         # Reads queued ahead, by operation key, and what the batch has queued since:
         # amounts booked per (resource, hour) and answers per idempotency key.
@@ -214,6 +216,14 @@ class Pipeline:
         flushes, self._flushes = self._flushes, []
         for flush in flushes:
             flush()
+
+    def writes(self) -> int:
+        """Writes queued or recorded so far in the batch.
+
+        An operation that raised after adding some cannot be rolled back alone: the batch
+        runs again instead.
+        """
+        return self.recorded + len(self.checks)
 
     def expect(self, check: Callable[[], bool]) -> None:
         """Register a condition on queued results, checked by :meth:`finish`."""

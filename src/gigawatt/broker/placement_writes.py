@@ -119,6 +119,21 @@ WRITE_ALL = (
 )
 
 
+class _Flushed:
+    """The result of one flush's statement, once it is queued."""
+
+    __slots__ = ("got",)
+
+    def __init__(self) -> None:
+        self.got: Later[tuple[Any, ...]] | None = None
+
+    def ids(self, index: int) -> tuple[int, int | None]:
+        """``(placement id, offer id)`` of the ``index``-th row of the flush."""
+        assert self.got is not None, "placement writes read before they were flushed"
+        pid, oid = self.got.get()[0][index]
+        return int(pid), (int(oid) if oid is not None else None)
+
+
 class BatchWrites:
     """The placements of a batch decided since the last flush, and their bookings.
 
@@ -126,11 +141,11 @@ class BatchWrites:
         pipe: The batch's pipeline.
     """
 
-    __slots__ = ("_hours", "_ids", "_pipe", "_rows", "_sites")
+    __slots__ = ("_flushed", "_hours", "_pipe", "_rows", "_sites")
 
     def __init__(self, pipe: Pipeline) -> None:
         self._pipe = pipe
-        self._ids = _Bound()  # ids of the rows recorded since the last flush
+        self._flushed = _Flushed()  # the result of the rows recorded since the last flush
         self._rows: list[dict[str, Any]] = []
         self._hours: dict[tuple[int, int], list[int]] = {}  # (r, h) -> [n, cap]
         self._sites: set[str] = set()
@@ -147,9 +162,10 @@ class BatchWrites:
         """
         if not self._rows:
             self._pipe.on_flush(self.flush)
-            self._ids = _Bound()
+            self._flushed = _Flushed()
         index = len(self._rows)
         self._rows.append({**row, "i": index})
+        self._pipe.recorded += 1
         booked = self._pipe.booked
         for r, start, end, n, cap, site in bookings:
             self._sites.add(site)
@@ -157,8 +173,8 @@ class BatchWrites:
                 entry = self._hours.setdefault((r, h), [0, cap])
                 entry[0] += n
                 booked[(r, h)] = booked.get((r, h), 0) + n
-        ids: Later[list[list[int | None]]] = self._ids
-        return Later(lambda: _pair(ids.get()[index]))
+        flushed = self._flushed
+        return Later(lambda: flushed.ids(index))
 
     def flush(self) -> None:
         """Queue the recorded writes as one statement (after the batch lock)."""
@@ -180,26 +196,4 @@ class BatchWrites:
         self._pipe.writing()
         cur = self._pipe.cursor()
         cur.execute(WRITE_ALL, params)
-        got: Later[tuple[Any, ...]] = Later(cur.fetchone)
-        self._ids.bind(lambda: got.get()[0])
-
-
-class _Bound(Later[list[list[int | None]]]):
-    """The ids of the placements of the current flush (bound when it is queued)."""
-
-    def __init__(self) -> None:
-        super().__init__(self._unbound)
-
-    @staticmethod
-    def _unbound() -> list[list[int | None]]:  # pragma: no cover - flushed before read
-        raise RuntimeError("placement writes read before they were flushed")
-
-    def bind(self, read: Any) -> None:
-        """Read the ids with ``read`` (the flush's statement result)."""
-        self._read = read
-
-
-def _pair(ids: list[int | None]) -> tuple[int, int | None]:
-    pid, oid = ids
-    assert pid is not None
-    return int(pid), (int(oid) if oid is not None else None)
+        self._flushed.got = Later(cur.fetchone)

@@ -241,18 +241,17 @@ def _run_batch(
                 if pipe is not None:
                     prefetch_all(pipe, [call for call, _ in batch])
                 for call, future in batch:
-                    queued = len(pipe.checks) if pipe is not None else 0
+                    queued = pipe.writes() if pipe is not None else 0
                     try:
                         outcomes.append((future, True, call()))
                     except Exception as exc:  # the operation's own failure, rolled back
-                        if pipe is not None and len(pipe.checks) != queued:
+                        if pipe is not None and pipe.writes() != queued:
                             raise  # it had queued writes: run the batch again safely
                         outcomes.append((future, False, exc))
                 if pipe is not None:
                     pipe.flush()  # the batch's writes, as one statement
-                if pipe is not None and inflight is not None and attempt == 0:
+                if pipe is not None and inflight is not None and first:
                     inflight.publish(pipe.xid, pipe.booked, frozenset(pipe.done))
-            return [_resolved(o) for o in outcomes]  # committed: read the answers
         except Exception as exc:  # the commit failed: nothing of the batch happened
             if pipelined and db.dialect == "postgresql" and attempt < MAX_ATTEMPTS - 1:
                 pipelined = False  # whatever failed, isolate each operation
@@ -262,14 +261,19 @@ def _run_batch(
                 time.sleep(random.uniform(0, 0.002 * 2**attempt))
                 continue
             return [(future, False, exc) for _, future in batch]
+        return [_resolved(o) for o in outcomes]  # committed: read the answers
     # the last attempt returns or raises inside the loop; mypy needs an end
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _resolved(outcome: Outcome) -> Outcome:
+    """An answer read after the commit (a failure to read it fails that operation alone)."""
     future, ok, value = outcome
     if ok and isinstance(value, Later):
-        return future, True, value.get()
+        try:
+            return future, True, value.get()
+        except Exception as exc:
+            return future, False, exc
     return outcome
 
 

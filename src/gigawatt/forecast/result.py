@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from gigawatt.resultio import json_ready, read_summary, read_tables, save_result
+from gigawatt.resultio import json_ready_mapping, read_summary, read_tables, save_result
 
 __all__ = ["QUANTITIES", "TABLES", "Forecast"]
 
@@ -85,7 +85,7 @@ class Forecast:
         data["probabilities"] = self.probabilities.to_dict(orient="records")
         if bands:
             data["bands"] = self.bands.to_dict(orient="records")
-        return json_ready(data)  # type: ignore[no-any-return]
+        return json_ready_mapping(data)
 
     def save(self, directory: str | Path) -> Path:
         """Write every table as Parquet plus ``summary.json``; returns the folder."""

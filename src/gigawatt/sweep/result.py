@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from gigawatt.errors import GigawattError, InputError
-from gigawatt.resultio import json_ready, read_summary, read_tables, save_result
+from gigawatt.resultio import json_ready_mapping, read_summary, read_tables, save_result
 
 __all__ = ["SWEEP_TABLES", "Sweep"]
 
@@ -67,7 +67,7 @@ class Sweep:
         data = dict(self.summary)
         if samples:
             data["sample_rows"] = self.samples.to_dict(orient="records")
-        return json_ready(data)  # type: ignore[no-any-return]
+        return json_ready_mapping(data)
 
     def save(self, directory: str | Path) -> Path:
         """Write every table as Parquet plus ``summary.json``."""
