@@ -168,7 +168,7 @@ def test_one_batch_decides_as_one_at_a_time(db_url: str, request: pytest.Fixture
             replayed,
         )
 
-    who = Principal("team", "t")
+    who = Principal(10, "team", "t")
     serial_ctx = fresh(db_url)
     serial = []
     for key, req in reqs:
@@ -227,8 +227,8 @@ def test_batch_reruns_when_its_reads_went_stale(db_url: str) -> None:
     fill = Request((), "H100", 100, None, 1.0, start, start + 3, False)
     late = Request((), "H100", 50, None, 1.0, start + 1, start + 2, False)
     calls = [
-        functools.partial(place, intruder, Principal("team", "a"), fill, "fill"),
-        functools.partial(place, ctx, Principal("team", "b"), late, "late"),
+        functools.partial(place, intruder, Principal(11, "team", "a"), fill, "fill"),
+        functools.partial(place, ctx, Principal(12, "team", "b"), late, "late"),
     ]
     loop = asyncio.new_event_loop()
     if db_url.startswith("sqlite"):  # one writer at a time: run the intruder first

@@ -34,7 +34,7 @@ def test_batches_leave_no_cyclic_garbage(db_url: str) -> None:
         db=db, catalog=cat, settings=BrokerSettings(scenario=SCENARIO, db_url=db_url)
     )
     loop = asyncio.new_event_loop()
-    who = Principal("team", "t")
+    who = Principal(10, "team", "t")
 
     def batch(first: int) -> None:
         calls = [

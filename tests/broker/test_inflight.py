@@ -71,7 +71,7 @@ class HeldBatch(threading.Thread):
     def run(self) -> None:
         try:
             with self.ctx.db.batch(pipelined=False) as conn:
-                text, _ = place(self.ctx, Principal("team", "a"), self.req, self.key)  # type: ignore[misc]
+                text, _ = place(self.ctx, Principal(11, "team", "a"), self.req, self.key)  # type: ignore[misc]
                 self.answer = json.loads(text)
                 xid = conn.exec_driver_sql("SELECT pg_current_xact_id()::text").scalar()
                 rows = conn.exec_driver_sql("SELECT resource, hour, booked FROM slots").all()
@@ -95,7 +95,7 @@ def _after(
     published = threading.Event()
     outcomes: list[Any] = []
     loop = asyncio.new_event_loop()
-    call = functools.partial(place, ctx, Principal("team", "b"), req, key)
+    call = functools.partial(place, ctx, Principal(12, "team", "b"), req, key)
     me = InFlight(lambda _ok: published.set())
 
     def go() -> None:
@@ -214,11 +214,11 @@ def test_a_key_of_the_batch_before_waits_for_its_answer(ctx: BrokerContext) -> N
     held = HeldBatch(ctx, req, "k")
     held.start()
     assert held.ready.wait(30)
-    held.inflight.keys = frozenset({("a", "k")})
+    held.inflight.keys = frozenset({(11, "k")})
     published = threading.Event()
     outcomes: list[Any] = []
     loop = asyncio.new_event_loop()
-    call = functools.partial(place, ctx, Principal("team", "a"), req, "k")
+    call = functools.partial(place, ctx, Principal(11, "team", "a"), req, "k")
     me = InFlight(lambda _ok: published.set())
     thread = threading.Thread(
         target=lambda: outcomes.extend(
@@ -248,7 +248,7 @@ def test_the_runner_overlaps_batches_and_answers_as_one_at_a_time(
         Request((), "H100", 7 + i % 13, None, 1.0, START + i % 5, START + i % 5 + 2, False)
         for i in range(400)
     ]
-    who = Principal("team", "t")
+    who = Principal(10, "team", "t")
     serial_ctx = _context(_new_pg_database(pg))
     serial = [json.loads(place(serial_ctx, who, r, f"k{i}")[0]) for i, r in enumerate(reqs)]  # type: ignore[index]
     serial_ctx.db.dispose()
@@ -275,7 +275,7 @@ def test_one_batch_in_flight_never_overlaps(ctx: BrokerContext) -> None:
     reqs = [Request((), "H100", 30, None, 1.0, START, START + 2, False) for _ in range(40)]
 
     async def send() -> list[Any]:
-        who = Principal("team", "t")
+        who = Principal(10, "team", "t")
         return await asyncio.gather(
             *[runner(place, ctx, who, r, f"k{i}") for i, r in enumerate(reqs)]
         )

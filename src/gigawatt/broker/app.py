@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gigawatt.broker.auth import watch_revocations
 from gigawatt.broker.catalog import Catalog
 from gigawatt.broker.context import BrokerContext
 from gigawatt.broker.db import Database
@@ -171,14 +172,18 @@ def create_app(settings: BrokerSettings, *, fast_path: bool = True) -> FastAPI:
         switch_s = sys.getswitchinterval()
         if runner.threaded:
             sys.setswitchinterval(WRITER_SWITCH_S)
-        task = asyncio.create_task(_sweep(ctx, runner))
+        tasks = [
+            asyncio.create_task(_sweep(ctx, runner)),
+            asyncio.create_task(watch_revocations(ctx)),
+        ]
         try:
             yield
         finally:
             sys.setswitchinterval(switch_s)
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             runner.close()
             db.dispose()
 

@@ -1,23 +1,29 @@
-"""The audit log: every decision, who made it, and the clause that drove it."""
+"""The audit log: every decision, who made it, and the clause that drove it.
+
+Each entry names its actor three ways: ``actor`` (the display name), ``actor_id`` (the
+principal, by which ownership is decided) and ``token_id`` (the token used; empty for
+the bootstrap admin token and for the service itself, ``system``).
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 
+from gigawatt.broker.context import Principal
 from gigawatt.broker.hours import iso_seconds
 from gigawatt.broker.tables import audit
 
-__all__ = ["list_audit", "record"]
+__all__ = ["list_audit", "record", "render_audit"]
 
 
 def record(
     conn: Connection,
     *,
     at: float,
-    actor: str,
+    actor: Principal,
     action: str,
     placement_id: int | None = None,
     offer_id: int | None = None,
@@ -30,7 +36,9 @@ def record(
         audit.insert(),
         {
             "at": at,
-            "actor": actor,
+            "actor": actor.name,
+            "actor_id": actor.id,
+            "token_id": actor.token_id,
             "action": action,
             "placement_id": placement_id,
             "offer_id": offer_id,
@@ -50,17 +58,21 @@ def list_audit(
         q = q.where(audit.c.at >= since)
     if after is not None:
         q = q.where(audit.c.id > after)
-    return [
-        {
-            "id": r.id,
-            "at": iso_seconds(r.at),
-            "actor": r.actor,
-            "action": r.action,
-            "placement_id": r.placement_id,
-            "offer_id": r.offer_id,
-            "site": r.site,
-            "clause": r.clause,
-            "detail": json.loads(r.detail),
-        }
-        for r in conn.execute(q)
-    ]
+    return [render_audit(r) for r in conn.execute(q)]
+
+
+def render_audit(row: Row[Any]) -> dict[str, Any]:
+    """The API form of an audit entry."""
+    return {
+        "id": row.id,
+        "at": iso_seconds(row.at),
+        "actor": row.actor,
+        "actor_id": row.actor_id,
+        "token_id": row.token_id,
+        "action": row.action,
+        "placement_id": row.placement_id,
+        "offer_id": row.offer_id,
+        "site": row.site,
+        "clause": row.clause,
+        "detail": json.loads(row.detail),
+    }

@@ -12,25 +12,39 @@ from gigawatt.broker.catalog import Catalog
 from gigawatt.broker.db import Database
 from gigawatt.broker.settings import BrokerSettings
 from gigawatt.broker.tables import drained_sites
+from gigawatt.broker.tokencache import TokenCache
 
-__all__ = ["ROLES", "BrokerContext", "Principal"]
+__all__ = ["ADMIN", "ROLES", "SYSTEM", "BrokerContext", "Principal"]
 
 ROLES = ("team", "provider", "admin")
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a lab team, a provider or an admin.
+    """Who is calling: a lab team, a provider or an admin, with the token it used.
+
+    Ownership is decided by ``id`` alone: two principals may share a name (an admin and
+    a team both called ``ops``) but never an id.
 
     Attributes:
-        role: ``team``, ``provider`` or ``admin``.
-        name: Team name (placements belong to it), provider token name, or admin name.
-        provider: The provider a provider token speaks for.
+        id: The principal's id (``principals.id``): who owns placements, who acted.
+        role: ``team``, ``provider`` or ``admin`` (``system`` for the service itself).
+        name: Display name: the team, the provider token's name, or the admin's name.
+        provider: The provider a provider token speaks for (a scenario provider key).
+        token_id: The token used (``tokens.id``); None for the bootstrap admin token
+            (``GIGAWATT_ADMIN_TOKEN``, never stored) and for the service itself.
     """
 
+    id: int
     role: str
     name: str
     provider: str | None = None
+    token_id: int | None = None
+
+
+# Made by the migration that added principals, in this order (ids 1 and 2).
+ADMIN = Principal(1, "admin", "admin")
+SYSTEM = Principal(2, "system", "system")
 
 
 @dataclass
@@ -41,7 +55,7 @@ class BrokerContext:
     catalog: Catalog
     settings: BrokerSettings
     drained: frozenset[str] = frozenset()
-    tokens: dict[str, Principal] = field(default_factory=dict)
+    tokens: TokenCache = field(default_factory=TokenCache)
     admin_digest: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     _drained_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, or_, select, update
 
 from gigawatt.broker.audit import record
 from gigawatt.broker.auth import require
-from gigawatt.broker.context import BrokerContext, Principal
+from gigawatt.broker.context import SYSTEM, BrokerContext, Principal
 from gigawatt.broker.errors import NotFoundError
 from gigawatt.broker.ledger import SlotsFull, release
 from gigawatt.broker.placement_views import render
@@ -31,7 +31,7 @@ from gigawatt.broker.tables import drained_sites, offers, placements
 __all__ = ["drain_site"]
 
 
-def _mark(ctx: BrokerContext, site: str, actor: str) -> bool:
+def _mark(ctx: BrokerContext, site: str, actor: Principal) -> bool:
     def mark(conn: Connection) -> bool:
         exists = conn.execute(
             select(drained_sites.c.site).where(drained_sites.c.site == site)
@@ -78,7 +78,7 @@ def _replace_one(
             conn.execute(
                 update(offers)
                 .where(offers.c.id == off.id)
-                .values(status="cancelled", answered_at=now, answered_by="system")
+                .values(status="cancelled", answered_at=now, answered_by=SYSTEM.name)
             )
     release(conn, cat, held, p.start_hour, p.end_hour)
     req = request_from_json(p.request)
@@ -102,7 +102,7 @@ def _replace_one(
     record(
         conn,
         at=now,
-        actor="system",
+        actor=SYSTEM,
         action="replace" if main else "displace",
         placement_id=pid,
         offer_id=values["offer_id"],
@@ -125,7 +125,7 @@ def drain_site(ctx: BrokerContext, principal: Principal, site: str) -> dict[str,
         raise NotFoundError(
             "no_site", f"no site {site!r} in scenario {ctx.catalog.scenario.name}", "name"
         )
-    newly = _mark(ctx, site, principal.name)
+    newly = _mark(ctx, site, principal)
 
     def move(conn: Connection) -> dict[str, Any]:
         if conn.dialect.name == "postgresql":

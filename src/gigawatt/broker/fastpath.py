@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gigawatt.broker.auth import digest
+from gigawatt.broker.auth import cached_principal
 from gigawatt.broker.context import BrokerContext
 from gigawatt.broker.errors import BrokerError
 from gigawatt.broker.models import PlacementIn
@@ -78,7 +78,7 @@ class PlacementFastPath:
                 length = value
         who = None
         if auth is not None and auth[:7].lower() == b"bearer ":
-            who = self.ctx.tokens.get(digest(auth[7:].decode("latin-1").strip()))
+            who = cached_principal(self.ctx, auth[7:].decode("latin-1").strip())
         if (
             who is None
             or who.role not in ("team", "admin")

@@ -56,14 +56,14 @@ class InFlight:
         self.ticket = ticket  # the batch's own advisory lock (two int4 keys), held to its end
         self.xid: int | None = None
         self.booked: dict[tuple[int, int], int] = {}
-        self.keys: frozenset[tuple[str, str]] = frozenset()
+        self.keys: frozenset[tuple[int, str]] = frozenset()
         self.ended = threading.Event()
 
     def publish(
         self,
         xid: int | None,
         booked: dict[tuple[int, int], int],
-        keys: frozenset[tuple[str, str]],
+        keys: frozenset[tuple[int, str]],
     ) -> None:
         """Declare the batch's bookings final (``xid`` None: do not overlap this batch)."""
         if self._on_publish is None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gigawatt.broker.hours import hour_of
+from gigawatt.broker.tokens import MAX_TTL_SECONDS
 
 __all__ = [
     "AuditOut",
@@ -21,6 +22,7 @@ __all__ = [
     "PlacementIn",
     "PlacementOut",
     "TokenIn",
+    "TokenInfoOut",
     "TokenOut",
 ]
 
@@ -138,7 +140,11 @@ class AuditOut(BaseModel):
 
     id: int
     at: str
-    actor: str
+    actor: str = Field(description="Display name of who decided.")
+    actor_id: int | None = Field(None, description="Principal id of who decided.")
+    token_id: int | None = Field(
+        None, description="Token used (empty: the bootstrap admin token, or system)."
+    )
     action: str
     placement_id: int | None = None
     offer_id: int | None = None
@@ -157,20 +163,37 @@ class DrainOut(BaseModel):
 
 
 class TokenIn(_In):
-    """A token to create."""
+    """A token to create: for the principal of this role and name (made if new)."""
 
     role: Literal["team", "provider", "admin"]
-    name: Name
-    provider: Name | None = None
+    name: Name = Field(description="Team, provider-token or admin name (not admin/system).")
+    provider: Name | None = Field(None, description="The provider a provider token speaks for.")
+    ttl_seconds: int | None = Field(
+        None, ge=1, le=MAX_TTL_SECONDS, description="Expire this many seconds from now."
+    )
+    expires_at: AwareDatetime | None = Field(
+        None, description="Expire at this RFC 3339 instant (not with ttl_seconds)."
+    )
 
 
-class TokenOut(BaseModel):
-    """A new token: shown once, only its digest is kept."""
+class TokenInfoOut(BaseModel):
+    """A token without its secret."""
 
-    token: str
+    id: int
+    principal_id: int = Field(description="The owner: placements belong to it.")
     role: str
     name: str
     provider: str | None = None
+    state: Literal["active", "expired", "revoked"]
+    created_at: str
+    expires_at: str | None = None
+    revoked_at: str | None = None
+
+
+class TokenOut(TokenInfoOut):
+    """A new token: the secret is shown once, only its digest is kept."""
+
+    token: str
 
 
 class HealthOut(BaseModel):

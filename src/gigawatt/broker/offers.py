@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row, select, update
 
 from gigawatt.broker.audit import record
 from gigawatt.broker.auth import require
-from gigawatt.broker.context import BrokerContext, Principal
+from gigawatt.broker.context import SYSTEM, BrokerContext, Principal
 from gigawatt.broker.errors import ConflictError, ForbiddenError, NotFoundError
 from gigawatt.broker.hours import iso_hour, iso_seconds
 from gigawatt.broker.ledger import release
@@ -53,7 +53,7 @@ def list_offers(
     if principal.role == "provider":
         q = q.where(offers.c.provider == principal.provider)
     elif principal.role == "team":
-        mine = select(placements.c.id).where(placements.c.team == principal.name)
+        mine = select(placements.c.id).where(placements.c.owner_id == principal.id)
         q = q.where(offers.c.placement_id.in_(mine))
     if status is not None:
         q = q.where(offers.c.status == status)
@@ -67,7 +67,12 @@ def list_offers(
 
 
 def finalize(
-    ctx: BrokerContext, conn: Connection, off: Row[Any], outcome: str, actor: str, now: float
+    ctx: BrokerContext,
+    conn: Connection,
+    off: Row[Any],
+    outcome: str,
+    actor: Principal,
+    now: float,
 ) -> bool:
     """Close a pending offer as ``accepted``, ``declined`` or ``expired`` (or ``cancelled``).
 
@@ -108,7 +113,7 @@ def finalize(
     conn.execute(
         update(offers)
         .where(offers.c.id == off.id, offers.c.status == "pending")
-        .values(status=outcome, answered_at=now, answered_by=actor)
+        .values(status=outcome, answered_at=now, answered_by=actor.name)
     )
     release(conn, cat, [give_back], p.start_hour, p.end_hour)
     record(
@@ -150,11 +155,11 @@ def answer_offer(
             )
         now = time.time()
         if off.status == "pending" and now >= off.deadline:
-            finalize(ctx, conn, off, "expired", "system", now)
+            finalize(ctx, conn, off, "expired", SYSTEM, now)
             off = conn.execute(select(offers).where(offers.c.id == oid)).one()
         if off.status != "pending":
             return render_offer(off), off.status
-        if not finalize(ctx, conn, off, outcome, principal.name, now):
+        if not finalize(ctx, conn, off, outcome, principal, now):
             off = conn.execute(select(offers).where(offers.c.id == oid)).one()
             return render_offer(off), off.status
         off = conn.execute(select(offers).where(offers.c.id == oid)).one()
@@ -194,7 +199,7 @@ def expire_due(ctx: BrokerContext, now: float, batch: int = 200) -> int:
             off = conn.execute(select(offers).where(offers.c.id == oid)).one()
             if off.status != "pending":
                 return False
-            return finalize(ctx, conn, off, "expired", "system", now)
+            return finalize(ctx, conn, off, "expired", SYSTEM, now)
 
         done += bool(ctx.db.transact(one))
     return done

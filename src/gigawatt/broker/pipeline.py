@@ -75,7 +75,7 @@ class Later(Generic[T]):
 
 
 Prefetch = Callable[["Pipeline", list[tuple[Any, ...]]], None]
-Key = Callable[[tuple[Any, ...]], tuple[str, str]]
+Key = Callable[[tuple[Any, ...]], tuple[int, str]]
 _PREFETCH: dict[Callable[..., Any], Prefetch] = {}
 _KEY: dict[Callable[..., Any], Key] = {}
 
@@ -95,7 +95,7 @@ def register_prefetch(
         _KEY[operation] = key
 
 
-def batch_keys(calls: list[Callable[[], Any]]) -> frozenset[tuple[str, str]] | None:
+def batch_keys(calls: list[Callable[[], Any]]) -> frozenset[tuple[int, str]] | None:
     """Idempotency keys of a batch that may overlap the one before; None if it may not."""
     keys = set()
     for call in calls:

@@ -59,10 +59,10 @@ def _replayed(prior: tuple[Any, ...], req_digest: str) -> tuple[str, bool]:
 # Both reads are an index lookup per key or range: OFFSET 0 keeps the planner from
 # flattening the LATERAL subquery into a join that scans the whole (growing) table.
 _PRIORS = (
-    "SELECT k.team, k.key, p.id, p.response, p.request_digest "
-    "FROM unnest(%(teams)s::text[], %(keys)s::text[]) AS k(team, key) "
+    "SELECT k.owner, k.key, p.id, p.response, p.request_digest "
+    "FROM unnest(%(owners)s::bigint[], %(keys)s::text[]) AS k(owner, key) "
     "CROSS JOIN LATERAL (SELECT id, response, request_digest FROM placements "
-    "WHERE team = k.team AND idem_key = k.key OFFSET 0) AS p"
+    "WHERE owner_id = k.owner AND idem_key = k.key OFFSET 0) AS p"
 )
 _SLOTS = (
     "SELECT t.r, b.hour, b.booked "
@@ -85,15 +85,15 @@ class _Ahead:
     Attributes:
         priors: Cursor of the first answers stored under the batch's keys.
         slots: Cursor of the booked amounts of the candidates' hours (None: no candidate).
-        wanted: Options and resources to read, per (team, key) not placed yet.
-        found: First answers per (team, key), once read.
+        wanted: Options and resources to read, per (owner id, key) not placed yet.
+        found: First answers per (owner id, key), once read.
         base: Booked per (resource, hour) at the batch's start, once read.
     """
 
     priors: Any
     slots: Any
-    wanted: dict[tuple[str, str], tuple[Options, list[int]]]
-    found: dict[tuple[str, str], tuple[Any, ...]] | None = None
+    wanted: dict[tuple[int, str], tuple[Options, list[int]]]
+    found: dict[tuple[int, str], tuple[Any, ...]] | None = None
     base: dict[tuple[int, int], int] | None = None
 
     def load(self, pipe: Pipeline) -> None:
@@ -104,7 +104,7 @@ class _Ahead:
         \cdot booked^{before}_{r,h}`.
         """
         if self.found is None:
-            self.found = {(r[0], r[1]): tuple(r[2:]) for r in self.priors.fetchall()}
+            self.found = {(int(r[0]), r[1]): tuple(r[2:]) for r in self.priors.fetchall()}
             rows = self.slots.fetchall() if self.slots is not None else []
             pipe.read_xid()
             visible = True
@@ -123,12 +123,12 @@ class _Ahead:
 
 def prefetch_places(pipe: Pipeline, calls: list[tuple[Any, ...]]) -> None:
     """Queue the reads of a batch's placements (``place``'s arguments): two statements."""
-    wanted: dict[tuple[str, str], tuple[Options, list[int]]] = {}
+    wanted: dict[tuple[int, str], tuple[Options, list[int]]] = {}
     rs: list[int] = []
     ss: list[int] = []
     es: list[int] = []
     for ctx, principal, req, idem_key in calls:
-        key = (principal.name, idem_key)
+        key = (principal.id, idem_key)
         if key in wanted:
             continue
         opts = options(ctx.catalog, req, ctx.drained)
@@ -140,8 +140,8 @@ def prefetch_places(pipe: Pipeline, calls: list[tuple[Any, ...]]) -> None:
     if not wanted:
         return
     priors = pipe.cursor()
-    teams, keys = [k[0] for k in wanted], [k[1] for k in wanted]
-    priors.execute(_PRIORS, {"teams": pg_array(teams), "keys": pg_array(keys)})
+    owners, keys = [k[0] for k in wanted], [k[1] for k in wanted]
+    priors.execute(_PRIORS, {"owners": pg_array(owners), "keys": pg_array(keys)})
     slots = None
     if rs:
         slots = pipe.cursor()
@@ -223,8 +223,7 @@ def place_pipelined(
         ConflictError: the key was used for a different request.
     """
     cat = ctx.catalog
-    team = principal.name
-    key = (team, idem_key)
+    key = (principal.id, idem_key)
     if key in pipe.done:  # placed earlier in this batch
         digest, first = pipe.done[key]
         _replayed((0, "{}", digest), req_digest)  # raises for a different request
@@ -239,7 +238,7 @@ def place_pipelined(
     else:
         pipe.flush()  # the batch's writes so far, which these reads must see
         prior = pipe.cursor()
-        prior.execute(_PRIOR, {"team": team, "key": idem_key})
+        prior.execute(_PRIOR, {"owner": principal.id, "key": idem_key})
         opts = options(cat, req, ctx.drained)
         peaks = _peaks_now(ctx, pipe, opts, req)
         found = prior.fetchone()
@@ -248,13 +247,13 @@ def place_pipelined(
     cands = [(c.offer, c.count) for c in opts.allowed]
     d = decide(cat, req, opts, with_room(cat, cands, peaks))
     now = time.time()
-    row = placement_row(team, idem_key, req, req_text, req_digest, d, now)
+    row = placement_row(principal, idem_key, req, req_text, req_digest, d, now)
     try:
         bookings = _bookings(ctx, d, req)
     except SlotsFull:  # pragma: no cover - the read excluded it: rerun the batch safely
         pipe.expect(lambda: False)
         raise
-    audit = audit_params(d, None, team, now, "place")
+    audit = audit_params(d, None, principal, now, "place")
     record = {**row, **{k: audit[k] for k in _AUDIT_KEYS}, "offered": False}
     if d.status != "offered":
         record["response"] = body = answer(row, req, d)
@@ -280,7 +279,7 @@ def place_pipelined(
     return Later(lambda: _answered(*result.get()))
 
 
-_AUDIT_KEYS = ("at", "actor", "action", "audit_site", "detail")
+_AUDIT_KEYS = ("at", "actor", "actor_id", "token_id", "action", "audit_site", "detail")
 
 
 def _written(ids: tuple[int, int | None], body: str) -> tuple[int, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from gigawatt.broker.context import Principal
 from gigawatt.broker.decide import Decision, Request
 from gigawatt.broker.hours import iso_hour, iso_seconds
 
@@ -33,6 +34,7 @@ __all__ = [
 
 COLUMNS = [
     "team",
+    "owner_id",
     "idem_key",
     "request_digest",
     "status",
@@ -56,17 +58,22 @@ COLUMNS = [
 INSERT = (
     f"INSERT INTO placements ({', '.join(COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in COLUMNS)}) "
-    "ON CONFLICT (team, idem_key) DO NOTHING RETURNING id"
+    "ON CONFLICT (owner_id, idem_key) DO NOTHING RETURNING id"
 )
-PRIOR = "SELECT id, response, request_digest FROM placements WHERE team = :team AND idem_key = :key"
+PRIOR = (
+    "SELECT id, response, request_digest FROM placements "
+    "WHERE owner_id = :owner AND idem_key = :key"
+)
 AUDIT = (
-    "INSERT INTO audit (at, actor, action, placement_id, offer_id, site, clause, detail) "
-    "VALUES (:at, :actor, :action, :placement_id, :offer_id, :audit_site, :clause, :detail)"
+    "INSERT INTO audit (at, actor, actor_id, token_id, action, placement_id, offer_id, site, "
+    "clause, detail) VALUES (:at, :actor, :actor_id, :token_id, :action, :placement_id, "
+    ":offer_id, :audit_site, :clause, :detail)"
 )
 INSERT_AUDITED = (  # PostgreSQL: the placement and its audit entry in one statement
     f"WITH p AS ({INSERT}) "
-    "INSERT INTO audit (at, actor, action, placement_id, offer_id, site, clause, detail) "
-    "SELECT :at, :actor, :action, p.id, NULL, :audit_site, :clause, :detail FROM p "
+    "INSERT INTO audit (at, actor, actor_id, token_id, action, placement_id, offer_id, site, "
+    "clause, detail) SELECT :at, :actor, :actor_id, :token_id, :action, p.id, NULL, "
+    ":audit_site, :clause, :detail FROM p "
     "RETURNING placement_id"
 )
 
@@ -127,7 +134,7 @@ def fields(d: Decision, now: float) -> dict[str, Any]:
 
 
 def audit_params(
-    d: Decision, pid: int | None, actor: str, now: float, action: str
+    d: Decision, pid: int | None, actor: Principal, now: float, action: str
 ) -> dict[str, Any]:
     """Parameters of the audit entry of a decision (``audit_site`` is the site it names)."""
     site = d.offer_to.offer.site if d.offer_to else (d.main.offer.site if d.main else None)
@@ -139,7 +146,9 @@ def audit_params(
     }
     return {
         "at": now,
-        "actor": actor,
+        "actor": actor.name,
+        "actor_id": actor.id,
+        "token_id": actor.token_id,
         "action": action,
         "placement_id": pid,
         "offer_id": None,
@@ -150,7 +159,7 @@ def audit_params(
 
 
 def placement_row(
-    team: str,
+    owner: Principal,
     idem_key: str,
     req: Request,
     req_text: str,
@@ -160,7 +169,8 @@ def placement_row(
 ) -> dict[str, Any]:
     """Columns of a new placement (its ``response`` still empty) for ``INSERT``."""
     row = {
-        "team": team,
+        "team": owner.name,
+        "owner_id": owner.id,
         "idem_key": idem_key,
         "request_digest": req_digest,
         "tags": json.dumps(list(req.tags)),

@@ -55,7 +55,7 @@ def visible(principal: Principal, row: Row[Any]) -> bool:
     if principal.role == "admin":
         return True
     if principal.role == "team":
-        return bool(row.team == principal.name)
+        return bool(row.owner_id == principal.id)
     return row.provider is not None and row.provider == principal.provider
 
 
@@ -92,7 +92,7 @@ def list_placements(
     """Placements the principal may see, by id, filtered by status and site."""
     q = select(placements).order_by(placements.c.id).limit(limit)
     if principal.role == "team":
-        q = q.where(placements.c.team == principal.name)
+        q = q.where(placements.c.owner_id == principal.id)
     elif principal.role == "provider":
         q = q.where(placements.c.provider == principal.provider)
     if status is not None:
@@ -146,7 +146,7 @@ def release_placement(ctx: BrokerContext, principal: Principal, pid: int) -> dic
         record(
             conn,
             at=now,
-            actor=principal.name,
+            actor=principal,
             action="release",
             placement_id=pid,
             offer_id=row.offer_id,

@@ -38,6 +38,7 @@ _NO_OFFER_ID = '"offer_id":null'
 _ROW_TYPES = {
     "i": "int",
     "team": "text",
+    "owner_id": "bigint",
     "idem_key": "text",
     "request_digest": "text",
     "status": "text",
@@ -58,6 +59,8 @@ _ROW_TYPES = {
     "updated_at": "float8",
     "at": "float8",
     "actor": "text",
+    "actor_id": "bigint",
+    "token_id": "bigint",
     "action": "text",
     "audit_site": "text",
     "detail": "text",
@@ -104,12 +107,13 @@ WRITE_ALL = (
     f"AND s.hour = t.h) AND {_OPEN} ON CONFLICT (resource, hour) DO NOTHING RETURNING 1), "
     f"p AS (INSERT INTO placements (id, {', '.join(COLUMNS)}) "
     f"SELECT pid, {', '.join(_PLACEMENT_VALUES.get(c, c) for c in COLUMNS)} FROM ids "
-    "ON CONFLICT (team, idem_key) DO NOTHING RETURNING id), "
+    "ON CONFLICT (owner_id, idem_key) DO NOTHING RETURNING id), "
     f"o AS (INSERT INTO offers (id, {', '.join(OFFER_COLUMNS)}) "
     f"SELECT oid, {', '.join(_OFFER_VALUES.get(c, c) for c in OFFER_COLUMNS)} FROM ids "
     "WHERE offered AND pid IN (SELECT id FROM p) RETURNING 1), "
-    "a AS (INSERT INTO audit (at, actor, action, placement_id, offer_id, site, clause, detail) "
-    "SELECT at, actor, action, pid, oid, audit_site, clause, detail FROM ids "
+    "a AS (INSERT INTO audit (at, actor, actor_id, token_id, action, placement_id, offer_id, "
+    "site, clause, detail) SELECT at, actor, actor_id, token_id, action, pid, oid, audit_site, "
+    "clause, detail FROM ids "
     "WHERE pid IN (SELECT id FROM p) RETURNING 1) "
     "SELECT (SELECT json_agg(json_build_array(pid, oid) ORDER BY i) FROM ids), "
     "(SELECT CASE WHEN c.got = %(want)s THEN 0 ELSE "

@@ -136,10 +136,10 @@ def place(
         raw = Raw(conn)
         now = time.time()
         d = apply_decision(ctx, conn, req, excluded, now)
-        row = placement_row(principal.name, idem_key, req, text, req_digest, d, now)
+        row = placement_row(principal, idem_key, req, text, req_digest, d, now)
         body = answer(row, req, d)
         row["response"] = body
-        audit = audit_params(d, None, principal.name, now, "place")
+        audit = audit_params(d, None, principal, now, "place")
         if raw.pg and d.status != "offered":  # one round trip for the row and its audit
             got = raw.execute(INSERT_AUDITED, {**row, **audit}).fetchone()
             if got is None:
@@ -168,7 +168,7 @@ def place(
     raise ConflictError("busy", "capacity kept changing under this request; retry it", None)
 
 
-register_prefetch(place, prefetch_places, key=lambda args: (args[1].name, args[3]))
+register_prefetch(place, prefetch_places, key=lambda args: (args[1].id, args[3]))
 
 
 class _Replay(Exception):  # noqa: N818 - control flow, never leaves this module
@@ -177,7 +177,7 @@ class _Replay(Exception):  # noqa: N818 - control flow, never leaves this module
 
 def _replay(ctx: BrokerContext, principal: Principal, idem_key: str, req_digest: str) -> str:
     def read(conn: Connection) -> str:
-        prior = Raw(conn).execute(PRIOR, {"team": principal.name, "key": idem_key}).fetchone()
+        prior = Raw(conn).execute(PRIOR, {"owner": principal.id, "key": idem_key}).fetchone()
         if prior is None:  # pragma: no cover - the conflicting row was committed
             raise ConflictError("busy", "retry this request", "Idempotency-Key")
         if prior[2] != req_digest:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, text
 
 from gigawatt.broker.audit import list_audit
-from gigawatt.broker.auth import create_token, require
+from gigawatt.broker.auth import require
 from gigawatt.broker.drain import drain_site
 from gigawatt.broker.errors import BadRequestError
 from gigawatt.broker.hours import hour_of
@@ -22,10 +22,12 @@ from gigawatt.broker.models import (
     HourTime,
     Name,
     TokenIn,
+    TokenInfoOut,
     TokenOut,
 )
 from gigawatt.broker.routes_placements import ERRORS
 from gigawatt.broker.runtime import Caller, Ctx, run
+from gigawatt.broker.tokens import create_token, list_tokens, revoke_token
 from gigawatt.broker.views import capacity_rows
 
 __all__ = ["router"]
@@ -56,9 +58,51 @@ async def capacity(
 
 @router.post("/v1/tokens", status_code=201, response_model=TokenOut)
 async def tokens_create(request: Request, body: TokenIn, who: Caller, ctx: Ctx) -> JSONResponse:
-    """Create a token for a team, a provider or an admin (admin only)."""
-    out = await run(request, create_token, ctx, who, body.role, body.name, body.provider)
+    """Create a token for a team, a provider or an admin (admin only).
+
+    The first token of a role and name makes its principal (the owner of what its tokens
+    do); later ones are further tokens of the same principal. ``admin`` and ``system``
+    are reserved names.
+    """
+    out = await run(
+        request,
+        create_token,
+        ctx,
+        who,
+        body.role,
+        body.name,
+        body.provider,
+        body.ttl_seconds,
+        body.expires_at,
+    )
     return JSONResponse(out, status_code=201)
+
+
+@router.get("/v1/tokens", response_model=list[TokenInfoOut])
+async def tokens_list(
+    request: Request,
+    who: Caller,
+    ctx: Ctx,
+    after: Annotated[int | None, Query(ge=0, le=2**53, description="Only ids above.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Most rows returned.")] = 100,
+) -> JSONResponse:
+    """Tokens without their secrets: an admin sees all, others their principal's own."""
+    return JSONResponse(await run(request, lambda: list_tokens(ctx, who, after=after, limit=limit)))
+
+
+@router.delete("/v1/tokens/{token_id}", response_model=TokenInfoOut)
+async def tokens_revoke(
+    request: Request,
+    token_id: Annotated[int, Path(ge=1, le=2**53, description="Token id.")],
+    who: Caller,
+    ctx: Ctx,
+) -> JSONResponse:
+    """Revoke a token (an admin any; a team or provider its principal's own).
+
+    Effective at once in this server and within one second in every other server
+    process on the database. Revoking a revoked token answers it again.
+    """
+    return JSONResponse(await run(request, revoke_token, ctx, who, token_id))
 
 
 @router.post("/v1/sites/{name}/drain", response_model=DrainOut)

@@ -23,7 +23,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from gigawatt.broker.auth import authenticate, digest
+from gigawatt.broker.auth import authenticate, cached_principal
 from gigawatt.broker.context import BrokerContext, Principal
 from gigawatt.broker.db import MAX_ATTEMPTS, Database, is_retryable
 from gigawatt.broker.inflight import InFlight
@@ -347,7 +347,7 @@ async def principal_of(request: Request) -> Principal:
     ctx = context_of(request)
     header = request.headers.get("authorization")
     if header is not None and header[:7].lower() == "bearer ":
-        found = ctx.tokens.get(digest(header[7:].strip()))
+        found = cached_principal(ctx, header[7:].strip())
         if found is not None:
             return found
     return await run(request, authenticate, ctx, header)

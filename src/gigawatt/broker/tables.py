@@ -8,7 +8,11 @@
   offer to a counterparty is pending, the fallback it holds).
 * ``offers``: right-of-first-refusal offers; a pending offer holds ``resource``.
 * ``audit``: every decision, with the clause that drove it.
-* ``tokens``: SHA-256 digests of tokens with their role.
+* ``principals``: who acts: a team, a provider or an admin (and the service's own
+  ``system``), unique per (role, name); ownership is checked by its id, never by name.
+* ``tokens``: SHA-256 digests of tokens, each for one principal, with an optional expiry
+  and its revocation time; ``auth_version`` counts revocations (server processes poll it
+  to drop cached tokens).
 * ``drained_sites`` and ``meta`` (scenario name and fingerprint).
 """
 
@@ -30,11 +34,13 @@ from sqlalchemy import (
 
 __all__ = [
     "audit",
+    "auth_version",
     "drained_sites",
     "meta",
     "metadata",
     "offers",
     "placements",
+    "principals",
     "slots",
     "tokens",
 ]
@@ -59,15 +65,34 @@ slots = Table(
     sqlite_with_rowid=False,
 )
 
+principals = Table(
+    "principals",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("role", String(16), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("provider", String(64)),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("role", "name", name="uq_principals_role_name"),
+)
+
 tokens = Table(
     "tokens",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("digest", String(64), nullable=False, unique=True),
-    Column("role", String(16), nullable=False),
-    Column("name", String(64), nullable=False),
-    Column("provider", String(64)),
+    Column("principal_id", Id, nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("expires_at", Float),
+    Column("revoked_at", Float),
+    Index("ix_tokens_principal", "principal_id"),
+)
+
+auth_version = Table(
+    "auth_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
 )
 
 placements = Table(
@@ -75,6 +100,7 @@ placements = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("team", String(64), nullable=False),
+    Column("owner_id", Id, nullable=False),
     Column("idem_key", String(200), nullable=False),
     Column("request_digest", String(64), nullable=False),
     Column("status", String(16), nullable=False),
@@ -94,7 +120,7 @@ placements = Table(
     Column("response", Text, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
-    UniqueConstraint("team", "idem_key", name="uq_placements_team_key"),
+    UniqueConstraint("owner_id", "idem_key", name="uq_placements_owner_key"),
     Index("ix_placements_status_site", "status", "site"),
 )
 
@@ -125,6 +151,8 @@ audit = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("at", Float, nullable=False),
     Column("actor", String(64), nullable=False),
+    Column("actor_id", Id),
+    Column("token_id", Id),
     Column("action", String(32), nullable=False),
     Column("placement_id", Id),
     Column("offer_id", Id),

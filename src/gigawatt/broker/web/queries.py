@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from gigawatt.broker.audit import render_audit
 from gigawatt.broker.context import BrokerContext, Principal
 from gigawatt.broker.hours import iso_hour, iso_seconds
 from gigawatt.broker.tables import audit, offers, placements
@@ -136,7 +137,7 @@ def recent_placements(ctx: BrokerContext, who: Principal, limit: int) -> list[di
         .limit(limit)
     )
     if who.role == "team":
-        q = q.where(placements.c.team == who.name)
+        q = q.where(placements.c.owner_id == who.id)
     elif who.role == "provider":
         q = q.where(placements.c.provider == who.provider)
 
@@ -178,19 +179,6 @@ def search_audit(
         q = q.where(audit.c.id < before)
 
     def read(conn: Connection) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": r.id,
-                "at": iso_seconds(r.at),
-                "actor": r.actor,
-                "action": r.action,
-                "placement_id": r.placement_id,
-                "offer_id": r.offer_id,
-                "site": r.site,
-                "clause": r.clause,
-                "detail": json.loads(r.detail),
-            }
-            for r in conn.execute(q)
-        ]
+        return [render_audit(r) for r in conn.execute(q)]
 
     return ctx.db.transact(read, write=False)
