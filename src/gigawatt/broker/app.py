@@ -32,6 +32,8 @@ from gigawatt.broker.context import BrokerContext
 from gigawatt.broker.db import Database
 from gigawatt.broker.errors import BrokerError
 from gigawatt.broker.fastpath import PlacementFastPath
+from gigawatt.broker.http.body import invalid
+from gigawatt.broker.http.headers import singleton_headers
 from gigawatt.broker.migrate import migrate
 from gigawatt.broker.models import PlacementIn
 from gigawatt.broker.offers import any_due, expire_due
@@ -62,7 +64,11 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimit:
-    """ASGI middleware refusing bodies over ``max_bytes`` (413), declared or streamed."""
+    """ASGI middleware refusing oversized bodies and repeated singleton headers.
+
+    A body over ``max_bytes``, declared or streamed, is a 413; a repeated singleton
+    header (:mod:`gigawatt.broker.http.headers`) a 400.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -72,14 +78,18 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for key, value in scope["headers"]:
-            if key == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
-                if value.isdigit():
-                    msg = f"request body over {self.max_bytes} bytes"
-                    await _send_error(send, 413, "too_large", msg)
-                else:
-                    await _send_error(send, 400, "bad_request", "bad Content-Length")
-                return
+        try:
+            value = singleton_headers(scope["headers"]).content_length
+        except BrokerError as exc:  # a repeated singleton header
+            await _send_error(send, exc.status, exc.code, exc.message, exc.field)
+            return
+        if value is not None and (not value.isdigit() or int(value) > self.max_bytes):
+            if value.isdigit():
+                msg = f"request body over {self.max_bytes} bytes"
+                await _send_error(send, 413, "too_large", msg)
+            else:
+                await _send_error(send, 400, "bad_request", "bad Content-Length")
+            return
         seen = 0
 
         async def limited() -> Message:
@@ -94,8 +104,10 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
-    body = JSONResponse(_error(code, message, None), status_code=status).body
+async def _send_error(
+    send: Send, status: int, code: str, message: str, field: str | None = None
+) -> None:
+    body = JSONResponse(_error(code, message, field), status_code=status).body
     await send(
         {
             "type": "http.response.start",
@@ -116,15 +128,12 @@ def _error(code: str, message: str, field: str | None) -> dict[str, Any]:
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(BrokerError)
     async def broker_error(_request: Request, exc: BrokerError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status)
+        return JSONResponse(exc.to_dict(), status_code=exc.status, headers=exc.headers())
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
-        return JSONResponse(_error("invalid", message, ".".join(loc) or None), status_code=422)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        err = invalid(exc.errors())
+        return JSONResponse(err.to_dict(), status_code=err.status)
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
