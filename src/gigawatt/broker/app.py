@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gigawatt.broker.catalog import Catalog
 from gigawatt.broker.context import BrokerContext
 from gigawatt.broker.db import Database
-from gigawatt.broker.errors import BrokerError
+from gigawatt.broker.errors import BrokerError, UnavailableError
 from gigawatt.broker.fastpath import PlacementFastPath
 from gigawatt.broker.http.body import invalid
 from gigawatt.broker.http.headers import singleton_headers
@@ -143,7 +143,11 @@ def _install_errors(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def internal(_request: Request, exc: Exception) -> JSONResponse:
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        ctx: BrokerContext = request.app.state.broker
+        down = ctx.db.health.failed(exc)  # the connection broke mid-transaction
+        if down is not None:
+            return JSONResponse(down.to_dict(), status_code=down.status, headers=down.headers())
         log.exception("unexpected error", exc_info=exc)
         return JSONResponse(_error("internal", "internal error; see the server log", None), 500)
 
@@ -249,6 +253,8 @@ async def _sweep(ctx: BrokerContext, runner: Runner) -> None:
             if await asyncio.to_thread(ctx.db.transact, due, write=False):
                 await runner(expire_due, ctx, now)
             await asyncio.to_thread(ctx.db.transact, ctx.refresh_drained, write=False)
+        except UnavailableError:  # keep sweeping; the outage is logged once
+            pass
         except Exception:  # keep sweeping; the error is logged
             log.exception("offer expiry failed")
 

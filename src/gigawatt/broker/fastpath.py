@@ -99,6 +99,10 @@ class PlacementFastPath:
             await _error(send, exc)
             return
         except Exception as exc:
+            down = self.ctx.db.health.failed(exc)  # the connection broke mid-transaction
+            if down is not None:
+                await _error(send, down)
+                return
             log.exception("unexpected error", exc_info=exc)
             await _respond(send, 500, _INTERNAL)
             return
