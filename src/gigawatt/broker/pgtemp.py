@@ -135,17 +135,12 @@ class TempPostgres:
             time.sleep(0.1)
         raise RuntimeError("PostgreSQL did not accept connections")
 
-    def pause(self) -> None:
+    def pause(self, *, check: bool = True) -> None:
         """Stop the server at once (as a crash would), keeping its data for :meth:`resume`."""
         assert self.folder is not None and self.bin is not None
+        data = str(self.folder / "data")
         self._run(
-            str(self.bin / "pg_ctl"),
-            "-D",
-            str(self.folder / "data"),
-            "-m",
-            "immediate",
-            "-w",
-            "stop",
+            str(self.bin / "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop", check=check
         )
 
     def pgbench(self, *args: str) -> str:
@@ -167,16 +162,7 @@ class TempPostgres:
         """Stop the server and delete its folder."""
         if self.folder is None or self.bin is None:
             return
-        self._run(
-            str(self.bin / "pg_ctl"),
-            "-D",
-            str(self.folder / "data"),
-            "-m",
-            "immediate",
-            "-w",
-            "stop",
-            check=False,
-        )
+        self.pause(check=False)
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder = None
 
