@@ -120,6 +120,9 @@ class Server:
             str(workers),
             "--pool-size",
             os.environ.get("BENCH_POOL", "16"),
+            # the window is fixed (figures stay comparable): the broker's present is its start
+            "--now",
+            iso_hour(WINDOW_START),
         ]
         env = {**os.environ, "GIGAWATT_ADMIN_TOKEN": ADMIN}
         self.proc = subprocess.Popen(

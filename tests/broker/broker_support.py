@@ -59,8 +59,10 @@ def make_app(db_url: str, **options: Any) -> Any:
     from gigawatt.broker.app import create_app
     from gigawatt.broker.settings import BrokerSettings
 
+    fast_path = options.pop("fast_path", True)
+    options.setdefault("now", START)  # the test scenario's horizon is 2026-01..03
     settings = BrokerSettings(scenario=SCENARIO, db_url=db_url, admin_token=ADMIN, **options)
-    return create_app(settings)
+    return create_app(settings, fast_path=fast_path)
 
 
 class Api:
@@ -144,6 +146,7 @@ class Server:
             self.db_url,
             "--port",
             str(self.port),
+            *(() if "--now" in self.extra else ("--now", START)),
             *self.extra,
         ]
         env = {**os.environ, "GIGAWATT_ADMIN_TOKEN": ADMIN}

@@ -31,8 +31,10 @@ from gigawatt.broker.auth import watch_revocations
 from gigawatt.broker.catalog import Catalog
 from gigawatt.broker.context import BrokerContext
 from gigawatt.broker.db import Database
-from gigawatt.broker.errors import BrokerError
+from gigawatt.broker.errors import BrokerError, UnavailableError
 from gigawatt.broker.fastpath import PlacementFastPath
+from gigawatt.broker.http.body import invalid
+from gigawatt.broker.http.headers import singleton_headers
 from gigawatt.broker.migrate import migrate
 from gigawatt.broker.models import PlacementIn
 from gigawatt.broker.offers import any_due, expire_due
@@ -63,7 +65,11 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimit:
-    """ASGI middleware refusing bodies over ``max_bytes`` (413), declared or streamed."""
+    """ASGI middleware refusing oversized bodies and repeated singleton headers.
+
+    A body over ``max_bytes``, declared or streamed, is a 413; a repeated singleton
+    header (:mod:`gigawatt.broker.http.headers`) a 400.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -73,14 +79,18 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for key, value in scope["headers"]:
-            if key == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
-                if value.isdigit():
-                    msg = f"request body over {self.max_bytes} bytes"
-                    await _send_error(send, 413, "too_large", msg)
-                else:
-                    await _send_error(send, 400, "bad_request", "bad Content-Length")
-                return
+        try:
+            value = singleton_headers(scope["headers"]).content_length
+        except BrokerError as exc:  # a repeated singleton header
+            await _send_error(send, exc.status, exc.code, exc.message, exc.field)
+            return
+        if value is not None and (not value.isdigit() or int(value) > self.max_bytes):
+            if value.isdigit():
+                msg = f"request body over {self.max_bytes} bytes"
+                await _send_error(send, 413, "too_large", msg)
+            else:
+                await _send_error(send, 400, "bad_request", "bad Content-Length")
+            return
         seen = 0
 
         async def limited() -> Message:
@@ -95,8 +105,10 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
-    body = JSONResponse(_error(code, message, None), status_code=status).body
+async def _send_error(
+    send: Send, status: int, code: str, message: str, field: str | None = None
+) -> None:
+    body = JSONResponse(_error(code, message, field), status_code=status).body
     await send(
         {
             "type": "http.response.start",
@@ -117,15 +129,12 @@ def _error(code: str, message: str, field: str | None) -> dict[str, Any]:
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(BrokerError)
     async def broker_error(_request: Request, exc: BrokerError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status)
+        return JSONResponse(exc.to_dict(), status_code=exc.status, headers=exc.headers())
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
-        return JSONResponse(_error("invalid", message, ".".join(loc) or None), status_code=422)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        err = invalid(exc.errors())
+        return JSONResponse(err.to_dict(), status_code=err.status)
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
@@ -135,7 +144,11 @@ def _install_errors(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def internal(_request: Request, exc: Exception) -> JSONResponse:
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        ctx: BrokerContext = request.app.state.broker
+        down = ctx.db.health.failed(exc)  # the connection broke mid-transaction
+        if down is not None:
+            return JSONResponse(down.to_dict(), status_code=down.status, headers=down.headers())
         log.exception("unexpected error", exc_info=exc)
         return JSONResponse(_error("internal", "internal error; see the server log", None), 500)
 
@@ -245,6 +258,8 @@ async def _sweep(ctx: BrokerContext, runner: Runner) -> None:
             if await asyncio.to_thread(ctx.db.transact, due, write=False):
                 await runner(expire_due, ctx, now)
             await asyncio.to_thread(ctx.db.transact, ctx.refresh_drained, write=False)
+        except UnavailableError:  # keep sweeping; the outage is logged once
+            pass
         except Exception:  # keep sweeping; the error is logged
             log.exception("offer expiry failed")
 

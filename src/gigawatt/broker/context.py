@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
 from gigawatt.broker.catalog import Catalog
 from gigawatt.broker.db import Database
+from gigawatt.broker.hours import SECONDS_PER_HOUR, hour_of
 from gigawatt.broker.settings import BrokerSettings
 from gigawatt.broker.tables import drained_sites
 from gigawatt.broker.tokencache import TokenCache
@@ -64,6 +66,12 @@ class BrokerContext:
         token = self.settings.admin_token
         if token:
             self.admin_digest = hashlib.sha256(token.encode()).hexdigest()
+
+    def current_hour(self) -> int:
+        """The slot of the present: the wall clock's hour, or the settings' ``now``."""
+        if self.settings.now is not None:
+            return hour_of(self.settings.now)
+        return int(time.time()) // SECONDS_PER_HOUR
 
     def refresh_drained(self, conn: Connection) -> frozenset[str]:
         """Re-read the drained sites (other processes may have drained one).

@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
+from gigawatt.broker.health import DatabaseHealth
 from gigawatt.broker.inflight import InFlight
 from gigawatt.broker.pipeline import BATCH_LOCK, Pipeline
 
@@ -88,6 +89,7 @@ class Database:
         self._lock = threading.Lock() if self.dialect == "sqlite" else None
         self._ambient = threading.local()
         self.reruns = 0  # batches run again without the pipeline (see runtime.run_batch)
+        self.health = DatabaseHealth()
         self.engine = self._make_engine(pool_size, sqlite_synchronous.upper())
 
     def _make_engine(self, pool_size: int, synchronous: str) -> Engine:
@@ -124,7 +126,11 @@ class Database:
 
     @contextmanager
     def connect(self, *, write: bool = True) -> Iterator[Connection]:
-        """A connection inside one transaction, committed on success, rolled back on error."""
+        """A connection inside one transaction, committed on success, rolled back on error.
+
+        Raises:
+            UnavailableError: the database does not answer (:mod:`gigawatt.broker.health`).
+        """
         lock = self._lock if write else None
         if lock is not None:
             lock.acquire()
@@ -139,9 +145,15 @@ class Database:
                 except BaseException:
                     trans.rollback()
                     raise
+        except Exception as exc:  # a database that does not answer is a 503, logged once
+            failed = self.health.failed(exc)
+            if failed is not None:
+                raise failed from None
+            raise
         finally:
             if lock is not None:
                 lock.release()
+        self.health.up()
 
     @contextmanager
     def batch(

@@ -84,11 +84,19 @@ class Decision:
     reason: str
 
 
+# Above any count a request may ask for (the API's limit is 100,000,000): an offer that
+# would need more accelerators than this can hold no request.
+_NEVER = 2**62
+
+
 def _count_on(offer: OfferResource, req: Request) -> int:
     if req.count is not None:
         return req.count
     assert req.flops is not None
-    return max(1, math.ceil(req.flops / (offer.peak_flops * req.utilization) - 1e-9))
+    needed = req.flops / (offer.peak_flops * req.utilization) - 1e-9
+    if not needed < _NEVER:  # also infinity and NaN: no overflow in ceil
+        return _NEVER
+    return max(1, math.ceil(needed))
 
 
 def _rank(c: Candidate) -> tuple[float, str, int]:

@@ -1,8 +1,9 @@
 """Errors the broker answers with: an HTTP status, a stable code, a message and a field.
 
 Every error a client can cause is a :class:`BrokerError`; the application turns it into
-``{"error": {"code", "message", "field"}}`` with its 4xx status. Nothing a client sends
-may produce a 5xx.
+``{"error": {"code", "message", "field"}}`` with its 4xx status (and the headers of
+:meth:`BrokerError.headers`, e.g. ``Retry-After``). Nothing a client sends may produce a
+500; a database that does not answer is a 503 (:class:`UnavailableError`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ __all__ = [
     "BrokerError",
     "ConflictError",
     "ForbiddenError",
+    "MalformedRequestError",
     "NotFoundError",
+    "TooManyRequestsError",
     "UnauthorizedError",
+    "UnavailableError",
 ]
 
 
@@ -41,6 +45,16 @@ class BrokerError(GigawattError):
     def to_dict(self) -> dict[str, object]:
         """The JSON error body."""
         return {"error": {"code": self.code, "message": self.message, "field": self.field}}
+
+    def headers(self) -> dict[str, str] | None:
+        """Extra response headers (None: none)."""
+        return None
+
+
+class MalformedRequestError(BrokerError):
+    """The HTTP request itself is ambiguous, e.g. a singleton header sent twice (400)."""
+
+    status = 400
 
 
 class BadRequestError(BrokerError):
@@ -71,3 +85,31 @@ class ConflictError(BrokerError):
     """The request clashes with the current state, e.g. answering a closed offer (409)."""
 
     status = 409
+
+
+class TooManyRequestsError(BrokerError):
+    """A team is over one of its limits; retry after ``retry_after_s`` seconds (429).
+
+    Attributes:
+        retry_after_s: Whole seconds to wait (the ``Retry-After`` header).
+    """
+
+    status = 429
+
+    def __init__(self, code: str, message: str, retry_after_s: int) -> None:
+        super().__init__(code, message, None)
+        self.retry_after_s = max(1, retry_after_s)
+
+    def headers(self) -> dict[str, str] | None:
+        """``Retry-After`` in whole seconds."""
+        return {"Retry-After": str(self.retry_after_s)}
+
+
+class UnavailableError(BrokerError):
+    """The database does not answer; retry later (503, ``Retry-After: 1``)."""
+
+    status = 503
+
+    def headers(self) -> dict[str, str] | None:
+        """``Retry-After: 1``."""
+        return {"Retry-After": "1"}

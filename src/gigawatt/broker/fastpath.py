@@ -18,18 +18,16 @@ wording and status.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from pydantic import ValidationError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gigawatt.broker.auth import cached_principal
 from gigawatt.broker.context import BrokerContext
 from gigawatt.broker.errors import BrokerError
-from gigawatt.broker.models import PlacementIn
+from gigawatt.broker.http.headers import IDEMPOTENCY_KEY, bearer_token, singleton_headers
+from gigawatt.broker.http.placement import check_not_past, parse_placement
 from gigawatt.broker.placements import place
-from gigawatt.broker.routes_placements import IDEMPOTENCY_KEY, to_request
 from gigawatt.broker.runtime import Runner
 
 __all__ = ["PlacementFastPath"]
@@ -68,17 +66,15 @@ class PlacementFastPath:
         ):
             await self.app(scope, receive, send)
             return
-        auth = key = length = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                auth = value
-            elif name == b"idempotency-key":
-                key = value
-            elif name == b"content-length":
-                length = value
-        who = None
-        if auth is not None and auth[:7].lower() == b"bearer ":
-            who = cached_principal(self.ctx, auth[7:].decode("latin-1").strip())
+        try:
+            headers = singleton_headers(scope["headers"])
+        except BrokerError as exc:  # a repeated header: refused here as by the application
+            await _error(send, exc)
+            return
+        token = bearer_token(headers.authorization)
+        who = cached_principal(self.ctx, token) if token is not None else None
+        key = headers.idempotency_key
+        length = headers.content_length
         if (
             who is None
             or who.role not in ("team", "admin")
@@ -92,20 +88,25 @@ class PlacementFastPath:
             return
         body = await _read_body(receive, int(length))
         try:
-            req = to_request(self.ctx, PlacementIn.model_validate_json(body))
-        except (ValidationError, BrokerError):  # the application words the error
+            parsed, req = parse_placement(self.ctx, body)
+            check_not_past(self.ctx, who, parsed, req)
+        except BrokerError:  # the application words the error (or replays a retry)
             await self.app(scope, _replay(body, receive), send)
             return
         try:
             text, replayed = await self.runner(place, self.ctx, who, req, key.decode("latin-1"))
         except BrokerError as exc:
-            await _respond(send, exc.status, bytes(JSONResponse(exc.to_dict()).body), None)
+            await _error(send, exc)
             return
         except Exception as exc:
+            down = self.ctx.db.health.failed(exc)  # the connection broke mid-transaction
+            if down is not None:
+                await _error(send, down)
+                return
             log.exception("unexpected error", exc_info=exc)
-            await _respond(send, 500, _INTERNAL, None)
+            await _respond(send, 500, _INTERNAL)
             return
-        await _respond(send, 201, text.encode(), _REPLAYED if replayed else None)
+        await _respond(send, 201, text.encode(), *((_REPLAYED,) if replayed else ()))
 
 
 async def _read_body(receive: Receive, length: int) -> bytes:
@@ -135,9 +136,13 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return again
 
 
-async def _respond(send: Send, status: int, body: bytes, extra: Any) -> None:
-    headers = [_JSON, (b"content-length", str(len(body)).encode())]
-    if extra is not None:
-        headers.append(extra)
+async def _error(send: Send, exc: BrokerError) -> None:
+    """Answer a broker error as the application does (status, body, headers)."""
+    extra = [(k.lower().encode(), v.encode()) for k, v in (exc.headers() or {}).items()]
+    await _respond(send, exc.status, bytes(JSONResponse(exc.to_dict()).body), *extra)
+
+
+async def _respond(send: Send, status: int, body: bytes, *extra: tuple[bytes, bytes]) -> None:
+    headers = [_JSON, (b"content-length", str(len(body)).encode()), *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

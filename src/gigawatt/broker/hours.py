@@ -2,27 +2,43 @@
 
 A slot is a whole UTC hour, numbered by hours since the Unix epoch (``1970-01-01T00Z``
 is slot 0). A placement covers the half-open range ``[start, end)`` of slots. Times on
-the wire are ISO 8601 in UTC on whole hours (``2026-01-01T00:00:00Z``).
+the wire are RFC 3339 instants in UTC on whole hours (``2026-01-01T00:00:00Z``; ``T`` and
+``Z`` may be lower case, ``+00:00`` may stand for ``Z``, a fraction of zeros is allowed):
+exactly :data:`WHOLE_HOUR_PATTERN`.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from gigawatt.scenario.timeline import Month
 
-__all__ = ["SECONDS_PER_HOUR", "hour_of", "iso_hour", "iso_seconds", "month_start_hour"]
+__all__ = [
+    "SECONDS_PER_HOUR",
+    "WHOLE_HOUR_PATTERN",
+    "hour_of",
+    "iso_hour",
+    "iso_seconds",
+    "month_start_hour",
+]
 
 SECONDS_PER_HOUR = 3600
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+WHOLE_HOUR_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:00:00(\.0+)?([Zz]|[+-]00:00)$"
+_RFC3339 = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
 
 
 def hour_of(text: str | datetime) -> int:
-    """Slot number of an ISO 8601 UTC time on a whole hour.
+    """Slot number of an RFC 3339 UTC time on a whole hour (or of an aware datetime).
 
     Raises:
-        ValueError: not a time, not UTC, or not on a whole hour (the message says which).
+        ValueError: not an RFC 3339 time, not a date, not UTC, or not on a whole hour
+            (the message says which).
     """
     if isinstance(text, str) and len(text) <= 40:
         return _hour_of_text(text)  # the same few hundred times arrive again and again
@@ -37,23 +53,33 @@ def _hour_of_text(text: str) -> int:
 def _hour_of(text: str | datetime) -> int:
     if isinstance(text, datetime):
         moment = text
+        offset = moment.utcoffset()
+        if offset is None:
+            raise ValueError(f"'{text}' has no time zone; times are UTC, end them with Z")
+        if offset != timedelta(0):
+            raise ValueError(f"'{text}' is not UTC; times are UTC, end them with Z")
+        if moment.minute or moment.second or moment.microsecond:
+            raise ValueError(f"'{text}' is not on a whole hour; slots are whole UTC hours")
     else:
-        if not isinstance(text, str) or len(text) > 40:
-            raise ValueError("expected an ISO 8601 UTC time such as 2026-01-01T00:00:00Z")
-        try:
-            moment = datetime.fromisoformat(text.strip())
-        except ValueError:
-            raise ValueError(
-                f"'{text}' is not an ISO 8601 time; write it as 2026-01-01T00:00:00Z"
-            ) from None
-    offset = moment.utcoffset()
-    if offset is None:
-        raise ValueError(f"'{text}' has no time zone; times are UTC, end them with Z")
-    if offset != timedelta(0):
-        raise ValueError(f"'{text}' is not UTC; times are UTC, end them with Z")
-    if moment.minute or moment.second or moment.microsecond:
-        raise ValueError(f"'{text}' is not on a whole hour; slots are whole UTC hours")
+        moment = _parse_rfc3339(text)
     return int((moment - _EPOCH).total_seconds()) // SECONDS_PER_HOUR
+
+
+def _parse_rfc3339(text: str) -> datetime:
+    """A whole UTC hour written in RFC 3339 (``ValueError`` saying what is wrong)."""
+    found = _RFC3339.fullmatch(text) if isinstance(text, str) and len(text) <= 40 else None
+    if found is None:
+        raise ValueError(f"{text!r} is not an RFC 3339 time; write it as 2026-01-01T00:00:00Z")
+    year, month, day, hour, minute, second = (int(g) for g in found.groups()[:6])
+    fraction, zone = found.group(7), found.group(8)
+    if zone not in ("Z", "z", "+00:00", "-00:00"):
+        raise ValueError(f"{text!r} is not UTC; times are UTC, end them with Z")
+    if minute or second or (fraction is not None and fraction.strip(".0")):
+        raise ValueError(f"{text!r} is not on a whole hour; slots are whole UTC hours")
+    try:
+        return datetime(year, month, day, hour, tzinfo=UTC)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a valid time: {exc}") from None
 
 
 @lru_cache(maxsize=8192)

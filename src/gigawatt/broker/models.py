@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-from gigawatt.broker.hours import hour_of
+from gigawatt.broker.hours import WHOLE_HOUR_PATTERN, hour_of
 from gigawatt.broker.tokens import MAX_TTL_SECONDS
 
 __all__ = [
+    "MAX_COUNT",
+    "MAX_FLOPS",
+    "MIN_UTILIZATION",
     "AuditOut",
     "CapacityRow",
     "DrainOut",
@@ -32,38 +43,96 @@ HourTime = Annotated[
     Field(
         min_length=1,
         max_length=40,
-        description="ISO 8601 UTC time on a whole hour.",
+        description="RFC 3339 time in UTC on a whole hour (Z or +00:00).",
         examples=["2026-01-01T00:00:00Z"],
+        json_schema_extra={"format": "date-time", "pattern": WHOLE_HOUR_PATTERN},
     ),
 ]
+MAX_COUNT = 100_000_000
+MAX_FLOPS = 1e30
+MIN_UTILIZATION = 0.01
+
+
+def _not_null(value: object) -> object:
+    if value is None:
+        raise ValueError("null is not a value here; leave the field out instead")
+    return value
+
+
+def _instant_text(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError("write an RFC 3339 instant as a string, e.g. 2030-01-01T00:00:00Z")
+    return value
+
+
+# An instant in a JSON body: a string only (no Unix seconds), parsed to an aware datetime
+# (strict models would refuse the string itself).
+Instant = Annotated[AwareDatetime, BeforeValidator(_instant_text), Field(strict=False)]
+
+# Optional in the body, but never null: one form per request, and the schema says so.
+NotNull = BeforeValidator(_not_null)
 PlacementStatus = Literal["placed", "offered", "rejected", "released", "displaced"]
 OfferStatus = Literal["pending", "accepted", "declined", "expired", "withdrawn", "cancelled"]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a JSON string or boolean is never turned into a number (nor a number into a
+    # boolean); infinities and NaN are refused.
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+def _placement_schema(schema: dict[str, Any]) -> None:
+    """State in the OpenAPI what the validators check: no nulls, count xor flops."""
+    for name in ("accelerator", "count", "flops"):
+        prop = schema["properties"][name]
+        (kept,) = [v for v in prop.pop("anyOf") if v.get("type") != "null"]
+        prop.update(kept)
+        prop.pop("default", None)
+    schema["oneOf"] = [
+        {"required": ["count", "accelerator"], "not": {"required": ["flops"]}},
+        {"required": ["flops"], "not": {"required": ["count"]}},
+    ]
 
 
 class PlacementIn(_In):
-    """A placement request: count accelerators of one type, or FLOP/s, over [start, end)."""
+    """A placement request: count accelerators of one type, or FLOP/s, over [start, end).
+
+    Give exactly one of ``count`` (with ``accelerator``) or ``flops``. ``start`` may not
+    lie before the current UTC hour unless an admin back-fills (``backfill: true``).
+    """
+
+    model_config = ConfigDict(json_schema_extra=_placement_schema)
 
     tags: list[Name] = Field(
         default_factory=list, max_length=16, description="Workload tags the clauses match."
     )
-    accelerator: Name | None = Field(
+    accelerator: Annotated[Name | None, NotNull] = Field(
         None, description="Accelerator type; required with count, optional with flops."
     )
-    count: int | None = Field(None, ge=1, le=100_000_000, description="Accelerators.")
-    flops: float | None = Field(
-        None, gt=0, le=1e30, description="FLOP/s to deliver, instead of count."
+    count: Annotated[int | None, NotNull] = Field(
+        None, ge=1, le=MAX_COUNT, description="Accelerators (exactly one of count or flops)."
+    )
+    flops: Annotated[float | None, NotNull] = Field(
+        None,
+        gt=0,
+        le=MAX_FLOPS,
+        description="FLOP/s to deliver, instead of count (exactly one of count or flops); "
+        f"the count it implies may not exceed {MAX_COUNT:,}.",
     )
     utilization: float = Field(
-        0.35, gt=0, le=1, description="Fraction of peak delivered, to turn flops into a count."
+        0.35,
+        ge=MIN_UTILIZATION,
+        le=1,
+        description="Fraction of peak delivered, to turn flops into a count.",
     )
     start: HourTime
     end: HourTime
     single_site: bool = Field(
         True, description="One site only (every placement uses one site; see the docs)."
+    )
+    backfill: bool = Field(
+        False,
+        description="Admin only: allow a start before the current hour (a back-filled record).",
     )
 
     @field_validator("start", "end")
@@ -171,7 +240,7 @@ class TokenIn(_In):
     ttl_seconds: int | None = Field(
         None, ge=1, le=MAX_TTL_SECONDS, description="Expire this many seconds from now."
     )
-    expires_at: AwareDatetime | None = Field(
+    expires_at: Instant | None = Field(
         None, description="Expire at this RFC 3339 instant (not with ttl_seconds)."
     )
 
@@ -197,11 +266,12 @@ class TokenOut(TokenInfoOut):
 
 
 class HealthOut(BaseModel):
-    """Liveness and what the server serves."""
+    """Liveness and what the server serves (``cause`` says why it is unavailable)."""
 
-    status: str
+    status: Literal["ok", "unavailable"]
     scenario: str
     database: str
+    cause: str | None = None
 
 
 class ErrorBody(BaseModel):

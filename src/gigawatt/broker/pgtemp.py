@@ -50,6 +50,7 @@ class TempPostgres:
     port: int = 0
     folder: Path | None = None
     bin: Path | None = None
+    _flags: str = ""
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         cmd = list(args)
@@ -99,13 +100,22 @@ class TempPostgres:
             "full_page_writes": "on" if self.fsync else "off",
             **self.settings,
         }
-        flags = " ".join(f"-c {k}={v}" for k, v in opts.items())
+        self._flags = " ".join(f"-c {k}={v}" for k, v in opts.items())
+        return self.resume()
+
+    def resume(self) -> TempPostgres:
+        """Start the server of the cluster again after :meth:`pause` (same port and data).
+
+        Raises:
+            RuntimeError: the server did not start.
+        """
+        assert self.folder is not None and self.bin is not None
         result = self._run(
             str(self.bin / "pg_ctl"),
             "-D",
-            str(data),
+            str(self.folder / "data"),
             "-o",
-            flags,
+            self._flags,
             "-l",
             str(self.folder / "log"),
             "-w",
@@ -124,6 +134,14 @@ class TempPostgres:
                     return self
             time.sleep(0.1)
         raise RuntimeError("PostgreSQL did not accept connections")
+
+    def pause(self, *, check: bool = True) -> None:
+        """Stop the server at once (as a crash would), keeping its data for :meth:`resume`."""
+        assert self.folder is not None and self.bin is not None
+        data = str(self.folder / "data")
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop", check=check
+        )
 
     def pgbench(self, *args: str) -> str:
         """Run pgbench against this server and return its output."""
@@ -144,16 +162,7 @@ class TempPostgres:
         """Stop the server and delete its folder."""
         if self.folder is None or self.bin is None:
             return
-        self._run(
-            str(self.bin / "pg_ctl"),
-            "-D",
-            str(self.folder / "data"),
-            "-m",
-            "immediate",
-            "-w",
-            "stop",
-            check=False,
-        )
+        self.pause(check=False)
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder = None
 

@@ -111,15 +111,20 @@ def list_placements(
 def release_placement(ctx: BrokerContext, principal: Principal, pid: int) -> dict[str, Any]:
     """Release a placement's capacity (and withdraw its pending offer).
 
+    Idempotent: releasing a released placement answers it as it is (a retried release
+    whose first answer was lost, e.g. to a crash, is not an error).
+
     Raises:
         NotFoundError: no such placement the principal may see.
-        ConflictError: it holds nothing (rejected, released or displaced).
+        ConflictError: it holds nothing and was never released (rejected or displaced).
     """
 
     def attempt(conn: Connection) -> dict[str, Any]:
         row = conn.execute(select(placements).where(placements.c.id == pid)).first()
         if row is None or not visible(principal, row) or principal.role == "provider":
             raise NotFoundError("no_placement", f"no placement {pid} of yours", "id")
+        if row.status == "released":  # a retry (e.g. after a crash): the same answer
+            return render(row, ctx.catalog)
         if row.status not in HOLDING:
             raise ConflictError(
                 "not_holding", f"placement {pid} is {row.status}: it holds no capacity", "id"

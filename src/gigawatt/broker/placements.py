@@ -37,6 +37,7 @@ from gigawatt.broker.rawsql import Raw
 __all__ = [
     "MAX_RACES",
     "apply_decision",
+    "first_answer",
     "open_offer",
     "place",
     "request_from_json",
@@ -175,11 +176,30 @@ class _Replay(Exception):  # noqa: N818 - control flow, never leaves this module
     """The idempotency key is taken: roll back and answer with the first response."""
 
 
+def first_answer(
+    ctx: BrokerContext, principal: Principal, req: Request, idem_key: str
+) -> str | None:
+    """The first answer under this key, if one was given (None: the key is unused).
+
+    Raises:
+        ConflictError: the key was used for a different request.
+    """
+    text = request_json(req)
+    return _prior(ctx, principal, idem_key, hashlib.sha256(text.encode()).hexdigest())
+
+
 def _replay(ctx: BrokerContext, principal: Principal, idem_key: str, req_digest: str) -> str:
-    def read(conn: Connection) -> str:
+    found = _prior(ctx, principal, idem_key, req_digest)
+    if found is None:  # pragma: no cover - the conflicting row was committed
+        raise ConflictError("busy", "retry this request", "Idempotency-Key")
+    return found
+
+
+def _prior(ctx: BrokerContext, principal: Principal, idem_key: str, req_digest: str) -> str | None:
+    def read(conn: Connection) -> str | None:
         prior = Raw(conn).execute(PRIOR, {"owner": principal.id, "key": idem_key}).fetchone()
-        if prior is None:  # pragma: no cover - the conflicting row was committed
-            raise ConflictError("busy", "retry this request", "Idempotency-Key")
+        if prior is None:
+            return None
         if prior[2] != req_digest:
             raise ConflictError(
                 "idempotency_key_reused",

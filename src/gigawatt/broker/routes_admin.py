@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated
 
@@ -12,7 +13,7 @@ from sqlalchemy import Connection, text
 from gigawatt.broker.audit import list_audit
 from gigawatt.broker.auth import require
 from gigawatt.broker.drain import drain_site
-from gigawatt.broker.errors import BadRequestError
+from gigawatt.broker.errors import BadRequestError, UnavailableError
 from gigawatt.broker.hours import hour_of
 from gigawatt.broker.models import (
     AuditOut,
@@ -33,6 +34,7 @@ from gigawatt.broker.views import capacity_rows
 __all__ = ["router"]
 
 router = APIRouter(responses=ERRORS)
+HEALTH_TIMEOUT_S = 5.0
 
 
 def _hour(value: str, field: str) -> int:
@@ -142,14 +144,32 @@ async def audit(
     return JSONResponse(rows)
 
 
-@router.get("/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}})
+@router.get(
+    "/healthz",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "The database does not answer."}},
+)
 async def healthz(request: Request, ctx: Ctx) -> JSONResponse:
-    """Liveness: the database answers."""
+    """Liveness: the database answers (503 with the cause while it does not).
+
+    The ping runs on a thread of its own, not behind the queue of writes.
+    """
 
     def ping(conn: Connection) -> None:
         conn.execute(text("SELECT 1"))
 
-    await run(request, lambda: ctx.db.transact(ping, write=False))
-    return JSONResponse(
-        {"status": "ok", "scenario": ctx.catalog.scenario.name, "database": ctx.db.dialect}
-    )
+    cause = None
+    try:
+        await asyncio.wait_for(
+            asyncio.to_thread(ctx.db.transact, ping, write=False), HEALTH_TIMEOUT_S
+        )
+    except UnavailableError:
+        cause = ctx.db.health.cause or "the database does not answer"
+    except TimeoutError:
+        cause = f"no answer within {HEALTH_TIMEOUT_S:g} s"
+        ctx.db.health.down(cause)
+    out = {"scenario": ctx.catalog.scenario.name, "database": ctx.db.dialect}
+    if cause is not None:
+        out.update(status="unavailable", cause=cause)
+        return JSONResponse(out, status_code=503, headers={"Retry-After": "1"})
+    return JSONResponse({"status": "ok", **out, "cause": None})

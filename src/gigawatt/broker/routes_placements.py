@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
 
 from gigawatt.broker.auth import require
-from gigawatt.broker.context import BrokerContext
-from gigawatt.broker.decide import Request as PlacementRequest
-from gigawatt.broker.errors import BadRequestError
-from gigawatt.broker.hours import hour_of, iso_hour
-from gigawatt.broker.models import ErrorOut, Name, OfferOut, PlacementIn, PlacementOut
+from gigawatt.broker.http.headers import idempotency_key, singleton_headers
+from gigawatt.broker.http.placement import (
+    PLACEMENT_OPENAPI,
+    PastStartError,
+    check_not_past,
+    parse_placement,
+)
+from gigawatt.broker.models import ErrorOut, Name, OfferOut, PlacementOut
 from gigawatt.broker.offers import answer_offer, list_offers
 from gigawatt.broker.placement_views import get_placement, list_placements, release_placement
-from gigawatt.broker.placements import place
+from gigawatt.broker.placements import first_answer, place
 from gigawatt.broker.runtime import Caller, Ctx, context_of, principal_of, run
 
-__all__ = ["ERRORS", "IDEMPOTENCY_KEY", "PLACEMENT_OPENAPI", "router", "to_request"]
+__all__ = ["ERRORS", "router"]
 
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (401, 403, 404, 409, 413, 422)
+    **{code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422)},
+    429: {"model": ErrorOut, "headers": _RETRY_AFTER, "description": "Over a team limit."},
+    503: {"model": ErrorOut, "headers": _RETRY_AFTER, "description": "Database unavailable."},
 }
 router = APIRouter(prefix="/v1", responses=ERRORS)
 
@@ -39,71 +42,6 @@ OfferStatus = Annotated[
 ]
 
 
-def to_request(ctx: BrokerContext, body: PlacementIn) -> PlacementRequest:
-    """Check a placement body against the scenario and turn it into a request.
-
-    Raises:
-        BadRequestError: unknown accelerator, outside the horizon, or too long.
-    """
-    cat = ctx.catalog
-    if body.accelerator is not None and body.accelerator not in cat.scenario.accelerators:
-        known = ", ".join(sorted(cat.scenario.accelerators))
-        raise BadRequestError(
-            "unknown_accelerator",
-            f"no accelerator {body.accelerator!r} (known: {known})",
-            "accelerator",
-        )
-    start, end = hour_of(body.start), hour_of(body.end)
-    if start < cat.first_hour or end > cat.end_hour:
-        raise BadRequestError(
-            "outside_horizon",
-            f"placements must lie in the scenario's horizon [{iso_hour(cat.first_hour)}, "
-            f"{iso_hour(cat.end_hour)})",
-            "start" if start < cat.first_hour else "end",
-        )
-    if end - start > ctx.settings.max_placement_hours:
-        raise BadRequestError(
-            "too_long",
-            f"a placement spans at most {ctx.settings.max_placement_hours} hours, "
-            f"this one {end - start}",
-            "end",
-        )
-    return PlacementRequest(
-        tuple(sorted(set(body.tags))),
-        body.accelerator,
-        body.count,
-        body.flops,
-        body.utilization,
-        start,
-        end,
-        body.single_site,
-    )
-
-
-IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
-PLACEMENT_OPENAPI: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PlacementIn"}}},
-    },
-    "parameters": [
-        {
-            "name": "Idempotency-Key",
-            "in": "header",
-            "required": True,
-            "description": "Unique per request; a repeat returns the first answer.",
-            "schema": {
-                "type": "string",
-                "minLength": 1,
-                "maxLength": 200,
-                "pattern": IDEMPOTENCY_KEY.pattern,
-            },
-        }
-    ],
-    "security": [{"HTTPBearer": []}],
-}
-
-
 @router.post(
     "/placements", status_code=201, response_model=PlacementOut, openapi_extra=PLACEMENT_OPENAPI
 )
@@ -115,23 +53,23 @@ async def create_placement(request: Request) -> Response:
     schema still describes them (``PLACEMENT_OPENAPI``).
     """
     who = await principal_of(request)
-    key = request.headers.get("idempotency-key")
-    if key is None or not IDEMPOTENCY_KEY.match(key):
-        raise BadRequestError(
-            "invalid",
-            "send an Idempotency-Key header of 1-200 printable ASCII characters",
-            "Idempotency-Key",
-        )
-    try:
-        body = PlacementIn.model_validate_json(await request.body())
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False)) from None
-    require(who, "team", "admin")
+    key = idempotency_key(singleton_headers(request.scope["headers"]).idempotency_key)
     ctx = context_of(request)
-    req = to_request(ctx, body)
+    body, req = parse_placement(ctx, await request.body())
+    require(who, "team", "admin")
+    try:
+        check_not_past(ctx, who, body, req)
+    except PastStartError:  # unless this is the retry of a placement made in time
+        first = await run(request, first_answer, ctx, who, req, key)
+        if first is None:
+            raise
+        return Response(first, 201, media_type="application/json", headers=_REPLAYED)
     text, replayed = await run(request, place, ctx, who, req, key)
-    headers = {"Idempotency-Replayed": "true"} if replayed else None
+    headers = _REPLAYED if replayed else None
     return Response(text, status_code=201, media_type="application/json", headers=headers)
+
+
+_REPLAYED = {"Idempotency-Replayed": "true"}
 
 
 @router.get("/placements", response_model=list[PlacementOut])

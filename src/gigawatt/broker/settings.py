@@ -6,6 +6,8 @@ import json
 import os
 from dataclasses import asdict, dataclass, replace
 
+from gigawatt.errors import InputError
+
 __all__ = ["ADMIN_TOKEN_ENV", "SETTINGS_ENV", "BrokerSettings"]
 
 ADMIN_TOKEN_ENV = "GIGAWATT_ADMIN_TOKEN"
@@ -32,6 +34,8 @@ class BrokerSettings:
         admin_token: First admin token; read from ``GIGAWATT_ADMIN_TOKEN`` when None.
         plan_dir: A folder written by ``gigawatt plan --out DIR`` whose charts the
             dashboard shows; None for none.
+        now: The present as an RFC 3339 whole hour, for replays of a past scenario and
+            for tests: placements may not start before it. None: the wall clock.
     """
 
     scenario: str
@@ -46,6 +50,16 @@ class BrokerSettings:
     batches_in_flight: int = 2
     admin_token: str | None = None
     plan_dir: str | None = None
+    now: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.now is not None:
+            from gigawatt.broker.hours import hour_of
+
+            try:
+                hour_of(self.now)
+            except ValueError as exc:
+                raise InputError(f"now (--now): {exc}") from None
 
     def resolved(self) -> BrokerSettings:
         """These settings with the admin token taken from the environment when unset."""

@@ -64,6 +64,14 @@ def serve_command(
         str | None,
         typer.Option("--plan", help="Plan folder (gigawatt plan --out DIR) for the dashboard."),
     ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            help="Treat this RFC 3339 hour as the present (replaying a past scenario, tests): "
+            "placements may not start before it. Default: the clock.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Serve the broker API and its dashboard at / (admin token from GIGAWATT_ADMIN_TOKEN)."""
@@ -92,6 +100,7 @@ def serve_command(
         pool_size=pool_size,
         sqlite_synchronous=sqlite_synchronous,
         plan_dir=plan_dir,
+        now=now,
     )
     serve(settings.resolved(), host=host, port=port, workers=workers, log_level=log_level)
 

@@ -223,7 +223,9 @@
 
   function refreshCapacity() {
     var start = $('capacity-start').value.trim();
-    if (start && !/Z$/.test(start)) start += /T\d\d$/.test(start) ? ':00:00Z' : 'Z';
+    // the API takes RFC 3339 (2026-01-01T00:00:00Z); accept shorter forms of it here
+    var m = /^(\d{4}-\d\d-\d\d[Tt]\d\d)(:\d\d)?(:\d\d)?[Zz]?$/.exec(start);
+    if (m) start = m[1] + (m[2] || ':00') + (m[3] || ':00') + 'Z';
     var hours = $('capacity-hours').value || 12;
     return api('/v1/capacity/summary' + query({ start: start, hours: hours })).then(function (data) {
       var table = $('capacity-table');
