@@ -1,15 +1,18 @@
-"""``gigawatt broker place|list|offers`` against a live server, and ``serve`` errors."""
+"""``gigawatt broker place|list|offers|token`` against a live server, and ``serve`` errors."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from broker_support import admin_token
+import typer
+from broker_support import ADMIN, admin_token
 from typer.testing import CliRunner
 
 from gigawatt.cli import _register, app
+from gigawatt.cli.token_cmds import parse_ttl_seconds
 
 pytestmark = pytest.mark.service
 
@@ -97,3 +100,72 @@ def test_serve_with_a_bad_scenario_is_a_clean_error(tmp_path: Path) -> None:
     bad.write_text("name: x\n")
     code, out = _run("serve", "--scenario", str(bad), "--db", f"sqlite:///{tmp_path / 'x.db'}")
     assert code == 2 and "Traceback" not in out
+
+
+def test_create_list_use_revoke(tmp_path: Path, server_factory: Any) -> None:
+    server = server_factory(f"sqlite:///{tmp_path / 'tokens.db'}")
+    common = ["--url", server.url]
+    code, out = _run(
+        "broker", "token", "create", "--role", "team", "--name", "lab", "--ttl", "12h",
+        *common, "--token", ADMIN, "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    made = json.loads(out)
+    assert (made["role"], made["name"], made["state"]) == ("team", "lab", "active")
+    assert made["token"].startswith("gw_") and made["expires_at"] is not None
+    code, out = _run(
+        "broker", "token", "create", "--role", "provider", "--name", "azure-ops",
+        "--provider", "azure", *common, "--token", ADMIN,
+    )  # fmt: skip
+    assert code == 0 and "shown once" in out and "gw_" in out, out
+    code, out = _run("broker", "token", "list", *common, "--token", ADMIN, "--json")
+    listed = json.loads(out)["tokens"]
+    assert code == 0 and [(t["name"], t["state"]) for t in listed] == [
+        ("lab", "active"),
+        ("azure-ops", "active"),
+    ]
+    assert "gw_" not in out
+    code, out = _run("broker", "token", "list", *common, "--token", made["token"], "--json")
+    assert code == 0 and [t["id"] for t in json.loads(out)["tokens"]] == [made["id"]]
+    code, out = _run("broker", "token", "list", *common, "--token", ADMIN)
+    assert code == 0 and "Tokens" in out and "azure-ops" in out
+    place = [
+        "broker", "place", "--accelerator", "H100", "--count", "1",
+        "--start", "2026-01-01T00:00:00Z", "--end", "2026-01-01T01:00:00Z", *common,
+    ]  # fmt: skip
+    code, out = _run(*place, "--token", made["token"], "--json")
+    assert code == 0 and json.loads(out)["status"] == "placed", out
+    code, out = _run(
+        "broker", "token", "revoke", str(made["id"]), *common, "--token", ADMIN, "--json"
+    )
+    assert code == 0 and json.loads(out)["state"] == "revoked"
+    code, out = _run(*place, "--token", made["token"])
+    assert code == 2 and "401" in out and "revoked" in out and "Traceback" not in out
+    code, out = _run("broker", "token", "revoke", str(made["id"]), *common, "--token", ADMIN)
+    assert code == 0 and "Revoked" in out  # again: the same answer
+
+
+def test_refusals_are_clean_errors(tmp_path: Path, server_factory: Any) -> None:
+    server = server_factory(f"sqlite:///{tmp_path / 'tokens.db'}")
+    common = ["--url", server.url, "--token", ADMIN]
+    code, out = _run("broker", "token", "create", "--role", "team", "--name", "admin", *common)
+    assert code == 2 and "reserved" in out and "Traceback" not in out
+    code, out = _run(
+        "broker", "token", "create", "--role", "team", "--name", "x", "--ttl", "soon", *common
+    )
+    assert code == 2 and "not a duration" in out and "Traceback" not in out
+    code, out = _run("broker", "token", "revoke", "12345", *common, "--json")
+    assert code == 2 and "404" in out and "no_token" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90", 90), ("90s", 90), ("30m", 1800), ("12h", 43200), ("7d", 604800)]
+)
+def test_ttl_units(text: str, seconds: int) -> None:
+    assert parse_ttl_seconds(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "1.5h", "-3d", "12y", "h"])
+def test_bad_ttls(text: str) -> None:
+    with pytest.raises(typer.BadParameter, match="not a duration"):
+        parse_ttl_seconds(text)

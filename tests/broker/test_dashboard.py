@@ -60,8 +60,11 @@ def test_me_names_the_role_of_each_token(api: Api) -> None:
         "role": "admin",
         "name": "admin",
         "provider": None,
+        "principal_id": 1,
+        "token_id": None,
         "scenario": "broker-test",
     }
+    assert got["team"]["principal_id"] > 2 and got["team"]["token_id"] >= 1
     assert (got["team"]["role"], got["team"]["name"], got["team"]["provider"]) == (
         "team",
         "lab-a",

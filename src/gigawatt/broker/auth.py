@@ -38,6 +38,7 @@ __all__ = [
     "cached_principal",
     "digest",
     "read_version",
+    "refresh_revocations",
     "require",
     "watch_revocations",
 ]
@@ -139,6 +140,12 @@ def read_version(conn: Connection) -> int:
     return int(conn.execute(select(_VERSION)).scalar_one())
 
 
+def refresh_revocations(ctx: BrokerContext) -> None:
+    """Read the revocation version now and drop cached tokens if it moved."""
+    began = time.monotonic()
+    ctx.tokens.observe(ctx.db.transact(read_version, write=False), began)
+
+
 async def watch_revocations(ctx: BrokerContext) -> None:
     """Read the revocation version every ``POLL_S`` seconds, forever (a server task).
 
@@ -148,16 +155,14 @@ async def watch_revocations(ctx: BrokerContext) -> None:
     failing = False
     while True:
         await asyncio.sleep(POLL_S)
-        began = time.monotonic()
         try:
-            version = await asyncio.to_thread(ctx.db.transact, read_version, write=False)
+            await asyncio.to_thread(refresh_revocations, ctx)
         except Exception as exc:
             if not failing:
                 log.warning("cannot read the token revocation version: %s", exc)
             failing = True
             continue
         failing = False
-        ctx.tokens.observe(version, began)
 
 
 def require(principal: Principal, *roles: str) -> None:

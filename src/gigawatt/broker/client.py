@@ -129,7 +129,33 @@ class BrokerClient:
         result: dict[str, Any] = self._call("POST", f"/v1/offers/{offer_id}/{verb}")
         return result
 
-    def create_token(self, role: str, name: str, provider: str | None = None) -> str:
-        """Create a token (admin)."""
-        body = {"role": role, "name": name, **({"provider": provider} if provider else {})}
-        return str(self._call("POST", "/v1/tokens", json=body)["token"])
+    def create_token(
+        self,
+        role: str,
+        name: str,
+        provider: str | None = None,
+        *,
+        ttl_seconds: int | None = None,
+        expires_at: str | None = None,
+    ) -> dict[str, Any]:
+        """Create a token (admin): its id, principal and the secret (shown only here)."""
+        body: dict[str, Any] = {"role": role, "name": name}
+        for key, value in (
+            ("provider", provider),
+            ("ttl_seconds", ttl_seconds),
+            ("expires_at", expires_at),
+        ):
+            if value is not None:
+                body[key] = value
+        result: dict[str, Any] = self._call("POST", "/v1/tokens", json=body)
+        return result
+
+    def tokens(self, *, limit: int = 1000) -> list[dict[str, Any]]:
+        """Tokens without secrets (an admin sees all, others their own principal's)."""
+        result: list[dict[str, Any]] = self._call("GET", "/v1/tokens", params={"limit": limit})
+        return result
+
+    def revoke_token(self, token_id: int) -> dict[str, Any]:
+        """Revoke a token by id."""
+        result: dict[str, Any] = self._call("DELETE", f"/v1/tokens/{token_id}")
+        return result

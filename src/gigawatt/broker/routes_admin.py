@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, text
 
 from gigawatt.broker.audit import list_audit
-from gigawatt.broker.auth import require
+from gigawatt.broker.auth import refresh_revocations, require
 from gigawatt.broker.drain import drain_site
 from gigawatt.broker.errors import BadRequestError, UnavailableError
 from gigawatt.broker.hours import hour_of
@@ -104,7 +104,9 @@ async def tokens_revoke(
     Effective at once in this server and within one second in every other server
     process on the database. Revoking a revoked token answers it again.
     """
-    return JSONResponse(await run(request, revoke_token, ctx, who, token_id))
+    out = await run(request, revoke_token, ctx, who, token_id)
+    await run(request, refresh_revocations, ctx)  # after the commit: refused here at once
+    return JSONResponse(out)
 
 
 @router.post("/v1/sites/{name}/drain", response_model=DrainOut)

@@ -14,8 +14,10 @@ it may be:
   then look their token up in the database).
 * **Expiry** is checked against the wall clock on every use.
 
-The process that revokes a token observes the new version as it commits, so it refuses
-the token at once.
+The process that revokes a token reads the version again once the revocation has
+committed (:func:`gigawatt.broker.auth.refresh_revocations`), so it refuses the token at
+once. Versions only grow: a read that began earlier can never bring back entries a newer
+one dropped (and a revocation rolled back is never observed).
 """
 
 from __future__ import annotations

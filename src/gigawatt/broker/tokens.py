@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select, text, update
 
 from gigawatt.broker.audit import record
-from gigawatt.broker.auth import digest, read_version, require
+from gigawatt.broker.auth import digest, require
 from gigawatt.broker.context import ROLES, BrokerContext, Principal
 from gigawatt.broker.errors import BadRequestError, ConflictError, NotFoundError
 from gigawatt.broker.hours import iso_seconds
@@ -203,14 +203,15 @@ def revoke_token(ctx: BrokerContext, principal: Principal, token_id: int) -> dic
     """Revoke a token: an admin any, a team or provider one of its own principal's.
 
     Revoking a revoked token changes nothing and answers it again (the first revocation
-    time stays).
+    time stays). Once the transaction has committed (inside a batch: once the batch
+    has), :func:`~gigawatt.broker.auth.refresh_revocations` makes this process refuse
+    the token at once.
 
     Raises:
         NotFoundError: no such token, or not the caller's to revoke.
     """
-    began = time.monotonic()
 
-    def revoke(conn: Connection) -> tuple[dict[str, Any], int]:
+    def revoke(conn: Connection) -> dict[str, Any]:
         q = select(*_COLUMNS).select_from(_JOINED).where(tokens.c.id == token_id)
         row = conn.execute(q).first()
         if row is None or (principal.role != "admin" and row.principal_id != principal.id):
@@ -238,8 +239,6 @@ def revoke_token(ctx: BrokerContext, principal: Principal, token_id: int) -> dic
                 name=row.name,
             )
             row = conn.execute(q).one()
-        return render_token(row, now), read_version(conn)
+        return render_token(row, now)
 
-    out, version = ctx.db.transact(revoke)
-    ctx.tokens.observe(version, began)
-    return out
+    return ctx.db.transact(revoke)

@@ -1,5 +1,6 @@
 """Broker commands: ``gigawatt serve`` and the client ``gigawatt broker place|list|offers``.
 
+``gigawatt broker token ...`` lives in :mod:`gigawatt.cli.token_cmds`.
 The broker's libraries (FastAPI, SQLAlchemy, httpx) load only when a command runs.
 """
 
@@ -256,8 +257,11 @@ def _json(ctx: typer.Context, as_json: bool) -> bool:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``serve`` and ``broker place|list|offers`` to the application."""
+    """Add ``serve`` and ``broker place|list|offers|token`` to the application."""
+    from gigawatt.cli.token_cmds import token_app
+
     app.command("serve")(serve_command)
+    broker_app.add_typer(token_app, name="token")
     broker_app.command("place")(place_command)
     broker_app.command("list")(list_command)
     broker_app.command("offers")(offers_command)

@@ -22,6 +22,8 @@ class MeOut(BaseModel):
     role: str = Field(description="team, provider or admin.")
     name: str
     provider: str | None = Field(None, description="The provider a provider token speaks for.")
+    principal_id: int = Field(description="The principal (owner) id.")
+    token_id: int | None = Field(None, description="The token's id (None: bootstrap admin).")
     scenario: str
 
 

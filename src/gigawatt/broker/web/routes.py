@@ -53,12 +53,14 @@ AuditAction = Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$", description
 
 @router.get("/v1/me", response_model=MeOut)
 async def me(who: Caller, ctx: Ctx) -> JSONResponse:
-    """The role and name of the calling token (a provider token also names its provider)."""
+    """The calling token: its id, its principal (role, name, id) and provider if any."""
     return JSONResponse(
         {
             "role": who.role,
             "name": who.name,
             "provider": who.provider,
+            "principal_id": who.id,
+            "token_id": who.token_id,
             "scenario": ctx.catalog.scenario.name,
         }
     )
