@@ -173,7 +173,12 @@ def create_app(settings: BrokerSettings, *, fast_path: bool = True) -> FastAPI:
     migrate(db, catalog)
     ctx = BrokerContext(db=db, catalog=catalog, settings=settings)
     db.transact(ctx.refresh_drained, write=False)
-    runner = Runner(db, threads=settings.pool_size, in_flight=settings.batches_in_flight)
+    runner = Runner(
+        db,
+        threads=settings.pool_size,
+        in_flight=settings.batches_in_flight,
+        max_batch_hours=settings.max_batch_hours,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

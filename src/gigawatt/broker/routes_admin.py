@@ -26,7 +26,7 @@ from gigawatt.broker.models import (
     TokenOut,
 )
 from gigawatt.broker.routes_placements import ERRORS
-from gigawatt.broker.runtime import Caller, Ctx, run
+from gigawatt.broker.runtime import Caller, Ctx, read, run
 from gigawatt.broker.views import capacity_rows
 
 __all__ = ["router"]
@@ -53,7 +53,7 @@ async def capacity(
 ) -> JSONResponse:
     """Capacity and bookings per offer and hour slot over [start, end)."""
     s, e = _hour(start, "start"), _hour(end, "end")
-    return JSONResponse(await run(request, capacity_rows, ctx, site, s, e))
+    return JSONResponse(await read(capacity_rows, ctx, site, s, e))
 
 
 @router.post("/v1/tokens", status_code=201, response_model=TokenOut)
@@ -93,10 +93,10 @@ async def audit(
             raise BadRequestError("invalid", "since needs a time zone (end it with Z)", "since")
         since_s = moment.timestamp()
 
-    def read(conn: Connection) -> list[dict[str, object]]:
+    def rows_of(conn: Connection) -> list[dict[str, object]]:
         return list_audit(conn, since=since_s, after=after, limit=limit)
 
-    rows = await run(request, lambda: ctx.db.transact(read, write=False))
+    rows = await read(lambda: ctx.db.transact(rows_of, write=False))
     return JSONResponse(rows)
 
 
