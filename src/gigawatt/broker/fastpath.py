@@ -63,6 +63,7 @@ class PlacementFastPath:
             scope["type"] != "http"
             or scope["method"] != "POST"
             or scope["path"] != "/v1/placements"
+            or scope.get("query_string")  # refused by the application
         ):
             await self.app(scope, receive, send)
             return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -14,7 +13,7 @@ from gigawatt.broker.audit import list_audit
 from gigawatt.broker.auth import create_token, require
 from gigawatt.broker.drain import drain_site
 from gigawatt.broker.errors import BadRequestError, UnavailableError
-from gigawatt.broker.hours import hour_of
+from gigawatt.broker.hours import hour_of, rfc3339_seconds
 from gigawatt.broker.models import (
     AuditOut,
     CapacityRow,
@@ -75,7 +74,14 @@ async def audit(
     request: Request,
     who: Caller,
     ctx: Ctx,
-    since: Annotated[str | None, Query(max_length=40, description="ISO 8601 UTC time.")] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="RFC 3339 time: entries at or after it.",
+            json_schema_extra={"format": "date-time"},
+        ),
+    ] = None,
     after: Annotated[int | None, Query(ge=0, le=2**53)] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> JSONResponse:
@@ -84,14 +90,9 @@ async def audit(
     since_s = None
     if since is not None:
         try:
-            moment = datetime.fromisoformat(since)
-        except ValueError:
-            raise BadRequestError(
-                "invalid", f"'{since}' is not an ISO 8601 time", "since"
-            ) from None
-        if moment.utcoffset() is None:
-            raise BadRequestError("invalid", "since needs a time zone (end it with Z)", "since")
-        since_s = moment.timestamp()
+            since_s = rfc3339_seconds(since)
+        except ValueError as exc:
+            raise BadRequestError("invalid", str(exc), "since") from None
 
     def rows_of(conn: Connection) -> list[dict[str, object]]:
         return list_audit(conn, since=since_s, after=after, limit=limit)

@@ -61,7 +61,7 @@ async def create_placement(request: Request) -> Response:
     try:
         check_not_past(ctx, who, body, req)
     except PastStartError:  # unless this is the retry of a placement made in time
-        first = await run(request, first_answer, ctx, who, req, key)
+        first = await read(first_answer, ctx, who, req, key)
         if first is None:
             raise
         return Response(first, 201, media_type="application/json", headers=_REPLAYED)
