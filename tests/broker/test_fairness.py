@@ -42,7 +42,7 @@ ROUNDS = 3
 # the batch running when it arrives, the one queued before the server reads it, and one
 # of its own batch, two year-long placements each by the default cap (6 at most); the
 # median leaves out outliers (up to 76 in one SQLite run, not explained yet: the loaded
-# client may send late). Measured before the fix: 78 on PostgreSQL; on SQLite 5.5 to 31,
+# client may send late). Measured before the fix: 78 on PostgreSQL; on SQLite 5.5 to 25,
 # depending on how A's burst reached the server (see docs/decisions.md).
 MOST_AHEAD_P50 = 8
 

@@ -6,6 +6,14 @@ On SQLite batches run on the event loop (no thread hand-offs, no lock convoys); 
 PostgreSQL on writer threads, which wait on the network and the commit while the event
 loop reads the next requests, with two batches in flight: the next one decides while the
 one before commits (:mod:`gigawatt.broker.inflight`).
+
+Fair sharing: operations wait in one queue per lane (a team), and a batch takes one
+operation of each lane in turn, up to 64 operations and ``max_batch_hours`` hour slots
+(:meth:`Runner._take`). A placement therefore waits for at most the batches already
+running (one on SQLite, two in flight on PostgreSQL) and then runs in the next batch,
+whatever another team has queued: with the default cap (17,568 hour slots, two
+year-long placements) one batch is about 35 ms of work on SQLite on an idle machine.
+Reads (lists, health) do not wait in these queues at all (:func:`read`).
 """
 
 from __future__ import annotations
@@ -92,6 +100,8 @@ class Runner:
         max_batch: Most operations in one transaction.
         in_flight: Batches running at once on PostgreSQL (1 or 2; 1 when several server
             processes share the database).
+        max_batch_hours: Most hour slots one batch touches (an operation larger than
+            that makes a batch alone); see :meth:`_take`.
     """
 
     def __init__(
