@@ -129,4 +129,4 @@ async def healthz(request: Request, ctx: Ctx) -> JSONResponse:
     if cause is not None:
         out.update(status="unavailable", cause=cause)
         return JSONResponse(out, status_code=503, headers={"Retry-After": "1"})
-    return JSONResponse({"status": "ok", **out, "cause": None})
+    return JSONResponse({"status": "ok", **out})
