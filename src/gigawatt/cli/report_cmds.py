@@ -11,7 +11,15 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from gigawatt.cli.app import guarded
-from gigawatt.cli.output import console, err_console, print_json, table
+from gigawatt.cli.output import (
+    console,
+    err_console,
+    print_json,
+    progress_text,
+    say,
+    styled,
+    table,
+)
 
 __all__ = ["register", "report_command"]
 
@@ -74,7 +82,7 @@ def report_command(
         source = load_scenario(scenario) if scenario else None
         with Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            progress_text(),
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
@@ -100,7 +108,7 @@ def report_command(
             print_json(report.to_dict())
             return
         for i, sentence in enumerate(report.summary.sentences):
-            console.print(f"[bold]{sentence}[/bold]" if i == 0 else sentence, markup=True)
+            say(styled(sentence, "bold") if i == 0 else sentence)
         console.print(
             table(
                 f"Key figures ({report.kind})",
@@ -122,7 +130,7 @@ def report_command(
             )
         )
         for note in report.missing:
-            err_console.print(f"[yellow]note[/yellow]: {note}", markup=True, soft_wrap=True)
+            say(styled("note", "yellow"), f": {note}", err=True)
 
 
 def _export_kind(path: Path) -> str:
