@@ -26,6 +26,7 @@ from ruamel.yaml.composer import MaxDepthExceededError
 from ruamel.yaml.constructor import ConstructorError, DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scanner import RoundTripScanner
 
 from gigawatt.errors import Location, Problem, ScenarioError
@@ -258,6 +259,21 @@ def load_yaml(text: str, file: str) -> tuple[Any, Marks]:
                     Location(file, line, column, ""),
                     f"YAML syntax error: {problem}",
                     "check indentation, colons and brackets around this line",
+                )
+            ]
+        ) from None
+    except ReaderError as exc:  # a character YAML does not allow, at a character index
+        before = text[: max(int(exc.position), 0)]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        code = (
+            exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        )
+        raise ScenarioError(
+            [
+                Problem(
+                    Location(file, line, column, ""),
+                    f"character U+{code:04X} is not allowed in YAML",
+                    'remove it, or write it escaped inside a double-quoted string ("\\x1b")',
                 )
             ]
         ) from None
