@@ -237,30 +237,17 @@ def load_yaml(text: str, file: str) -> tuple[Any, Marks]:
     except DuplicateKeyError:
         raise ScenarioError(_duplicate_keys(text, file)) from None
     except MaxDepthExceededError as exc:
-        mark = exc.problem_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        raise ScenarioError(
-            [
-                Problem(
-                    Location(file, line, column, ""),
-                    f"nesting deeper than {MAX_DEPTH} levels of mappings and lists",
-                    "a scenario nests about 6 levels; check the brackets and indentation "
-                    "around this line",
-                )
-            ]
+        raise _error_at(
+            Location(file, *_position(exc), ""),
+            f"nesting deeper than {MAX_DEPTH} levels of mappings and lists",
+            "a scenario nests about 6 levels; check the brackets and indentation around this line",
         ) from None
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = (exc.problem or exc.context or "invalid YAML").strip()
-        raise ScenarioError(
-            [
-                Problem(
-                    Location(file, line, column, ""),
-                    f"YAML syntax error: {problem}",
-                    "check indentation, colons and brackets around this line",
-                )
-            ]
+        raise _error_at(
+            Location(file, *_position(exc), ""),
+            f"YAML syntax error: {problem}",
+            "check indentation, colons and brackets around this line",
         ) from None
     except ReaderError as exc:  # a character YAML does not allow, at a character index
         before = text[: max(int(exc.position), 0)]
@@ -268,14 +255,10 @@ def load_yaml(text: str, file: str) -> tuple[Any, Marks]:
         code = (
             exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
         )
-        raise ScenarioError(
-            [
-                Problem(
-                    Location(file, line, column, ""),
-                    f"character U+{code:04X} is not allowed in YAML",
-                    'remove it, or write it escaped inside a double-quoted string ("\\x1b")',
-                )
-            ]
+        raise _error_at(
+            Location(file, line, column, ""),
+            f"character U+{code:04X} is not allowed in YAML",
+            'remove it, or write it escaped inside a double-quoted string ("\\x1b")',
         ) from None
     except YAMLError as exc:
         raise ScenarioError(
@@ -287,4 +270,14 @@ def load_yaml(text: str, file: str) -> tuple[Any, Marks]:
     except _TooLargeError as exc:
         at = marks.locate(exc.where)
         where = Location(file, at.line, at.column, format_path(exc.path))
-        raise ScenarioError([Problem(where, exc.message, exc.hint)]) from None
+        raise _error_at(where, exc.message, exc.hint) from None
+
+
+def _position(exc: MarkedYAMLError) -> tuple[int, int]:
+    """1-based line and column of a parser error (0, 0 when it has no mark)."""
+    mark = exc.problem_mark or exc.context_mark
+    return (mark.line + 1, mark.column + 1) if mark else (0, 0)
+
+
+def _error_at(where: Location, message: str, hint: str) -> ScenarioError:
+    return ScenarioError([Problem(where, message, hint)])
