@@ -57,7 +57,8 @@ def report_command(
         Path | None, typer.Option("-o", "--out", help="HTML file (default: DIR/report.html).")
     ] = None,
     png: Annotated[
-        Path | None, typer.Option("--png", help="Also draw every chart as a PNG in this folder.")
+        Path | None,
+        typer.Option("--png", metavar="DIR", help="Also draw every chart as a PNG in folder DIR."),
     ] = None,
     export: Annotated[
         Path | None,
