@@ -108,7 +108,7 @@ def test_growth_that_overflows_is_an_error_with_its_month(tmp_path: Path) -> Non
     assert code == 2, out
     assert (
         f"{path}:{DEMAND_LINE}:{DEMAND_COLUMN + len('demand_flops: {2025-01: 1.0e20, ')}: "
-        "workloads[0].demand_flops.growth_per_year: workloads[0].demand_flops overflows to "
+        "workloads[0].demand_flops.growth_per_year: demand_flops of workload api overflows to "
         "infinity in 2026-01: growth_per_year 1e+300 compounds past the largest number"
     ) in out
     code, out = invoke("plan", str(path))

@@ -285,6 +285,15 @@ def _schedules(
             yield from _schedules(value, (*path, i))
 
 
+def _named(s: Scenario, path: tuple[PathItem, ...]) -> str:
+    """A key path in words: ``demand_flops of workload api``."""
+    if len(path) >= 3 and path[0] == "workloads" and isinstance(path[1], int):
+        return f"{format_path(path[2:])} of workload {s.workloads[path[1]].name}"
+    if len(path) >= 3 and path[0] == "sites":
+        return f"{format_path(path[2:])} of site {path[1]}"
+    return format_path(path)
+
+
 def _overflowing(s: Scenario) -> Iterator[tuple[tuple[PathItem, ...], Schedule, str]]:
     """Schedules that overflow inside the horizon, with the first month that does."""
     tl = s.timeline
@@ -299,7 +308,7 @@ def _overflowing(s: Scenario) -> Iterator[tuple[tuple[PathItem, ...], Schedule, 
 def check_finite_schedules(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
     """No schedule overflows to infinity inside the horizon (growth compounding)."""
     for path, schedule, month in _overflowing(s):
-        what = format_path(path)
+        what = _named(s, path)
         yield _problem(
             marks,
             (*path, "growth_per_year"),
