@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import sys
 import time
@@ -21,7 +22,7 @@ from typing import Any
 import highspy
 import numpy as np
 
-from gigawatt.errors import InfeasibleError, Problem, ScenarioError, SolverError
+from gigawatt.errors import InfeasibleError, InputError, Problem, ScenarioError, SolverError
 from gigawatt.plan.conditioning import REFUSED_FROM, WELL_CONDITIONED, describe, magnitudes
 from gigawatt.plan.model import PlanModel
 
@@ -48,6 +49,22 @@ class SolveOptions:
     duals: bool = True
     export_mps: Path | None = None
     threads: int | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse settings HiGHS would silently ignore.
+
+        Raises:
+            InputError: a time limit that is not a positive number, a MIP gap outside
+                [0, 1], or fewer than one thread.
+        """
+        t = self.time_limit_s
+        if t is not None and not (math.isfinite(t) and t > 0):
+            raise InputError(f"--time-limit must be a positive number of seconds, got {t}")
+        gap = self.mip_gap
+        if gap is not None and not (math.isfinite(gap) and 0 <= gap <= 1):
+            raise InputError(f"--mip-gap must be between 0 and 1 (0.01 is 1%), got {gap}")
+        if self.threads is not None and self.threads < 1:
+            raise InputError(f"threads must be at least 1, got {self.threads}")
 
 
 @dataclass(frozen=True)
