@@ -157,3 +157,15 @@ def test_missing_extras_keep_their_brackets_and_exit_1(
 def _yaml_string(text: str) -> str:
     """A double-quoted YAML string holding ``text`` exactly."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@pytest.mark.parametrize("text", ["[red]d[", "[/bold]", "[b]x[/b]"])
+def test_markup_in_folder_names_of_init_and_report(text: str, tmp_path: Path) -> None:
+    folder = tmp_path / text.replace("/", "_")
+    folder.mkdir()
+    code, out = invoke("init", "frontier-lab-2025", str(folder))
+    assert code == 0, out
+    assert f"wrote {folder}/frontier-lab-2025.yaml (from built-in frontier-lab-2025)" in out
+    code, out = invoke("report", str(folder))
+    assert code == 2, out
+    assert f"error: {folder} holds no plan, forecast or comparison" in out

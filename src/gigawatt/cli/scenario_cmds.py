@@ -67,7 +67,7 @@ def init(
     if as_json:
         print_json({"written": str(target), "scenario": name})
     else:
-        console.print(f"wrote {target} (from built-in {name})")
+        say(f"wrote {target} (from built-in {name})")
 
 
 @guarded
