@@ -169,3 +169,21 @@ def test_markup_in_folder_names_of_init_and_report(text: str, tmp_path: Path) ->
     code, out = invoke("report", str(folder))
     assert code == 2, out
     assert f"error: {folder} holds no plan, forecast or comparison" in out
+
+
+def test_no_command_module_reads_text_as_markup() -> None:
+    """Commands print through cli/output.py; none turns markup on or makes its own spinner.
+
+    rich reads markup in ``markup=True`` prints, in ``Console.status`` messages, in
+    ``TextColumn`` descriptions and in ``Text.from_markup``: a user's name there crashes.
+    """
+    cli = Path(__file__).parents[2] / "src" / "gigawatt" / "cli"
+    offenders = []
+    for module in sorted(cli.glob("*.py")):
+        if module.name == "output.py":
+            continue
+        for number, source_line in enumerate(module.read_text().splitlines(), 1):
+            for needle in ("markup=True", "console.status(", "TextColumn(", "from_markup"):
+                if needle in source_line:
+                    offenders.append(f"{module.name}:{number}: {source_line.strip()}")
+    assert offenders == []

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TimeElapsedColumn
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
@@ -85,7 +85,7 @@ def report_command(
             SpinnerColumn(),
             progress_text(),
             BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
+            progress_text("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
             console=err_console,
             transient=True,
