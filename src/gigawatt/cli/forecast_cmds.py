@@ -11,7 +11,6 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
@@ -23,6 +22,9 @@ from gigawatt.cli.output import (
     err_console,
     print_json,
     print_problems,
+    progress_text,
+    say,
+    styled,
     table,
 )
 from gigawatt.forecast.montecarlo import (
@@ -71,11 +73,11 @@ def _cell(result: Forecast, quantity: str, month: str, scale: float) -> str:
 
 def _print_forecast(result: Forecast) -> None:
     s = result.summary
-    console.print(
-        f"[bold]{s['scenario']}[/bold]: {s['samples']:,} samples (seed {s['seed']}), "
+    say(
+        styled(s["scenario"], "bold"),
+        f": {s['samples']:,} samples (seed {s['seed']}), "
         f"{s['months']['start']}..{s['months']['end']}, {len(s['parameters'])} uncertain "
         f"input(s); bands {s['quantile_method']}; {s['seconds']:.1f}s",
-        markup=True,
     )
     probs = result.probabilities
     labels = [str(m) for m in probs["month"]]
@@ -169,7 +171,7 @@ def forecast_command(
     keep_freed_memory()
     show = not (quiet or as_json) and samples * scenario.timeline.n_months >= PROGRESS_MIN_CELLS
     with Progress(
-        TextColumn("{task.description}"),
+        progress_text(),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

@@ -11,9 +11,11 @@ from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
     ReportOption,
     console,
-    err_console,
     print_json,
     print_problems,
+    say,
+    status,
+    styled,
     table,
 )
 from gigawatt.plan import Plan, SolveOptions, plan
@@ -49,11 +51,11 @@ def _options(
 def _print_plan(result: Plan) -> None:
     s = result.summary
     gap = f", gap {s['mip_gap']:.2%}" if s.get("mip_gap") else ""
-    console.print(
-        f"[bold]{s['scenario']}[/bold]: {s['status']}{gap} "
+    say(
+        styled(s["scenario"], "bold"),
+        f": {s['status']}{gap} "
         f"({s['variables']:,} variables, {s['binaries']} binaries; "
         f"built in {s['build_seconds']:.1f}s, solved in {s['solve_seconds']:.1f}s)",
-        markup=True,
     )
     yearly = result.yearly()
     providers = sorted(yearly["provider"].unique())
@@ -139,7 +141,7 @@ def plan_command(
     if as_json:
         result = plan(scenario, options)
     else:
-        with err_console.status(f"Solving {scenario.name} with HiGHS..."):
+        with status(f"Solving {scenario.name} with HiGHS..."):
             result = plan(scenario, options)
     if out is not None:
         result.save(out, csv=csv)
@@ -182,12 +184,12 @@ def clauses_command(
         )
         print_json({"scenario": scenario.name, "clauses": [c.to_dict() for c in costs]})
         return
-    with err_console.status("Re-solving without each clause...") as status:
+    with status("Re-solving without each clause...") as spinner:
         costs = clause_costs(
             scenario,
             options,
             processes=processes,
-            progress=lambda done, total: status.update(f"Re-solved {done}/{total} clauses..."),
+            progress=lambda done, total: spinner.update(f"Re-solved {done}/{total} clauses..."),
             backend=backend,
             address=address,
         )

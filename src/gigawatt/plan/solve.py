@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import sys
 import time
@@ -21,7 +22,8 @@ from typing import Any
 import highspy
 import numpy as np
 
-from gigawatt.errors import InfeasibleError, SolverError
+from gigawatt.errors import InfeasibleError, InputError, Problem, ScenarioError, SolverError
+from gigawatt.plan.conditioning import REFUSED_FROM, WELL_CONDITIONED, describe, magnitudes
 from gigawatt.plan.model import PlanModel
 
 __all__ = ["SolveOptions", "SolveOutcome", "describe_constraint", "solve_model"]
@@ -47,6 +49,22 @@ class SolveOptions:
     duals: bool = True
     export_mps: Path | None = None
     threads: int | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse settings HiGHS would silently ignore.
+
+        Raises:
+            InputError: a time limit that is not a positive number, a MIP gap outside
+                [0, 1], or fewer than one thread.
+        """
+        t = self.time_limit_s
+        if t is not None and not (math.isfinite(t) and t > 0):
+            raise InputError(f"--time-limit must be a positive number of seconds, got {t}")
+        gap = self.mip_gap
+        if gap is not None and not (math.isfinite(gap) and 0 <= gap <= 1):
+            raise InputError(f"--mip-gap must be between 0 and 1 (0.01 is 1%), got {gap}")
+        if self.threads is not None and self.threads < 1:
+            raise InputError(f"threads must be at least 1, got {self.threads}")
 
 
 @dataclass(frozen=True)
@@ -174,12 +192,16 @@ def solve_model(pm: PlanModel, options: SolveOptions) -> SolveOutcome:
         SolverError: unbounded, or a limit was hit before any solution was found.
     """
     m = pm.model
+    _refuse_magnitudes(pm)
     if options.export_mps is not None:
         m.to_file(Path(options.export_mps))
     solver_options = _solver_options(options)
     started = time.perf_counter()
-    with _quiet_stdout():
-        status, condition = m.solve(solver_name="highs", io_api="direct", **solver_options)
+    try:
+        with _quiet_stdout(), np.errstate(all="ignore"):
+            status, condition = m.solve(solver_name="highs", io_api="direct", **solver_options)
+    except Exception as exc:  # linopy or HiGHS failing on the model: explain, never crash
+        raise SolverError(_explain(pm, f"HiGHS failed ({type(exc).__name__}: {exc})")) from None
     seconds = time.perf_counter() - started
     condition = str(condition)
     if condition in ("infeasible", "infeasible_or_unbounded") and status != "ok":
@@ -199,10 +221,10 @@ def solve_model(pm: PlanModel, options: SolveOptions) -> SolveOutcome:
                 "raise --time-limit or loosen --mip-gap"
             )
         result_status = "time_limit"
-    elif status == "ok" and condition == "optimal":
+    elif status == "ok" and condition == "optimal" and has_solution:
         result_status = "optimal"
     else:
-        raise SolverError(f"HiGHS stopped with status {status!r} ({condition})")
+        raise SolverError(_explain(pm, f"HiGHS stopped without a plan ({status}, {condition})"))
     gap = None
     if m.binaries.nvars:
         info = m.solver_model.getInfo() if m.solver_model is not None else None
@@ -217,6 +239,44 @@ def solve_model(pm: PlanModel, options: SolveOptions) -> SolveOutcome:
     return SolveOutcome(result_status, gap, seconds, duals, objective, primal)
 
 
+def _refuse_magnitudes(pm: PlanModel) -> None:
+    """Refuse, before solving, numbers HiGHS cannot represent (exit code 2, located)."""
+    scenario = pm.inputs.scenario
+    refused = [m for m in magnitudes(pm.inputs) if m.refused]
+    if refused:
+        raise ScenarioError(
+            [
+                Problem(
+                    scenario.locate(m.path),
+                    describe(m),
+                    f"the planner refuses {REFUSED_FROM:g} and more of its units (HiGHS reads "
+                    "such numbers as infinite or refuses them); write a realistic value",
+                )
+                for m in refused
+            ]
+        )
+
+
+def _explain(pm: PlanModel, what: str) -> str:
+    """A solver failure in scenario terms: the numbers most likely to blame, with keys."""
+    found = magnitudes(pm.inputs)
+    if not found:
+        return (
+            f"{what}. The scenario's numbers are within the range the planner keeps "
+            "well-conditioned; try --time-limit, or --export-mps and HiGHS on its own"
+        )
+    low, high = WELL_CONDITIONED
+    lines = [f"  - {describe(m)} [{pm.inputs.scenario.locate(m.path)}]" for m in found[:8]]
+    more = f"\n  ... and {len(found) - 8} more" if len(found) > 8 else ""
+    return (
+        f"{what}: the scenario has numbers outside what the planner keeps well-conditioned "
+        f"({low:g}..{high:g} of its units; see `gigawatt validate`):\n"
+        + "\n".join(lines)
+        + more
+        + "\nWrite realistic values for these keys."
+    )
+
+
 def _duals_with_fixed_binaries(pm: PlanModel, solver_options: dict[str, Any]) -> bool:
     """Re-solve as an LP with binaries at their values, so that duals exist."""
     m = pm.model
@@ -227,9 +287,11 @@ def _duals_with_fixed_binaries(pm: PlanModel, solver_options: dict[str, Any]) ->
         var.fix(value=var.solution.fillna(0.0).round().clip(0.0, 1.0))
     m.binaries.relax()
     try:
-        with _quiet_stdout():
+        with _quiet_stdout(), np.errstate(all="ignore"):
             status, condition = m.solve(solver_name="highs", io_api="direct", **solver_options)
         ok = status == "ok" and str(condition) == "optimal"
+    except Exception:  # no duals is a result, reported as such
+        ok = False
     finally:
         m.variables.relaxed.unrelax()
         m.variables.fixed.unfix()
