@@ -137,6 +137,7 @@ def render_html(
     charts: Sequence[Chart],
     tables: Sequence[TableSpec],
     notes: Sequence[str] = (),
+    answer: TableSpec | None = None,
 ) -> str:
     """The complete report page.
 
@@ -147,6 +148,7 @@ def render_html(
         charts: Charts, drawn in order.
         tables: Tables after the charts.
         notes: Footnotes (what is missing and how to add it, units, sources).
+        answer: The table that heads the page (a plan's answer block), if any.
     """
     figures = {c.id: _clean(figure(c)) for c in charts}
     figures_json = json.dumps(figures, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
@@ -168,7 +170,9 @@ def render_html(
         f"<title>{html.escape(title)}</title><style>{_CSS}</style>"
         f"<script>{_script_safe(plotly_js())}</script></head><body>"
         f"<header><h1>{html.escape(title)}</h1><p class='meta'>{meta_line}</p></header>"
-        f"<main><section class='summary' id='summary'>{sentences}</section>"
+        "<main>"
+        + ("" if answer is None else _table(answer))
+        + f"<section class='summary' id='summary'>{sentences}</section>"
         f"<div class='figures'>{cards}</div><nav class='toc'>{toc}</nav>"
         + "".join(_chart(c) for c in charts)
         + "".join(_table(t) for t in tables)
