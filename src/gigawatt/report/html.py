@@ -102,9 +102,15 @@ def _cell(value: Any) -> str:
 
 
 def _digits(value: float) -> int:
-    if value == 0 or abs(value) >= 100:
-        return 0 if value == int(value) or abs(value) >= 100 else 2
-    return 2 if abs(value) >= 0.1 else 3
+    """Decimals to show: none from 100 up, else those the (rounded) value has, at most 6.
+
+    A table's values are rounded before they get here; showing more decimals than they
+    carry would claim a precision they lack (15.0 is not "15.00").
+    """
+    if not math.isfinite(value) or abs(value) >= 100:
+        return 0
+    text = f"{value:.6f}".rstrip("0")
+    return len(text.split(".")[1])
 
 
 def _table(spec: TableSpec) -> str:

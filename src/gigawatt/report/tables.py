@@ -41,7 +41,13 @@ class TableSpec:
 
 
 def _r(value: float, digits: int = 2) -> float:
-    return round(float(value), digits) + 0.0
+    """``value`` rounded as the page shows it: to ``digits`` decimals, none from 100 up.
+
+    Rounding once here (the HTML shows the decimals a value has) keeps a cell from
+    being rounded twice (186.505 -> 186.5 -> "186").
+    """
+    v = float(value)
+    return round(v, 0 if abs(v) >= 100 else digits) + 0.0
 
 
 def _figures(results: ResultSet) -> PlanFigures:
