@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import BUILTINS, TINY
-from oracle import compute, outside
-from readers import html_figures, traces
+from crosscheck_oracle import compute, outside
+from crosscheck_readers import html_figures, traces
+from crosscheck_runs import BUILTINS, TINY
 
 
 def same(a: Any, b: float) -> bool:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
@@ -53,16 +54,16 @@ def print_json(data: Any) -> None:
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
-    """A rich table with right-aligned numbers."""
-    t = Table(title=title, title_justify="left", show_lines=False)
+    """A rich table with right-aligned numbers; every cell is plain text, never markup."""
+    t = Table(title=Text(title), title_justify="left", show_lines=False)
     materialised = [list(r) for r in rows]
     for i, col in enumerate(columns):
         numeric = bool(materialised) and all(
             isinstance(r[i], int | float) and not isinstance(r[i], bool) for r in materialised
         )
-        t.add_column(col, justify="right" if numeric else "left", overflow="fold")
+        t.add_column(Text(col), justify="right" if numeric else "left", overflow="fold")
     for r in materialised:
-        t.add_row(*[_fmt(v) for v in r])
+        t.add_row(*[Text(_fmt(v)) for v in r])  # scenario strings are data, not markup
     return t
 
 
@@ -118,7 +119,9 @@ def print_problems(problems: Sequence[Problem], *, as_json: bool = False) -> Non
             continue  # --quiet drops warnings, never errors
         style = "red" if p.severity == "error" else "yellow"
         err_console.quiet = False
-        err_console.print(f"[{style}]{p.severity}[/{style}]: {p}", markup=True, soft_wrap=True)
+        err_console.print(
+            f"[{style}]{p.severity}[/{style}]: {escape(str(p))}", markup=True, soft_wrap=True
+        )
         err_console.quiet = quiet
 
 
@@ -142,5 +145,5 @@ def fail(exc: GigawattError, *, as_json: bool = False) -> int:
         n = sum(p.severity == "error" for p in exc.problems)
         err_console.print(f"[red]{n} error(s)[/red]; nothing was run.", markup=True)
     else:
-        err_console.print(f"[red]error[/red]: {exc}", markup=True, soft_wrap=True)
+        err_console.print(f"[red]error[/red]: {escape(str(exc))}", markup=True, soft_wrap=True)
     return exc.exit_code

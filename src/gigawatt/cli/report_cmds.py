@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import console, err_console, print_json, table
@@ -100,7 +101,7 @@ def report_command(
             print_json(report.to_dict())
             return
         for i, sentence in enumerate(report.summary.sentences):
-            console.print(f"[bold]{sentence}[/bold]" if i == 0 else sentence, markup=True)
+            console.print(Text(sentence, style="bold" if i == 0 else ""))
         console.print(
             table(
                 f"Key figures ({report.kind})",

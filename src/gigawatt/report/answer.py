@@ -36,20 +36,51 @@ def _share(value: float) -> str:
     return "n/a" if not math.isfinite(value) else f"{value * 100:.0f}%"
 
 
-#: (label, by_year column, scale, formatter) of the rows, in order.
-_ROWS: tuple[tuple[str, str, float, Callable[[float], str]], ...] = (
-    ("GW installed (peak)", "gw", 1.0, short_number),
-    ("energy TWh", "energy_twh", 1.0, short_number),
-    ("emissions MtCO2", "emissions_mtco2", 1.0, short_number),
-    ("compute EFLOP/s (peak)", "flops", 1e18, short_number),
-    ("H100-equivalents M", "h100_equivalents", 1e6, short_number),
-    ("spend $B", "spend_usd", 1e9, short_number),
-    ("demand served", "served_share", 1.0, _percent),
+def _scaled(
+    prefixes: tuple[tuple[str, float], ...],
+) -> Callable[[float], tuple[str, float]]:
+    """A unit picker: the first (unit, scale) whose scale the largest value reaches."""
+
+    def pick(largest: float) -> tuple[str, float]:
+        for unit, scale in prefixes:
+            if abs(largest) >= scale:
+                return unit, scale
+        return prefixes[-1]
+
+    return pick
+
+
+_POWER = _scaled((("GW", 1e3), ("MW", 1.0)))  # of MW
+_ENERGY = _scaled((("TWh", 1e6), ("GWh", 1e3), ("MWh", 1.0)))  # of MWh
+_MASS = _scaled((("MtCO2", 1e6), ("ktCO2", 1e3), ("tCO2", 1.0)))  # of tCO2
+_FLOPS = _scaled((("EFLOP/s", 1e18), ("PFLOP/s", 1e15), ("TFLOP/s", 1e12)))
+_COUNT = _scaled((("M", 1e6), ("k", 1e3), ("", 1.0)))
+_MONEY = _scaled((("$B", 1e9), ("$M", 1e6), ("$k", 1.0)))
+
+#: (label with {unit}, by_year column, factor to the picker's base unit, unit picker).
+_ROWS: tuple[tuple[str, str, float, Callable[[float], tuple[str, float]]], ...] = (
+    ("{unit} installed (peak)", "gw", 1e3, _POWER),
+    ("energy {unit}", "energy_twh", 1e6, _ENERGY),
+    ("emissions {unit}", "emissions_mtco2", 1e6, _MASS),
+    ("compute {unit} (peak)", "flops", 1.0, _FLOPS),
+    ("H100-equivalents {unit}", "h100_equivalents", 1.0, _COUNT),
+    ("spend {unit}", "spend_usd", 1.0, _MONEY),
 )
-_CASH_ROWS: tuple[tuple[str, str, float, Callable[[float], str]], ...] = (
-    ("lowest cash $B", "min_cash_usd", 1e9, short_number),
-    ("funding gap $B", "funding_gap_usd", 1e9, short_number),
+_CASH_ROWS: tuple[tuple[str, str, float, Callable[[float], tuple[str, float]]], ...] = (
+    ("lowest cash {unit}", "min_cash_usd", 1.0, _MONEY),
+    ("funding gap {unit}", "funding_gap_usd", 1.0, _MONEY),
 )
+
+
+def _row(
+    label: str, values: list[float], pick: Callable[[float], tuple[str, float]]
+) -> tuple[str, ...]:
+    finite = [abs(v) for v in values if math.isfinite(v)]
+    unit, scale = pick(max(finite, default=0.0))
+    return (
+        label.format(unit=unit).replace("  ", " ").strip(),
+        *(short_number(v / scale) for v in values),
+    )
 
 
 def answer_table(figures: PlanFigures) -> TableSpec | None:
@@ -60,8 +91,14 @@ def answer_table(figures: PlanFigures) -> TableSpec | None:
     names = [str(y) for y in year["year"]]
     rows: list[tuple[str, ...]] = []
     cash = bool(year["min_cash_usd"].notna().any())
-    for label, col, scale, show in (*_ROWS, *(_CASH_ROWS if cash else ())):
-        rows.append((label, *(show(float(v) / scale) for v in year[col])))
+    for label, col, factor, pick in _ROWS:
+        rows.append(_row(label, [float(v) * factor for v in year[col]], pick))
+    rows.append(("demand served", *(_percent(float(v)) for v in year["served_share"])))
+    if cash:
+        money = [float(v) for c in ("min_cash_usd", "funding_gap_usd") for v in year[c]]
+        unit = _MONEY(max(abs(v) for v in money))
+        for label, col, factor, _pick in _CASH_ROWS:
+            rows.append(_row(label, [float(v) * factor for v in year[col]], lambda _: unit))
     provider = figures.by_provider
     share = provider.pivot_table(
         index="provider", columns="year", values="supply_share", aggfunc="sum"
