@@ -198,6 +198,10 @@ def test_printed_answer_matches_the_oracle(planned: Planned, oracle: Oracle) -> 
     head, rows = tables["What the lab needs, and who supplies it"]
     check_answer(head, rows, oracle, f"{planned.name} (CLI)")
     assert all(len(line) <= 80 for line in planned.text.splitlines()[2:]), "wider than 80"
+    # every site has a grid intensity: energy has emissions every year (issue #14: 0 before)
+    for year in oracle.years:
+        assert oracle.year[year]["energy_twh"] > 0
+        assert oracle.year[year]["emissions_mtco2"] > 0.2 * oracle.year[year]["energy_twh"]
     # the H100-equivalent is peak FLOP/s over one H100's dense peak
     for year in oracle.years:
         assert oracle.year[year]["h100_equivalents"] * H100 == pytest.approx(

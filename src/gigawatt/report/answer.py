@@ -92,7 +92,9 @@ def answer_table(figures: PlanFigures) -> TableSpec | None:
     rows: list[tuple[str, ...]] = []
     cash = bool(year["min_cash_usd"].notna().any())
     for label, col, factor, pick in _ROWS:
-        rows.append(_row(label, [float(v) * factor for v in year[col]], pick))
+        values = [float(v) * factor for v in year[col]]
+        if any(math.isfinite(v) for v in values):  # a plan saved before FLOP/s were kept
+            rows.append(_row(label, values, pick))
     rows.append(("demand served", *(_percent(float(v)) for v in year["served_share"])))
     if cash:
         money = [float(v) for c in ("min_cash_usd", "funding_gap_usd") for v in year[c]]
