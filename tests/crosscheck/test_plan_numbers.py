@@ -278,3 +278,13 @@ def test_report_charts_match_the_oracle(planned: Planned, oracle: Oracle) -> Non
     fin = read(planned.folder)["finance"]
     scale = _unit(axis_title(figures["cash"], "y"))
     assert cash["y"] == pytest.approx(list(fin["cash_usd"] / scale), rel=1e-9)
+
+
+def test_report_headline_quotes_the_last_full_year(planned: Planned, oracle: Oracle) -> None:
+    page = (planned.folder / "report.html").read_text(encoding="utf-8")
+    months = sorted(set(read(planned.folder)["capacity"]["month"]))
+    year = [m for m in months if m.endswith("-12")][-1][:4]
+    m = re.search(r"By (\d{4}) the plan needs ([\d.,]+) (GW|MW) installed at its peak", page)
+    assert m, "no headline"
+    assert m.group(1) == year, (months[-1], m.group(0))
+    check(m.group(2), oracle.year[year]["gw"], 1.0 if m.group(3) == "GW" else 1e-3, "headline")

@@ -88,12 +88,14 @@ def capacity_by_month(results: ResultSet, column: str) -> pd.DataFrame:
     return monthly_by_provider(results.tables, column)
 
 
-def _capacity_sentence(figures: PlanFigures, ref: str | None) -> tuple[str, float]:
-    """The headline sentence and the installed GW of the final year (its largest month)."""
+def _capacity_sentence(
+    figures: PlanFigures, months: list[str], ref: str | None
+) -> tuple[str, float]:
+    """The headline sentence and the installed GW of the target year (its largest month)."""
     year = figures.by_year
-    if year.empty or float(year["gw"].max()) <= 0:
+    if year.empty or not months or float(year["gw"].max()) <= 0:
         return "The plan installs no capacity.", 0.0
-    target = str(target_year([f"{y}-12" for y in year["year"]]))
+    target = str(target_year(months))
     row = records(year[year["year"] == target])[0]
     gw = float(row["gw"])
     text = f"By {target} the plan needs {fmt.power(gw * 1e3)} installed at its peak"
@@ -183,7 +185,8 @@ def plan_summary(results: ResultSet, counterparty: str | None = None) -> Summary
     s = results.summary
     ref = reference_provider(results, counterparty)
     numbers = plan_figures(results.tables, s)
-    capacity_text, peak_mw = _capacity_sentence(numbers, ref)
+    months = sorted(set(results.table("capacity").get("month", pd.Series(dtype=str))))
+    capacity_text, peak_mw = _capacity_sentence(numbers, [str(m) for m in months], ref)
     sentences = [capacity_text]
     for text in (
         _spend_sentence(results, numbers),
