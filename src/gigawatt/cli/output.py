@@ -19,7 +19,9 @@ from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import TextColumn
 from rich.status import Status
 from rich.table import Table
@@ -30,9 +32,11 @@ from gigawatt.resultio import json_ready
 
 __all__ = [
     "ReportOption",
+    "compact_table",
     "console",
     "err_console",
     "fail",
+    "fits",
     "line",
     "plain",
     "print_json",
@@ -121,6 +125,34 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
     for r in materialised:
         t.add_row(*[plain(_fmt(v)) for v in r])
     return t
+
+
+def compact_table(
+    title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric_from: int = 1
+) -> Table:
+    """A narrow table for 80-column terminals: no side borders, cells never wrap.
+
+    Columns from ``numeric_from`` on are right-aligned; every cell is plain text (never
+    rich markup), so names from a scenario print as they are.
+    """
+    t = Table(
+        title=Text(title, style="bold"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1),
+        show_edge=False,
+    )
+    for i, col in enumerate(columns):
+        t.add_column(Text(col), justify="right" if i >= numeric_from else "left", no_wrap=True)
+    for r in rows:
+        t.add_row(*[Text(_fmt(v)) for v in r])
+    return t
+
+
+def fits(renderable: Table, width: int) -> bool:
+    """Whether a table needs no more than ``width`` columns."""
+    return Measurement.get(console, console.options, renderable).maximum <= width
 
 
 def _fmt(value: Any) -> str:

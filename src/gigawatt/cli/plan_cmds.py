@@ -6,20 +6,23 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from rich.text import Text
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
     ReportOption,
+    compact_table,
     console,
+    fits,
     print_json,
     print_problems,
-    say,
     status,
-    styled,
     table,
 )
 from gigawatt.plan import Plan, SolveOptions, plan
 from gigawatt.plan.clauses import clause_costs
+from gigawatt.report.answer import answer_table
+from gigawatt.report.tables import TableSpec
 from gigawatt.scenario import load_scenario
 
 __all__ = ["register"]
@@ -48,68 +51,82 @@ def _options(
     )
 
 
+def _print_answer(spec: TableSpec) -> None:
+    """The answer block, its years split over several tables to fit the terminal."""
+    label, *years = spec.columns
+    start = 0
+    while start < len(years):
+        end = len(years)
+        while True:
+            cols = slice(start + 1, end + 1)
+            part = compact_table(
+                spec.title if start == 0 else f"{spec.title} (continued)",
+                [label, *years[start:end]],
+                [(row[0], *row[cols]) for row in spec.rows],
+            )
+            if end - start == 1 or fits(part, console.width):
+                break
+            end -= 1
+        console.print(part)
+        start = end
+    console.print(Text(spec.note, style="dim"))
+
+
 def _print_plan(result: Plan) -> None:
     s = result.summary
     gap = f", gap {s['mip_gap']:.2%}" if s.get("mip_gap") else ""
-    say(
-        styled(s["scenario"], "bold"),
-        f": {s['status']}{gap} "
-        f"({s['variables']:,} variables, {s['binaries']} binaries; "
-        f"built in {s['build_seconds']:.1f}s, solved in {s['solve_seconds']:.1f}s)",
+    head = Text(str(s["scenario"]), style="bold")
+    head.append(
+        f": {s['status']}{gap} ({s['variables']:,} variables, {s['binaries']} binaries; "
+        f"built in {s['build_seconds']:.1f}s, solved in {s['solve_seconds']:.1f}s)"
     )
-    yearly = result.yearly()
-    providers = sorted(yearly["provider"].unique())
-    rows = []
-    for year, grp in yearly.groupby("year"):
-        by = grp.set_index("provider")
-        rows.append(
-            [
-                str(year),
-                *[
-                    f"{by.loc[p, 'accelerators'] / 1e3:,.0f}k / {by.loc[p, 'gw']:.2f} GW"
-                    if p in by.index
-                    else ""
-                    for p in providers
-                ],
-            ]
-        )
+    console.print(head)
+    figures = result.figures()
     console.print(
-        table(
-            "Accelerators in use (mean) / GW installed (peak), by provider",
-            ["year", *providers],
-            rows,
-        )
-    )
-    totals = result.yearly_totals()
-    console.print(
-        table(
-            "Money and shortfall by year (nominal)",
+        compact_table(
+            "By provider and year",
+            ["year", "provider", "in use k (mean)", "GW (peak)", "spend $B", "MW share"],
             [
-                "year",
-                "spend $B",
-                "revenue $B",
-                "lost revenue $B (PV)",
-                "shortfall FLOP",
-                "cash at year end $B",
+                [
+                    str(r["year"]),
+                    str(r["provider"]),
+                    r["accelerators"] / 1e3,
+                    r["gw"],
+                    r["spend_usd"] / 1e9,
+                    f"{r['supply_share']:.0%}",
+                ]
+                for r in figures.by_provider.to_dict("records")
             ],
+            numeric_from=2,
+        )
+    )
+    has_cash = "min_cash_usd" in s
+    console.print(
+        compact_table(
+            "Money and shortfall by year (nominal; lost revenue: present value)",
+            ["year", "spend $B", "revenue $B", "lost rev. $B", "short FLOP", "cash $B"],
             [
                 [
                     str(r["year"]),
                     r["spend_usd"] / 1e9,
                     r["revenue_usd"] / 1e9,
-                    r.get("lost_revenue_usd", 0.0) / 1e9,
-                    r.get("shortfall_flop", 0.0),
-                    r["cash_usd"] / 1e9,
+                    r["lost_revenue_usd"] / 1e9,
+                    r["shortfall_flop"],
+                    r["cash_usd"] / 1e9 if has_cash else "",
                 ]
-                for r in totals.to_dict("records")
+                for r in figures.by_year.to_dict("records")
             ],
         )
     )
     console.print(
         f"objective ${s['objective_usd'] / 1e9:,.1f}B = cost ${s['cost_usd'] / 1e9:,.1f}B "
         f"+ lost revenue ${s['lost_revenue_usd'] / 1e9:,.1f}B "
-        f"+ penalties ${s['penalty_usd'] / 1e9:,.1f}B (present values)"
+        f"+ penalties ${s['penalty_usd'] / 1e9:,.1f}B (present values)",
+        markup=False,
     )
+    answer = answer_table(figures)
+    if answer is not None:
+        _print_answer(answer)
 
 
 @guarded

@@ -5,7 +5,8 @@ Tables (pandas DataFrames, one row per key):
 * ``allocation``: workload, site, provider, accelerator, offer, pricing, month,
   accelerators, power_mw;
 * ``capacity``: offer, site, provider, accelerator, pricing, month, available,
-  installed, new, used (accelerators), installed_mw;
+  installed, new, used (accelerators), installed_mw, peak_flops (FLOP/s of one
+  accelerator of the offer);
 * ``spend``: provider, site, offer, pricing, kind (rent, capex, opex, electricity,
   min_spend_shortfall), month, usd, usd_discounted;
 * ``power``: site, provider, month, cap_mw, installed_mw, used_mw, energy_mwh,
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gigawatt.plan.figures import PlanFigures, by_provider, by_year, plan_figures
 from gigawatt.plan.inputs import EFLOPS, KACC, MUSD, YFLOP, PlanInputs
 from gigawatt.plan.model import PlanModel
 from gigawatt.plan.solve import SolveOutcome
@@ -68,40 +70,22 @@ class Plan:
             return table
         raise AttributeError(name)
 
+    def figures(self) -> PlanFigures:
+        """Every reported figure of the plan (:mod:`gigawatt.plan.figures`)."""
+        return plan_figures(self.tables, self.summary)
+
     def yearly(self) -> pd.DataFrame:
-        """Per year and provider: mean accelerators in use, GW installed, spend (USD)."""
-        cap = self.tables["capacity"].assign(year=lambda d: d["month"].str[:4])
-        acc = cap.groupby(["year", "provider"])["used"].mean()
-        gw = (
-            cap.groupby(["year", "provider", "month"])["installed_mw"]
-            .sum()
-            .groupby(["year", "provider"])
-            .max()
-            / 1e3
-        )
-        spend = self.tables["spend"].assign(year=lambda d: d["month"].str[:4])
-        usd = spend.groupby(["year", "provider"])["usd"].sum()
-        out = pd.concat({"accelerators": acc, "gw": gw, "spend_usd": usd}, axis=1).fillna(0.0)
-        return out.reset_index()
+        """Per year and provider: the columns of :func:`gigawatt.plan.figures.by_provider`."""
+        return by_provider(self.tables)
 
     def yearly_totals(self) -> pd.DataFrame:
-        """Per year: spend (nominal USD), shortfall FLOP, lost revenue, cash at year end."""
-        spend = self.tables["spend"].assign(year=lambda d: d["month"].str[:4])
-        short = self.tables["shortfall"]
-        fin = self.tables["finance"].assign(year=lambda d: d["month"].str[:4])
-        out = pd.DataFrame(index=sorted(fin["year"].unique()))
-        out["spend_usd"] = spend.groupby("year")["usd"].sum()
-        if len(short):
-            short = short.assign(year=lambda d: d["month"].str[:4])
-            out["shortfall_flop"] = short.groupby("year")["unserved_flop"].sum()
-            out["lost_revenue_usd"] = short.groupby("year")["lost_revenue_usd"].sum()
-        out["revenue_usd"] = fin.groupby("year")["revenue_usd"].sum()
-        out["cash_usd"] = fin.groupby("year")["cash_usd"].last()
-        return out.fillna(0.0).rename_axis("year").reset_index()
+        """Per year, all providers: the columns of :func:`gigawatt.plan.figures.by_year`."""
+        return by_year(self.tables, cash="min_cash_usd" in self.summary)
 
     def to_json(self, *, allocation: bool = True) -> dict[str, Any]:
-        """The summary (and allocation rows) as JSON-ready data."""
+        """The summary, the figures and the allocation rows as JSON-ready data."""
         data = dict(self.summary)
+        data["figures"] = self.figures().to_dict()
         if allocation:
             alloc = self.tables["allocation"][
                 ["workload", "site", "provider", "accelerator", "month", "accelerators"]
@@ -181,6 +165,9 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
     capacity["new"] = (new * KACC).reshape(-1)
     capacity["used"] = (used * KACC).reshape(-1)
     capacity["installed_mw"] = (installed * inp.mw_per_kacc[:, None]).reshape(-1)
+    capacity["peak_flops"] = [
+        s.accelerators[r.accelerator].peak_flops for r in inp.refs for _ in months
+    ]
 
     # spend by kind
     spend_rows = []
