@@ -153,7 +153,8 @@ def describe_constraint(pm: PlanModel, name: str, coords: dict[str, Any]) -> str
         return f"contract {term.ref.contract} clause {term.ref.index} right_of_first_refusal{month}"
     if base == "min_spend":
         term_ms = pm.inputs.min_spend[int(arg)]
-        return f"contract {term_ms.ref.contract} clause {term_ms.ref.index} min_spend"
+        tail = " (its months after the horizon)" if term_ms.in_tail else ""
+        return f"contract {term_ms.ref.contract} clause {term_ms.ref.index} min_spend{tail}"
     return f"{name} {c}"
 
 

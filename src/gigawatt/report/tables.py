@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from gigawatt.report import fmt
+from gigawatt.report.beyond_horizon import beyond_horizon_table
 from gigawatt.report.data import ResultSet, records
 
 __all__ = ["TableSpec", "plan_tables"]
@@ -256,5 +257,6 @@ def plan_tables(results: ResultSet) -> list[TableSpec]:
         _sites(results),
         _clauses(results),
         _commitments(results),
+        beyond_horizon_table(results),
     )
     return [t for t in builders if t is not None]
