@@ -13,6 +13,7 @@ import typer
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import console, print_json, table
+from gigawatt.errors import GigawattError
 
 if TYPE_CHECKING:
     from gigawatt.broker.client import BrokerClient
@@ -194,14 +195,22 @@ def place_command(
             single_site=single_site,
             idempotency_key=key,
         )
+    rejected = result.get("status") == "rejected"
     if as_json:
         print_json(result)
-        return
-    console.print(table("Placement", PLACEMENT_COLUMNS, _placement_rows([result])))
-    if result.get("offer_id"):
-        console.print(
-            f"offer {result['offer_id']} to the counterparty until {result.get('offer_deadline')}"
-        )
+    else:
+        console.print(table("Placement", PLACEMENT_COLUMNS, _placement_rows([result])))
+        if result.get("offer_id"):
+            console.print(
+                f"offer {result['offer_id']} to the counterparty "
+                f"until {result.get('offer_deadline')}"
+            )
+    if rejected:
+        # docs/decisions.md: a placement the broker rejected is a failure of the run (1);
+        # the JSON answer already carries the reason.
+        if as_json:
+            raise typer.Exit(1)
+        raise GigawattError(f"placement rejected: {result.get('reason') or 'no reason given'}")
 
 
 @guarded

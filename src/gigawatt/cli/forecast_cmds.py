@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
@@ -127,6 +127,7 @@ def _print_forecast(result: Forecast) -> None:
         f"P(demand exceeds contracted supply in some month): "
         f"{s['p_demand_exceeds_supply_any_month']:.0%}"
     )
+    _print_structure(s)
     sens = result.sensitivity
     if len(sens):
         top = sens[sens["rank"] <= 5]
@@ -140,6 +141,43 @@ def _print_forecast(result: Forecast) -> None:
                 ],
             )
         )
+
+
+def _print_structure(s: dict[str, Any]) -> None:
+    """Structural gaps (short in every sample) and P(short) per year, with and without."""
+    if "structural_gaps" not in s:  # a forecast saved before they existed
+        return
+    gaps = s["structural_gaps"]
+    console.print(
+        "P(demand exceeds contracted supply in some month), structural gaps aside: "
+        f"{s['p_demand_exceeds_supply_any_month_excluding_structural']:.0%}"
+    )
+    if gaps:
+        console.print(
+            table(
+                "Structural gaps: short in every sample (scenario steps, not chance)",
+                ["month", "workloads", "may use", "gap EFLOP/s (min)", "gap EFLOP/s (mean)"],
+                [
+                    [
+                        g["month"],
+                        ", ".join(g["workloads"]),
+                        ", ".join(g["providers"]),
+                        _num(g["gap_flops_min"] / 1e18),
+                        _num(g["gap_flops_mean"] / 1e18),
+                    ]
+                    for g in gaps
+                ],
+            )
+        )
+    by_year = s["p_demand_exceeds_supply_by_year"]
+    aside = s["p_demand_exceeds_supply_by_year_excluding_structural"]
+    console.print(
+        table(
+            "P(demand exceeds contracted supply in some month of the year)",
+            ["year", "P(short)", "structural gaps aside"],
+            [[y, f"{by_year[y]:.0%}", f"{aside[y]:.0%}"] for y in by_year],
+        )
+    )
 
 
 @guarded

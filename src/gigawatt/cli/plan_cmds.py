@@ -13,6 +13,7 @@ from gigawatt.cli.output import (
     ReportOption,
     compact_table,
     console,
+    err_console,
     fits,
     print_json,
     print_problems,
@@ -33,6 +34,15 @@ FileArg = Annotated[
 ]
 TimeLimit = Annotated[float | None, typer.Option("--time-limit", help="Solver limit, seconds.")]
 MipGap = Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap to stop at.")]
+NodeLimit = Annotated[
+    int | None,
+    typer.Option(
+        "--node-limit",
+        min=1,
+        help="Most branch-and-bound nodes (HiGHS mip_max_nodes); stops at the same point "
+        "on every machine, unlike --time-limit.",
+    ),
+]
 
 
 def _options(
@@ -41,6 +51,7 @@ def _options(
     strict: bool = False,
     export_mps: Path | None = None,
     duals: bool = True,
+    node_limit: int | None = None,
 ) -> SolveOptions:
     return SolveOptions(
         time_limit_s=time_limit,
@@ -48,6 +59,22 @@ def _options(
         allow_shortfall=not strict,
         export_mps=export_mps,
         duals=duals,
+        node_limit=node_limit,
+    )
+
+
+def _unproven(result: Plan) -> str | None:
+    """The warning for a plan a solver limit stopped before optimality was proven."""
+    s = result.summary
+    if s["status"] == "optimal":
+        return None
+    limit = {"time_limit": "time limit", "node_limit": "node limit"}.get(s["status"], s["status"])
+    gap = s.get("mip_gap")
+    gap_text = f"a MIP gap of {gap:.2%}" if gap is not None else "no proof of optimality"
+    return (
+        f"the solver stopped at its {limit} with {gap_text}: the plan is the best found, "
+        "not a proven optimum (its objective may be up to the gap above the optimum). "
+        "Raise --time-limit or --node-limit, or accept the gap with --mip-gap."
     )
 
 
@@ -139,6 +166,7 @@ def plan_command(
     csv: Annotated[bool, typer.Option("--csv", help="Also write CSV tables with --out.")] = False,
     time_limit: TimeLimit = None,
     mip_gap: MipGap = None,
+    node_limit: NodeLimit = None,
     export_mps: Annotated[
         Path | None, typer.Option("--export-mps", help="Write the model as MPS.")
     ] = None,
@@ -154,7 +182,7 @@ def plan_command(
     scenario = load_scenario(file)
     if not as_json:
         print_problems(scenario.warnings)
-    options = _options(time_limit, mip_gap, strict_demand, export_mps, duals)
+    options = _options(time_limit, mip_gap, strict_demand, export_mps, duals, node_limit)
     if as_json:
         result = plan(scenario, options)
     else:
@@ -166,13 +194,26 @@ def plan_command(
             from gigawatt.report import write_default_report
 
             write_default_report(out, scenario=scenario)
+    warning = _unproven(result)
     if as_json:
-        print_json(result.to_json())
-        return
-    _print_plan(result)
-    if out is not None:
-        written = "tables, summary.json and report.html" if report else "tables and summary.json"
-        console.print(f"{written} written to {out}")
+        data = result.to_json()
+        if warning is not None:
+            data["solver_warning"] = warning
+        print_json(data)
+    else:
+        _print_plan(result)
+        if out is not None:
+            written = (
+                "tables, summary.json and report.html" if report else "tables and summary.json"
+            )
+            console.print(f"{written} written to {out}")
+    if warning is not None:
+        # docs/decisions.md: a solver limit without a proven optimum is a failure (1); the
+        # plan is still printed and saved. With --json the status and mip_gap say it.
+        if not as_json:
+            err_console.quiet = False
+            err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @guarded

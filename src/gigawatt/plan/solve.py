@@ -1,6 +1,7 @@
 """Solve a planning model with HiGHS and turn every outcome into an explicit result.
 
-Outcomes: ``optimal``; ``time_limit`` (with the incumbent and its MIP gap);
+Outcomes: ``optimal``; ``time_limit`` or ``node_limit`` (a limit stopped the search
+before optimality was proven: the incumbent and its MIP gap);
 ``infeasible`` (raises :class:`~gigawatt.errors.InfeasibleError` naming the
 conflicting constraints in scenario terms, from HiGHS's IIS); ``unbounded`` (raises
 :class:`~gigawatt.errors.SolverError`).
@@ -41,6 +42,9 @@ class SolveOptions:
         duals: Compute marginal values (an extra LP solve with binaries fixed).
         export_mps: Write the model to this MPS file before solving.
         threads: HiGHS threads (None = HiGHS default).
+        node_limit: Most branch-and-bound nodes HiGHS explores (``mip_max_nodes``;
+            None = no limit). Unlike a time limit it stops at the same point on every
+            machine.
     """
 
     time_limit_s: float | None = None
@@ -49,6 +53,7 @@ class SolveOptions:
     duals: bool = True
     export_mps: Path | None = None
     threads: int | None = None
+    node_limit: int | None = None
 
     def __post_init__(self) -> None:
         """Refuse settings HiGHS would silently ignore.
@@ -71,7 +76,7 @@ class SolveOptions:
 class SolveOutcome:
     """What the solver reported."""
 
-    status: str  # optimal | time_limit
+    status: str  # optimal | time_limit | node_limit
     mip_gap: float | None
     solve_seconds: float
     duals_available: bool
@@ -109,6 +114,14 @@ def _quiet_stdout() -> Iterator[None]:
         linopy_log.setLevel(level)
 
 
+# linopy's termination conditions of a search stopped by a limit, and their names
+_LIMITS = {
+    "time_limit": "time limit",
+    "terminated_by_limit": "node limit",
+    "iteration_limit": "iteration limit",
+}
+
+
 def _solver_options(options: SolveOptions) -> dict[str, Any]:
     out: dict[str, Any] = {"output_flag": False, "log_to_console": False}
     if options.time_limit_s is not None:
@@ -117,6 +130,8 @@ def _solver_options(options: SolveOptions) -> dict[str, Any]:
         out["mip_rel_gap"] = float(options.mip_gap)
     if options.threads is not None:
         out["threads"] = int(options.threads)
+    if options.node_limit is not None:
+        out["mip_max_nodes"] = int(options.node_limit)
     return out
 
 
@@ -156,7 +171,8 @@ def describe_constraint(pm: PlanModel, name: str, coords: dict[str, Any]) -> str
         return f"contract {term.ref.contract} clause {term.ref.index} right_of_first_refusal{month}"
     if base == "min_spend":
         term_ms = pm.inputs.min_spend[int(arg)]
-        return f"contract {term_ms.ref.contract} clause {term_ms.ref.index} min_spend"
+        tail = " (its months after the horizon)" if term_ms.in_tail else ""
+        return f"contract {term_ms.ref.contract} clause {term_ms.ref.index} min_spend{tail}"
     return f"{name} {c}"
 
 
@@ -214,13 +230,13 @@ def solve_model(pm: PlanModel, options: SolveOptions) -> SolveOutcome:
     if condition == "unbounded":
         raise SolverError("the plan is unbounded: some cost is negative without limit")
     has_solution = bool(np.isfinite(m.objective.value)) if m.objective.value is not None else False
-    if condition == "time_limit":
+    if condition in _LIMITS:
         if not has_solution:
             raise SolverError(
-                "the time limit was reached before any plan was found; "
-                "raise --time-limit or loosen --mip-gap"
+                f"the {_LIMITS[condition]} was reached before any plan was found; "
+                "raise --time-limit (or --node-limit) or loosen --mip-gap"
             )
-        result_status = "time_limit"
+        result_status = "time_limit" if condition == "time_limit" else "node_limit"
     elif status == "ok" and condition == "optimal" and has_solution:
         result_status = "optimal"
     else:

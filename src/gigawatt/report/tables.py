@@ -12,6 +12,7 @@ import numpy as np
 
 from gigawatt.plan.figures import PlanFigures, plan_figures
 from gigawatt.report import fmt
+from gigawatt.report.beyond_horizon import beyond_horizon_table
 from gigawatt.report.data import ResultSet, records
 
 __all__ = ["TableSpec", "plan_tables"]
@@ -229,5 +230,6 @@ def plan_tables(results: ResultSet) -> list[TableSpec]:
         _sites(figures),
         _clauses(results),
         _commitments(results),
+        beyond_horizon_table(results),
     )
     return [t for t in builders if t is not None]

@@ -94,6 +94,16 @@ class Horizon(_Strict):
 
     start: MonthField = Field(description="First month of the plan (YYYY-MM).")
     months: int = Field(ge=1, le=600, description="Number of months planned.")
+    tail_months: int = Field(
+        0,
+        ge=0,
+        le=120,
+        description="Months the planner also solves after the horizon, results cut to the "
+        "horizon, so that commitments near its end are judged over their whole term "
+        "(every schedule continues: growth_per_year compounds, a step holds its last value). "
+        "0 = the plan stops at the horizon and terms are cut there. Set it to the longest "
+        "reserved term (docs/decisions.md, end of the horizon).",
+    )
 
 
 class Accelerator(_Strict):
