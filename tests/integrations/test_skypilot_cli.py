@@ -117,7 +117,8 @@ def broker(tmp_path: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     db = f"sqlite:///{tmp_path / 'b.db'}"
     cmd = [sys.executable, "-c", "from gigawatt.cli import main; main()", "serve",
-           "--scenario", SCENARIO, "--db", db, "--port", str(port)]  # fmt: skip
+           "--scenario", SCENARIO, "--db", db, "--port", str(port),
+           "--now", "2026-01-01T00:00:00Z"]  # fmt: skip
     env = {**os.environ, "GIGAWATT_ADMIN_TOKEN": ADMIN}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
