@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import typer
-from broker_support import ADMIN, admin_token, free_port
+from broker_support import ADMIN, admin_token
 from typer.testing import CliRunner
 
 from gigawatt.cli import _register, app

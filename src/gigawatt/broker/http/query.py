@@ -2,7 +2,8 @@
 
 No operation of the broker takes a list in its query string, so a name that appears
 twice (``?clause=a&clause=b``) is ambiguous: the framework would silently keep one of
-the values. The broker refuses it with 400 (as a repeated singleton header) naming the parameter instead.
+the values. The broker refuses it with 400, as a repeated singleton header, naming
+the parameter.
 """
 
 from __future__ import annotations
