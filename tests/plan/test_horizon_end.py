@@ -270,7 +270,7 @@ def test_plan_prints_what_is_committed_beyond_the_horizon(tmp_path: Path) -> Non
     path.write_text(tiny(MARCH_ONLY, 0))
     out = CliRunner().invoke(app, ["plan", str(path)], terminal_width=200).output
     # 1000 x (720 + 744) h x $1 = $1,464,000; 2000 accelerator-months; one reservation
-    line = "committed beyond the horizon (2025-03): $1.5M, 2.0k accelerator-months in 1"
+    line = "committed beyond the horizon (2025-03): $1.5M, 2.0k accelerator-months, 1 commitment"
     assert line in out, out
     path.write_text(tiny(MARCH_ONLY, 2))
     out = CliRunner().invoke(app, ["plan", str(path)], terminal_width=200).output

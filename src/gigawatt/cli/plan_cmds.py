@@ -167,8 +167,7 @@ def _beyond_horizon_line(summary: dict[str, Any]) -> str:
     months = fmt.count(float(summary["committed_beyond_horizon_accelerator_months"]))
     return (
         f"committed beyond the horizon ({summary['horizon']['end']}): {usd}, "
-        f"{months} accelerator-months in {len(rows)} commitment"
-        f"{'s' if len(rows) != 1 else ''} (not in the figures above; see the report)"
+        f"{months} accelerator-months, {len(rows)} commitment{'s' if len(rows) != 1 else ''}"
     )
 
 
