@@ -118,6 +118,7 @@ class Server:
             str(self.port),
             "--workers",
             str(workers),
+            "--tune",  # the process tuning the figures were taken with
             "--pool-size",
             os.environ.get("BENCH_POOL", "16"),
             # the window is fixed (figures stay comparable): the broker's present is its start

@@ -67,13 +67,16 @@ def apply_decision(
     req: Request,
     excluded: set[int],
     now: float,
+    drained: frozenset[str] | None = None,
 ) -> Decision:
     """Decide a request against the ledger as it is and book the outcome.
+
+    ``drained`` are the sites to leave out (default: those this process knows drained).
 
     Raises:
         SlotsFull: a concurrent booking took the room first; retry.
     """
-    opts = options(ctx.catalog, req, ctx.drained)
+    opts = options(ctx.catalog, req, ctx.drained if drained is None else drained)
     cands = [(c.offer, c.count) for c in opts.allowed if c.offer.resource not in excluded]
     room = feasible(conn, ctx.catalog, cands, req.start_hour, req.end_hour)
     d = decide(ctx.catalog, req, opts, room)
