@@ -37,7 +37,7 @@ from gigawatt.broker.inflight import InFlight
 from gigawatt.broker.migrate import migrate
 from gigawatt.broker.pgtemp import TempPostgres
 from gigawatt.broker.placement_views import release_placement
-from gigawatt.broker.placements import place
+from gigawatt.broker.placements import Placement
 from gigawatt.broker.runtime import run_batch
 from gigawatt.broker.settings import BrokerSettings
 from gigawatt.scenario import load_scenario
@@ -71,12 +71,12 @@ def _one(ctx: BrokerContext, call: Callable[[], Any]) -> Any:
 
 def test_a_mixed_batch_is_never_published_for_overlap(pg: TempPostgres) -> None:
     ctx = _context(_new_pg_database(pg))
-    text, _ = _one(ctx, functools.partial(place, ctx, TEAM, _req(), "first"))
+    text, _ = _one(ctx, Placement(ctx, TEAM, _req(), "first"))
     pid = json.loads(text)["id"]
     published: list[bool] = []
     loop = asyncio.new_event_loop()
     calls = [
-        functools.partial(place, ctx, TEAM, _req(), "second"),
+        Placement(ctx, TEAM, _req(), "second"),
         functools.partial(release_placement, ctx, TEAM, pid),
     ]
     outcomes = run_batch(
@@ -93,7 +93,7 @@ def test_a_placements_only_batch_is_published(pg: TempPostgres) -> None:
     ctx = _context(_new_pg_database(pg))
     published: list[bool] = []
     loop = asyncio.new_event_loop()
-    call = functools.partial(place, ctx, TEAM, _req(), "only")
+    call = Placement(ctx, TEAM, _req(), "only")
     run_batch(ctx.db, [(call, loop.create_future())], None, InFlight(published.append))
     loop.close()
     assert published == [True]
@@ -135,7 +135,7 @@ def test_a_drain_that_does_not_commit_leaves_no_trace(db_url: str) -> None:
         assert out["newly_drained"] is True
         raise _AbortError  # the batch's commit fails
     assert "abilene" not in ctx.drained
-    text, _ = _one(ctx, functools.partial(place, ctx, TEAM, _req(), "after"))
+    text, _ = _one(ctx, Placement(ctx, TEAM, _req(), "after"))
     assert json.loads(text)["site"] == "abilene"
     ctx.db.dispose()
 
@@ -227,8 +227,8 @@ def test_a_rerun_is_logged_with_its_cause_and_counted(
     late = Request((), "H100", 50, None, 1.0, START + 1, START + 2, False)
     loop = asyncio.new_event_loop()
     calls = [
-        functools.partial(place, intruder, Principal(11, "team", "a"), fill, "fill"),
-        functools.partial(place, ctx, Principal(12, "team", "b"), late, "late"),
+        Placement(intruder, Principal(11, "team", "a"), fill, "fill"),
+        Placement(ctx, Principal(12, "team", "b"), late, "late"),
     ]
     with caplog.at_level(logging.WARNING, logger="gigawatt.broker"):
         run_batch(ctx.db, [(c, loop.create_future()) for c in calls])

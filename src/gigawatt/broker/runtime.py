@@ -39,7 +39,8 @@ from gigawatt.broker.db import MAX_ATTEMPTS, Database, is_retryable
 from gigawatt.broker.errors import UnavailableError
 from gigawatt.broker.inflight import InFlight
 from gigawatt.broker.metrics import BrokerMetrics
-from gigawatt.broker.pipeline import Later, batch_keys, prefetch_all
+from gigawatt.broker.pipeline import Later
+from gigawatt.broker.placements import Placement, prefetch
 
 __all__ = [
     "Caller",
@@ -159,7 +160,7 @@ class Runner:
         queue = self._lanes.get(lane)
         if queue is None:
             queue = self._lanes[lane] = deque()
-        queue.append((functools.partial(fn, *args), future, hours))
+        queue.append((functools.partial(fn, *args) if args else fn, future, hours))
         self._pending += 1
         if not self._scheduled:
             self._scheduled = True
@@ -324,8 +325,9 @@ def _run_batch(
             ticket = inflight.ticket if inflight is not None and first else None
             with db.batch(pipelined=pipelined, after=after if first else None, ticket=ticket):
                 pipe = db.pipeline()
-                if pipe is not None:
-                    prefetch_all(pipe, [call for call, _ in batch])
+                placing = [call for call, _ in batch if isinstance(call, Placement)]
+                if pipe is not None and placing:
+                    prefetch(pipe, placing)
                 for call, future in batch:
                     queued = pipe.writes() if pipe is not None else 0
                     try:
@@ -363,6 +365,16 @@ def _run_batch(
         return [_resolved(o) for o in outcomes]  # committed: read the answers
     # the last attempt returns or raises inside the loop; mypy needs an end
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def batch_keys(calls: list[Callable[[], Any]]) -> frozenset[tuple[int, str]] | None:
+    """Idempotency keys of a batch of placements alone; None if it holds another kind."""
+    keys = set()
+    for call in calls:
+        if not isinstance(call, Placement):
+            return None
+        keys.add(call.key)
+    return frozenset(keys)
 
 
 def _cause(exc: BaseException) -> str:

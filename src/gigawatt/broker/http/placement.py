@@ -25,7 +25,7 @@ from gigawatt.broker.hours import hour_of, iso_hour
 from gigawatt.broker.http.body import parse_body
 from gigawatt.broker.http.headers import IDEMPOTENCY_KEY
 from gigawatt.broker.models import MAX_COUNT, PlacementIn
-from gigawatt.broker.placements import place
+from gigawatt.broker.placements import Placement
 from gigawatt.broker.runtime import Runner
 
 __all__ = [
@@ -149,12 +149,13 @@ async def _submit(
 ) -> tuple[str, bool]:
     hours = req.end_hour - req.start_hour
     lane = f"{who.role}:{who.name}"
+    op = Placement(ctx, who, req, key)
     if who.role != "team":
-        return await runner(place, ctx, who, req, key, lane=lane, hours=hours)
+        return await runner(op, lane=lane, hours=hours)
     acc_hours = accelerator_hours(ctx.catalog, req)
     ctx.limits.admit(who.name, acc_hours)
     try:
-        return await runner(place, ctx, who, req, key, lane=lane, hours=hours)
+        return await runner(op, lane=lane, hours=hours)
     finally:
         ctx.limits.done(who.name, acc_hours)
 
