@@ -118,6 +118,7 @@ class Server:
             str(self.port),
             "--workers",
             str(workers),
+            "--tune",  # the process tuning the figures were taken with
             "--pool-size",
             os.environ.get("BENCH_POOL", "16"),
             # the window is fixed (figures stay comparable): the broker's present is its start
@@ -364,19 +365,19 @@ PLACEMENT_SQL = """\\set r random(1001, 1008)
 \\set k random(1, 2000000000)
 BEGIN;
 SELECT id, response, request_digest FROM placements
-  WHERE team = 'pgbench' AND idem_key = 'k' || :k || '-' || :client_id;
+  WHERE owner_id = 3 AND idem_key = 'k' || :k || '-' || :client_id;
 SELECT hour, booked FROM slots WHERE resource = :r AND hour >= :h AND hour < :h + 4;
 WITH b AS (INSERT INTO slots (resource, hour, booked)
   SELECT :r, h, :n FROM generate_series(:h, :h + 3) AS h
   ON CONFLICT (resource, hour) DO UPDATE SET booked = slots.booked + excluded.booked
   WHERE slots.booked + excluded.booked <= 1000000000 RETURNING 1),
-p AS (INSERT INTO placements (team, idem_key, request_digest, status, tags, accelerator,
+p AS (INSERT INTO placements (team, owner_id, idem_key, request_digest, status, tags, accelerator,
   count, start_hour, end_hour, single_site, request, offer_resource, site, provider,
   offer_id, clause, reason, response, created_at, updated_at)
-  VALUES ('pgbench', 'k' || :k || '-' || :client_id, repeat('d', 64), 'placed', '[]',
+  VALUES ('pgbench', 3, 'k' || :k || '-' || :client_id, repeat('d', 64), 'placed', '[]',
   'H100', :n, :h, :h + 4, false, repeat('q', 160), :r, 'site', 'provider', NULL, NULL,
   'cheapest site with room', repeat('a', 330), 0, 0)
-  ON CONFLICT (team, idem_key) DO NOTHING RETURNING id)
+  ON CONFLICT (owner_id, idem_key) DO NOTHING RETURNING id)
 INSERT INTO audit (at, actor, action, placement_id, offer_id, site, clause, detail)
   SELECT 0, 'pgbench', 'place', p.id, NULL, 'site', NULL, repeat('x', 80) FROM p;
 END;

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
+    "DatabaseInUseError",
     "GigawattError",
     "InfeasibleError",
     "InputError",
@@ -102,6 +103,10 @@ class InputError(GigawattError):
     """
 
     exit_code = 2
+
+
+class DatabaseInUseError(GigawattError):
+    """A database another server process uses in a way this one cannot share (exit 1)."""
 
 
 class MissingExtraError(GigawattError):

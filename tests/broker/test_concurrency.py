@@ -26,7 +26,7 @@ from gigawatt.broker.decide import Request
 from gigawatt.broker.errors import ConflictError
 from gigawatt.broker.ledger import check_ledger
 from gigawatt.broker.migrate import migrate
-from gigawatt.broker.placements import place
+from gigawatt.broker.placements import Placement, place
 from gigawatt.broker.runtime import run_batch
 from gigawatt.broker.settings import BrokerSettings
 from gigawatt.scenario import load_scenario
@@ -184,7 +184,7 @@ def test_one_batch_decides_as_one_at_a_time(db_url: str, request: pytest.Fixture
         other_url = _new_pg_database(request.getfixturevalue("pg"))
     ctx = fresh(other_url)
     loop = asyncio.new_event_loop()
-    calls = [functools.partial(place, ctx, who, req, key) for key, req in reqs]
+    calls = [Placement(ctx, who, req, key) for key, req in reqs]
     calls.insert(20, functools.partial(ctx.db.transact, ctx.refresh_drained, write=False))
     outcomes = run_batch(ctx.db, [(call, loop.create_future()) for call in calls])
     loop.close()
@@ -227,8 +227,8 @@ def test_batch_reruns_when_its_reads_went_stale(db_url: str) -> None:
     fill = Request((), "H100", 100, None, 1.0, start, start + 3, False)
     late = Request((), "H100", 50, None, 1.0, start + 1, start + 2, False)
     calls = [
-        functools.partial(place, intruder, Principal(11, "team", "a"), fill, "fill"),
-        functools.partial(place, ctx, Principal(12, "team", "b"), late, "late"),
+        Placement(intruder, Principal(11, "team", "a"), fill, "fill"),
+        Placement(ctx, Principal(12, "team", "b"), late, "late"),
     ]
     loop = asyncio.new_event_loop()
     if db_url.startswith("sqlite"):  # one writer at a time: run the intruder first

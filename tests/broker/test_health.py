@@ -18,8 +18,8 @@ pytestmark = pytest.mark.service
 @pytest.fixture
 def own_pg() -> Iterator[TempPostgres]:
     """A PostgreSQL of this test's own, to stop and start."""
-    if find_pg_bin() is None:
-        pytest.skip("PostgreSQL binaries not found (run .ci/setup-postgres.sh)")
+    if find_pg_bin() is None:  # never a skip: the PostgreSQL tests are part of the suite
+        pytest.fail("PostgreSQL binaries not found: install them (.ci/setup-postgres.sh)")
     server = TempPostgres().start()  # durable: it is stopped as a crash would
     yield server
     server.stop()

@@ -45,6 +45,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("post", "/v1/sites/{name}/drain"): _row(403, **ADMINS),
     ("get", "/v1/audit"): _row(403, **ADMINS),
     ("get", "/healthz"): {role: 200 for role in ROLES},
+    ("get", "/metrics"): _row(403, **ADMINS),
     ("get", "/v1/me"): _row(200),
     ("get", "/v1/capacity/summary"): _row(200),
     ("get", "/v1/recent/placements"): _row(200),
@@ -141,6 +142,7 @@ CALLS: dict[tuple[str, str], Call] = {
     ),
     ("get", "/v1/audit"): lambda w, h: w.api.c.get("/v1/audit", headers=h),
     ("get", "/healthz"): lambda w, h: w.api.c.get("/healthz", headers=h),
+    ("get", "/metrics"): lambda w, h: w.api.c.get("/metrics", headers=h),
     ("get", "/v1/me"): lambda w, h: w.api.c.get("/v1/me", headers=h),
     ("get", "/v1/capacity/summary"): lambda w, h: w.api.c.get(
         "/v1/capacity/summary", params={"start": HOURS["start"]}, headers=h

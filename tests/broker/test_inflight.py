@@ -12,7 +12,6 @@ In the test scenario abilene (H100, $1/h, 100 accelerators) is cheaper than oci-
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import threading
 from typing import Any
@@ -28,7 +27,7 @@ from gigawatt.broker.inflight import InFlight
 from gigawatt.broker.ledger import check_ledger
 from gigawatt.broker.migrate import migrate
 from gigawatt.broker.pgtemp import TempPostgres
-from gigawatt.broker.placements import place
+from gigawatt.broker.placements import Placement, place
 from gigawatt.broker.runtime import Runner, run_batch
 from gigawatt.broker.settings import BrokerSettings
 from gigawatt.scenario import load_scenario
@@ -95,7 +94,7 @@ def _after(
     published = threading.Event()
     outcomes: list[Any] = []
     loop = asyncio.new_event_loop()
-    call = functools.partial(place, ctx, Principal(12, "team", "b"), req, key)
+    call = Placement(ctx, Principal(12, "team", "b"), req, key)
     me = InFlight(lambda _ok: published.set())
 
     def go() -> None:
@@ -218,7 +217,7 @@ def test_a_key_of_the_batch_before_waits_for_its_answer(ctx: BrokerContext) -> N
     published = threading.Event()
     outcomes: list[Any] = []
     loop = asyncio.new_event_loop()
-    call = functools.partial(place, ctx, Principal(11, "team", "a"), req, "k")
+    call = Placement(ctx, Principal(11, "team", "a"), req, "k")
     me = InFlight(lambda _ok: published.set())
     thread = threading.Thread(
         target=lambda: outcomes.extend(
@@ -256,7 +255,7 @@ def test_the_runner_overlaps_batches_and_answers_as_one_at_a_time(
 
     async def send() -> list[Any]:
         return await asyncio.gather(
-            *[runner(place, ctx, who, r, f"k{i}") for i, r in enumerate(reqs)]
+            *[runner(Placement(ctx, who, r, f"k{i}")) for i, r in enumerate(reqs)]
         )
 
     answers = [json.loads(text) for text, _ in asyncio.run(send())]
@@ -277,7 +276,7 @@ def test_one_batch_in_flight_never_overlaps(ctx: BrokerContext) -> None:
     async def send() -> list[Any]:
         who = Principal(10, "team", "t")
         return await asyncio.gather(
-            *[runner(place, ctx, who, r, f"k{i}") for i, r in enumerate(reqs)]
+            *[runner(Placement(ctx, who, r, f"k{i}")) for i, r in enumerate(reqs)]
         )
 
     answers = [json.loads(text) for text, _ in asyncio.run(send())]

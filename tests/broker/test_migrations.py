@@ -9,7 +9,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, UniqueConstraint, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 
 from gigawatt.broker.db import Database
 from gigawatt.broker.migrate import MIGRATIONS, upgrade_schema
@@ -39,9 +40,75 @@ def test_the_newest_schema_is_the_tables(db_url: str) -> None:
     with db.engine.begin() as conn:
         upgrade_schema(conn)
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        opts = {"compare_type": True, "compare_server_default": True}
+        diff = compare_metadata(MigrationContext.configure(conn, opts=opts), metadata)
+        made = _schema(inspect(conn))
     db.dispose()
     assert diff == []
+    assert made == _declared(db.dialect)
+
+
+def _schema(found: Any) -> dict[str, Any]:
+    """Every table's columns (name, type, nullable, key), indexes and unique constraints."""
+    out: dict[str, Any] = {}
+    for table in sorted(set(found.get_table_names()) - {"alembic_version"}):
+        key = set(found.get_pk_constraint(table)["constrained_columns"])
+        unique = sorted(tuple(u["column_names"]) for u in found.get_unique_constraints(table))
+        out[table] = {
+            "columns": sorted(  # by name: a later migration appends its columns
+                (
+                    c["name"],
+                    _type_name(c["type"], found.dialect.name),
+                    bool(c["nullable"]) and c["name"] not in key,
+                )
+                for c in found.get_columns(table)
+            ),
+            "key": sorted(key),
+            "indexes": sorted(
+                (tuple(i["column_names"]), bool(i["unique"]))
+                for i in found.get_indexes(table)
+                if not i.get("duplicates_constraint")
+            ),
+            "unique": unique,
+        }
+    return out
+
+
+def _declared(dialect: str) -> dict[str, Any]:
+    """The same, from the tables the code declares (tables.py)."""
+    out: dict[str, Any] = {}
+    for table in sorted(metadata.tables.values(), key=lambda t: t.name):
+        key = [c.name for c in table.primary_key.columns]
+        unique = [
+            tuple(c.name for c in u.columns)
+            for u in table.constraints
+            if isinstance(u, UniqueConstraint)
+        ]
+        unique += [(c.name,) for c in table.columns if c.unique]
+        indexes = [(tuple(c.name for c in i.columns), bool(i.unique)) for i in table.indexes]
+        out[table.name] = {
+            "columns": sorted(
+                (
+                    c.name,
+                    _type_name(c.type, dialect),
+                    bool(c.nullable) and not c.primary_key,
+                )
+                for c in table.columns
+            ),
+            "key": sorted(key),
+            "indexes": sorted(indexes),
+            "unique": sorted(set(unique)),
+        }
+    return out
+
+
+_DIALECTS = {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect()}
+
+
+def _type_name(kind: Any, dialect: str) -> str:
+    """A type as the database's DDL names it (PostgreSQL's FLOAT is DOUBLE PRECISION)."""
+    name = str(kind.compile(dialect=_DIALECTS[dialect]))
+    return {"DOUBLE PRECISION": "FLOAT", "REAL": "FLOAT"}.get(name, name)
 
 
 OLD_TOKENS = [  # digest, role, name, provider

@@ -7,8 +7,8 @@ commit, so it saw the revocation and emptied the cache) or B looks the token up 
 database. No timing is asserted: the test waits past the bound, then checks a refusal
 that the design makes certain.
 
-Only B places (A answers token requests only): two ``gigawatt serve`` processes each
-run two batches in flight, which is safe for placements only with one process placing.
+Both serve with one batch in flight (``--batches-in-flight 1``): two batches in flight
+need the database alone, and a second such server is refused (``test_holes.py``).
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ def test_a_token_revoked_on_one_server_is_refused_by_the_other(
     pg: TempPostgres, server_factory: Callable[..., Any]
 ) -> None:
     url = _new_pg_database(pg)
-    a = server_factory(url)
-    b = server_factory(url)
+    a = server_factory(url, "--batches-in-flight", "1")
+    b = server_factory(url, "--batches-in-flight", "1")
     root = {"Authorization": f"Bearer {ADMIN}"}
     made = httpx.post(
         a.url + "/v1/tokens", json={"role": "team", "name": "lab"}, headers=root, timeout=10

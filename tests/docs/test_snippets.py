@@ -47,6 +47,7 @@ _METHOD_PATH = re.compile(r"\b(GET|POST|DELETE|PUT|PATCH) (/[\w/{}.$-]*)")
 ISSUE_ENDPOINTS = {
     ("GET", "/v1/tokens"),  # issue 15: list tokens (no secrets)
     ("DELETE", "/v1/tokens/{id}"),  # issue 15: revocation
+    ("GET", "/metrics"),  # issue 17: Prometheus metrics
 }
 
 

@@ -13,11 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 import inspect
 import logging
 import os
-import sys
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -38,9 +36,11 @@ from gigawatt.broker.fastpath import PlacementFastPath
 from gigawatt.broker.http.body import invalid
 from gigawatt.broker.http.headers import singleton_headers
 from gigawatt.broker.http.query import refuse_repeated_parameters
+from gigawatt.broker.metrics import BrokerMetrics
 from gigawatt.broker.migrate import migrate
 from gigawatt.broker.models import PlacementIn
 from gigawatt.broker.offers import any_due, expire_due
+from gigawatt.broker.requestid import RequestId
 from gigawatt.broker.routes_admin import router as admin_router
 from gigawatt.broker.routes_placements import router as placements_router
 from gigawatt.broker.runtime import Runner
@@ -48,15 +48,10 @@ from gigawatt.broker.settings import SETTINGS_ENV, BrokerSettings
 from gigawatt.broker.web import install_web
 from gigawatt.scenario import load_scenario
 
-__all__ = ["app_factory", "create_app"]
+__all__ = ["app_factory", "create_app", "server_app"]
 
 log = logging.getLogger("gigawatt.broker")
 
-# On PostgreSQL the writer threads mostly wait on the database; when an answer comes
-# back, a writer needs the GIL, which the event loop (parsing requests) holds for up to
-# Python's switch interval (5 ms by default). Batch after batch, those waits were most of
-# a batch's time. The server sets a shorter interval while it runs.
-WRITER_SWITCH_S = 0.0002
 _CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
@@ -179,22 +174,19 @@ def create_app(settings: BrokerSettings, *, fast_path: bool = True) -> FastAPI:
     migrate(db, catalog)
     ctx = BrokerContext(db=db, catalog=catalog, settings=settings)
     db.transact(ctx.refresh_drained, write=False)
+    metrics = BrokerMetrics(catalog, lambda read: db.transact(read, write=False), ctx.current_hour)
     runner = Runner(
         db,
         threads=settings.pool_size,
         in_flight=settings.batches_in_flight,
         max_batch_hours=settings.max_batch_hours,
+        metrics=metrics,
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Long-lived start-up objects (scenario, schema, routes) leave the collector's
-        # view, so that full collections stay short and do not stall requests.
-        gc.collect()
-        gc.freeze()
-        switch_s = sys.getswitchinterval()
-        if runner.threaded:
-            sys.setswitchinterval(WRITER_SWITCH_S)
+        # No process-wide tuning here (switch interval, gc): that is `gigawatt serve
+        # --tune`'s, undone when it stops (gigawatt.broker.server.tuned).
         tasks = [
             asyncio.create_task(_sweep(ctx, runner)),
             asyncio.create_task(watch_revocations(ctx)),
@@ -202,7 +194,6 @@ def create_app(settings: BrokerSettings, *, fast_path: bool = True) -> FastAPI:
         try:
             yield
         finally:
-            sys.setswitchinterval(switch_s)
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -222,15 +213,17 @@ def create_app(settings: BrokerSettings, *, fast_path: bool = True) -> FastAPI:
     app.openapi = functools.partial(_openapi, app)  # type: ignore[method-assign]
     app.state.broker = ctx
     app.state.runner = runner
+    app.state.metrics = metrics
     _install_errors(app)
     app.include_router(placements_router)
     app.include_router(admin_router)
     install_web(app, settings.plan_dir)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    if fast_path:  # outermost: answers the common POST /v1/placements itself
+    if fast_path:  # outermost but one: answers the common POST /v1/placements itself
         app.add_middleware(
             PlacementFastPath, ctx=ctx, runner=runner, max_body_bytes=settings.max_body_bytes
         )
+    app.add_middleware(RequestId)  # outermost: every answer carries X-Request-ID
     return app
 
 
@@ -295,13 +288,19 @@ async def _sweep(ctx: BrokerContext, runner: Runner) -> None:
 
 
 def app_factory() -> ASGIApp:
-    """The application for ``uvicorn --factory``, configured by ``GIGAWATT_BROKER_SETTINGS``.
+    """The application for ``uvicorn --factory``, configured by ``GIGAWATT_BROKER_SETTINGS``."""
+    return server_app(BrokerSettings.from_json(os.environ[SETTINGS_ENV]))
+
+
+def server_app(settings: BrokerSettings) -> ASGIApp:
+    """The application ``gigawatt serve`` runs.
 
     The placement fast path wraps the whole application, so that the common placement
     request skips FastAPI's own outermost layers (error and telemetry middleware) too.
     """
-    app = create_app(BrokerSettings.from_json(os.environ[SETTINGS_ENV]), fast_path=False)
+    app = create_app(settings, fast_path=False)
     ctx: BrokerContext = app.state.broker
-    return PlacementFastPath(
+    fast = PlacementFastPath(
         app, ctx=ctx, runner=app.state.runner, max_body_bytes=ctx.settings.max_body_bytes
     )
+    return RequestId(fast)

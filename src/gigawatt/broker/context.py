@@ -17,7 +17,7 @@ from gigawatt.broker.settings import BrokerSettings
 from gigawatt.broker.tables import drained_sites
 from gigawatt.broker.tokencache import TokenCache
 
-__all__ = ["ADMIN", "ROLES", "SYSTEM", "BrokerContext", "Principal"]
+__all__ = ["ADMIN", "ROLES", "SYSTEM", "BrokerContext", "Principal", "read_drained"]
 
 ROLES = ("team", "provider", "admin")
 
@@ -80,12 +80,21 @@ class BrokerContext:
         return int(time.time()) // SECONDS_PER_HOUR
 
     def refresh_drained(self, conn: Connection) -> frozenset[str]:
-        """Re-read the drained sites (other processes may have drained one).
+        """Re-read the committed drained sites (other processes may have drained one).
 
+        Call it in a read of its own, never inside a write that may still roll back.
         Safe from any thread: a drain is never undone, so what was read is added to what
         is known (a read that began before this process's own drain cannot drop it).
         """
-        read = frozenset(conn.execute(select(drained_sites.c.site)).scalars())
+        return self.note_drained(read_drained(conn))
+
+    def note_drained(self, sites: frozenset[str]) -> frozenset[str]:
+        """Add sites whose drain has committed to what this process knows."""
         with self._drained_lock:
-            self.drained = self.drained | read
+            self.drained = self.drained | sites
             return self.drained
+
+
+def read_drained(conn: Connection) -> frozenset[str]:
+    """The drained sites as ``conn`` sees them (its own uncommitted drain included)."""
+    return frozenset(conn.execute(select(drained_sites.c.site)).scalars())

@@ -10,6 +10,11 @@ its holds, withdraws its pending offer, and decides its request again as if it w
 (placed, or offered again under a right of first refusal) or ``displaced`` (nothing has
 room). Draining a drained site again re-runs the second step, so a crash in between is
 repaired by repeating the call.
+
+The process learns of the drain only once it has committed: :func:`drain_site` decides
+with the drained sites its own transaction sees, and its caller adds the site to what the
+process knows after the commit (:meth:`BrokerContext.note_drained`), so a drain whose
+batch fails to commit leaves no trace.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from sqlalchemy import Connection, or_, select, update
 
 from gigawatt.broker.audit import record
 from gigawatt.broker.auth import require
-from gigawatt.broker.context import SYSTEM, BrokerContext, Principal
+from gigawatt.broker.context import SYSTEM, BrokerContext, Principal, read_drained
 from gigawatt.broker.errors import NotFoundError
 from gigawatt.broker.ledger import SlotsFull, release
 from gigawatt.broker.placement_views import render
@@ -40,7 +45,6 @@ def _mark(ctx: BrokerContext, site: str, actor: Principal) -> bool:
         if exists is None:
             conn.execute(drained_sites.insert(), {"site": site, "drained_at": now})
             record(conn, at=now, actor=actor, action="drain", site=site)
-        ctx.refresh_drained(conn)
         return exists is None
 
     return ctx.db.transact(mark)
@@ -66,7 +70,12 @@ def _affected(conn: Connection, ctx: BrokerContext, site: str) -> list[int]:
 
 
 def _replace_one(
-    ctx: BrokerContext, conn: Connection, site: str, pid: int, now: float
+    ctx: BrokerContext,
+    conn: Connection,
+    site: str,
+    pid: int,
+    now: float,
+    drained: frozenset[str],
 ) -> dict[str, Any]:
     cat = ctx.catalog
     p = conn.execute(select(placements).where(placements.c.id == pid)).one()
@@ -82,7 +91,7 @@ def _replace_one(
             )
     release(conn, cat, held, p.start_hour, p.end_hour)
     req = request_from_json(p.request)
-    d = apply_decision(ctx, conn, req, set(), now)
+    d = apply_decision(ctx, conn, req, set(), now, drained)
     main = d.main
     values: dict[str, Any] = {
         "status": d.status if d.status != "rejected" else "displaced",
@@ -130,12 +139,12 @@ def drain_site(ctx: BrokerContext, principal: Principal, site: str) -> dict[str,
     def move(conn: Connection) -> dict[str, Any]:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("LOCK TABLE slots IN SHARE ROW EXCLUSIVE MODE")
-        ctx.refresh_drained(conn)
+        drained = ctx.drained | read_drained(conn)  # this drain, not committed yet
         now = time.time()
         replaced: list[dict[str, Any]] = []
         displaced: list[dict[str, Any]] = []
         for pid in _affected(conn, ctx, site):
-            out = _replace_one(ctx, conn, site, pid, now)
+            out = _replace_one(ctx, conn, site, pid, now, drained)
             (displaced if out["status"] == "displaced" else replaced).append(out)
         return {"site": site, "newly_drained": newly, "replaced": replaced, "displaced": displaced}
 

@@ -23,7 +23,7 @@ from gigawatt.broker.hours import iso_hour, iso_seconds
 from gigawatt.broker.ledger import release
 from gigawatt.broker.tables import offers, placements
 
-__all__ = ["answer_offer", "expire_due", "finalize", "list_offers", "render_offer"]
+__all__ = ["answer_offer", "any_due", "expire_due", "finalize", "list_offers", "render_offer"]
 
 
 def render_offer(row: Row[Any]) -> dict[str, Any]:
@@ -47,8 +47,11 @@ def render_offer(row: Row[Any]) -> dict[str, Any]:
 def list_offers(
     ctx: BrokerContext, principal: Principal, *, status: str | None, after: int | None, limit: int
 ) -> list[dict[str, Any]]:
-    """Offers the principal may see: a provider its own, a team those of its placements."""
-    expire_due(ctx, time.time())
+    """Offers the principal may see: a provider its own, a team those of its placements.
+
+    A read: offers past their deadline are expired first by the caller
+    (:func:`any_due`, then :func:`expire_due` with the writes).
+    """
     q = select(offers).order_by(offers.c.id).limit(limit)
     if principal.role == "provider":
         q = q.where(offers.c.provider == principal.provider)

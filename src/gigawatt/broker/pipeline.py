@@ -17,7 +17,6 @@ pipeline (:class:`PipelineCheckFailed`); nothing of it was committed or acknowle
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -28,9 +27,6 @@ __all__ = [
     "Later",
     "Pipeline",
     "PipelineCheckFailed",
-    "batch_keys",
-    "prefetch_all",
-    "register_prefetch",
 ]
 
 BATCH_LOCK = 0x67696761  # the PostgreSQL advisory lock held by a batch ("giga")
@@ -72,47 +68,6 @@ class Later(Generic[T]):
         if not self._value:
             self._value.append(self._read())
         return self._value[0]
-
-
-Prefetch = Callable[["Pipeline", list[tuple[Any, ...]]], None]
-Key = Callable[[tuple[Any, ...]], tuple[int, str]]
-_PREFETCH: dict[Callable[..., Any], Prefetch] = {}
-_KEY: dict[Callable[..., Any], Key] = {}
-
-
-def register_prefetch(
-    operation: Callable[..., Any], prefetch: Prefetch, key: Key | None = None
-) -> None:
-    """Declare how to queue the reads of a batch's calls of ``operation``.
-
-    ``prefetch(pipe, [args of each call])`` runs before the batch's first operation, so
-    that the reads of all its calls share one round trip (and a few statements). With
-    ``key`` (the idempotency key of a call's arguments), a batch of such calls only may
-    start while the batch before it commits (:mod:`gigawatt.broker.inflight`).
-    """
-    _PREFETCH[operation] = prefetch
-    if key is not None:
-        _KEY[operation] = key
-
-
-def batch_keys(calls: list[Callable[[], Any]]) -> frozenset[tuple[int, str]] | None:
-    """Idempotency keys of a batch that may overlap the one before; None if it may not."""
-    keys = set()
-    for call in calls:
-        if not isinstance(call, functools.partial) or call.keywords or call.func not in _KEY:
-            return None
-        keys.add(_KEY[call.func](call.args))
-    return frozenset(keys)
-
-
-def prefetch_all(pipe: Pipeline, calls: list[Callable[[], Any]]) -> None:
-    """Queue the reads of every call (a ``functools.partial``) whose operation has some."""
-    grouped: dict[Callable[..., Any], list[tuple[Any, ...]]] = {}
-    for call in calls:
-        if isinstance(call, functools.partial) and not call.keywords and call.func in _PREFETCH:
-            grouped.setdefault(call.func, []).append(call.args)
-    for operation, args in grouped.items():
-        _PREFETCH[operation](pipe, args)
 
 
 class Pipeline:

@@ -3,7 +3,7 @@
 :mod:`gigawatt.broker.placements` places one request at a time (a transaction or a
 savepoint each); :mod:`gigawatt.broker.placement_pipeline` queues the same statements in
 PostgreSQL's pipeline mode inside a batch. Both store the same rows and answer the same
-JSON, built here.
+JSON, built here. Column lists come from the tables (:mod:`gigawatt.broker.tables`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from gigawatt.broker.context import Principal
 from gigawatt.broker.decide import Decision, Request
 from gigawatt.broker.hours import iso_hour, iso_seconds
+from gigawatt.broker.tables import offers, placements
 
 __all__ = [
     "AUDIT",
@@ -32,29 +33,8 @@ __all__ = [
     "request_json",
 ]
 
-COLUMNS = [
-    "team",
-    "owner_id",
-    "idem_key",
-    "request_digest",
-    "status",
-    "tags",
-    "accelerator",
-    "count",
-    "start_hour",
-    "end_hour",
-    "single_site",
-    "request",
-    "offer_resource",
-    "site",
-    "provider",
-    "offer_id",
-    "clause",
-    "reason",
-    "response",
-    "created_at",
-    "updated_at",
-]
+# The columns a new placement row sets: every column of the table but its id.
+COLUMNS = [c.name for c in placements.columns if c.name != "id"]
 INSERT = (
     f"INSERT INTO placements ({', '.join(COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in COLUMNS)}) "
@@ -78,18 +58,9 @@ INSERT_AUDITED = (  # PostgreSQL: the placement and its audit entry in one state
 )
 
 
+# The columns a new offer sets: all but its id and its answer (set when it is answered).
 OFFER_COLUMNS = [
-    "placement_id",
-    "provider",
-    "site",
-    "resource",
-    "count",
-    "start_hour",
-    "end_hour",
-    "status",
-    "clause",
-    "deadline",
-    "created_at",
+    c.name for c in offers.columns if c.name not in ("id", "answered_at", "answered_by")
 ]
 INSERT_OFFER = (
     f"INSERT INTO offers ({', '.join(OFFER_COLUMNS)}) "

@@ -28,48 +28,37 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import Column
+from sqlalchemy.dialects.postgresql.base import PGDialect
+
 from gigawatt.broker.pipeline import Later, Pipeline
 from gigawatt.broker.placement_sql import COLUMNS, OFFER_COLUMNS
 from gigawatt.broker.rawsql import pg_array
+from gigawatt.broker.tables import audit, offers, placements
 
 __all__ = ["BatchWrites"]
 
 _NO_OFFER_ID = '"offer_id":null'
+
+
+_PG = PGDialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves it untyped
+
+
+def _pg(column: Column[Any]) -> str:
+    """The PostgreSQL type of a table column, as the tables declare it."""
+    return str(column.type.compile(dialect=_PG))
+
+
+# The fields of one row of the batch's JSON array, typed as the columns they fill.
+_AUDIT_FIELDS = {"at": "at", "actor": "actor", "actor_id": "actor_id", "token_id": "token_id"}
+_AUDIT_FIELDS |= {"action": "action", "audit_site": "site", "detail": "detail"}
+_OFFER_FIELDS = ("provider", "site", "resource", "count", "deadline")
 _ROW_TYPES = {
     "i": "int",
-    "team": "text",
-    "owner_id": "bigint",
-    "idem_key": "text",
-    "request_digest": "text",
-    "status": "text",
-    "tags": "text",
-    "accelerator": "text",
-    "count": "bigint",
-    "start_hour": "int",
-    "end_hour": "int",
-    "single_site": "boolean",
-    "request": "text",
-    "offer_resource": "int",
-    "site": "text",
-    "provider": "text",
-    "clause": "text",
-    "reason": "text",
-    "response": "text",
-    "created_at": "float8",
-    "updated_at": "float8",
-    "at": "float8",
-    "actor": "text",
-    "actor_id": "bigint",
-    "token_id": "bigint",
-    "action": "text",
-    "audit_site": "text",
-    "detail": "text",
+    **{c: _pg(placements.c[c]) for c in COLUMNS if c != "offer_id"},
+    **{name: _pg(audit.c[column]) for name, column in _AUDIT_FIELDS.items()},
     "offered": "boolean",
-    "o_provider": "text",
-    "o_site": "text",
-    "o_resource": "int",
-    "o_count": "bigint",
-    "o_deadline": "float8",
+    **{f"o_{column}": _pg(offers.c[column]) for column in _OFFER_FIELDS},
 }
 _PLACEMENT_VALUES = {
     "offer_id": "oid",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
@@ -18,7 +19,7 @@ from gigawatt.broker.context import BrokerContext, Principal
 from gigawatt.broker.decide import Decision, Request, decide, options
 from gigawatt.broker.errors import ConflictError
 from gigawatt.broker.ledger import SlotsFull, book, feasible
-from gigawatt.broker.pipeline import Later, register_prefetch
+from gigawatt.broker.pipeline import Later, Pipeline
 from gigawatt.broker.placement_pipeline import place_pipelined, prefetch_places
 from gigawatt.broker.placement_sql import (
     AUDIT,
@@ -36,10 +37,12 @@ from gigawatt.broker.rawsql import Raw
 
 __all__ = [
     "MAX_RACES",
+    "Placement",
     "apply_decision",
     "first_answer",
     "open_offer",
     "place",
+    "prefetch",
     "request_from_json",
 ]
 
@@ -67,13 +70,16 @@ def apply_decision(
     req: Request,
     excluded: set[int],
     now: float,
+    drained: frozenset[str] | None = None,
 ) -> Decision:
     """Decide a request against the ledger as it is and book the outcome.
+
+    ``drained`` are the sites to leave out (default: those this process knows drained).
 
     Raises:
         SlotsFull: a concurrent booking took the room first; retry.
     """
-    opts = options(ctx.catalog, req, ctx.drained)
+    opts = options(ctx.catalog, req, ctx.drained if drained is None else drained)
     cands = [(c.offer, c.count) for c in opts.allowed if c.offer.resource not in excluded]
     room = feasible(conn, ctx.catalog, cands, req.start_hour, req.end_hour)
     d = decide(ctx.catalog, req, opts, room)
@@ -169,7 +175,33 @@ def place(
     raise ConflictError("busy", "capacity kept changing under this request; retry it", None)
 
 
-register_prefetch(place, prefetch_places, key=lambda args: (args[1].id, args[3]))
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """The operation kind of a placement request, as the runner queues it.
+
+    The runner's batches are told apart by the kinds of their operations, not by
+    inspecting callables: only a batch of placements alone may overlap the batch before
+    it, and its reads are queued ahead together (:func:`prefetch`).
+    """
+
+    ctx: BrokerContext
+    principal: Principal
+    req: Request
+    idem_key: str
+
+    def __call__(self) -> tuple[str, bool] | Later[tuple[str, bool]]:
+        """Place the request (:func:`place`)."""
+        return place(self.ctx, self.principal, self.req, self.idem_key)
+
+    @property
+    def key(self) -> tuple[int, str]:
+        """The idempotency key, scoped to its owner."""
+        return (self.principal.id, self.idem_key)
+
+
+def prefetch(pipe: Pipeline, ops: list[Placement]) -> None:
+    """Queue the reads of a batch's placements ahead of the first one (two statements)."""
+    prefetch_places(pipe, [(op.ctx, op.principal, op.req, op.idem_key) for op in ops])
 
 
 class _Replay(Exception):  # noqa: N818 - control flow, never leaves this module

@@ -6,7 +6,7 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection, text
 
 from gigawatt.broker.audit import list_audit
@@ -14,6 +14,7 @@ from gigawatt.broker.auth import refresh_revocations, require
 from gigawatt.broker.drain import drain_site
 from gigawatt.broker.errors import BadRequestError, UnavailableError
 from gigawatt.broker.hours import hour_of, rfc3339_seconds
+from gigawatt.broker.metrics import CONTENT_TYPE, BrokerMetrics
 from gigawatt.broker.models import (
     AuditOut,
     CapacityRow,
@@ -88,7 +89,7 @@ async def tokens_list(
     limit: Annotated[int, Query(ge=1, le=1000, description="Most rows returned.")] = 100,
 ) -> JSONResponse:
     """Tokens without their secrets: an admin sees all, others their principal's own."""
-    return JSONResponse(await run(request, lambda: list_tokens(ctx, who, after=after, limit=limit)))
+    return JSONResponse(await read(lambda: list_tokens(ctx, who, after=after, limit=limit)))
 
 
 @router.delete("/v1/tokens/{token_id}", response_model=TokenInfoOut)
@@ -104,7 +105,7 @@ async def tokens_revoke(
     process on the database. Revoking a revoked token answers it again.
     """
     out = await run(request, revoke_token, ctx, who, token_id)
-    await run(request, refresh_revocations, ctx)  # after the commit: refused here at once
+    await read(refresh_revocations, ctx)  # after the commit: refused here at once
     return JSONResponse(out)
 
 
@@ -112,7 +113,9 @@ async def tokens_revoke(
 async def drain(request: Request, name: str, who: Caller, ctx: Ctx) -> JSONResponse:
     """Drain a failed site (admin): re-place its placements or report them displaced."""
     require(who, "admin")
-    return JSONResponse(await run(request, drain_site, ctx, who, name))
+    out = await run(request, drain_site, ctx, who, name)
+    ctx.note_drained(frozenset({name}))  # committed: this process books there no more
+    return JSONResponse(out)
 
 
 @router.get("/v1/audit", response_model=list[AuditOut])
@@ -145,6 +148,18 @@ async def audit(
 
     rows = await read(lambda: ctx.db.transact(rows_of, write=False))
     return JSONResponse(rows)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text."}},
+)
+async def metrics(request: Request, who: Caller) -> Response:
+    """The broker's metrics in Prometheus' text format (admin only; a read)."""
+    require(who, "admin")
+    registry: BrokerMetrics = request.app.state.metrics
+    return Response(await read(registry.text), media_type=CONTENT_TYPE)
 
 
 @router.get(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -17,7 +19,7 @@ from gigawatt.broker.http.placement import (
     submit_placement,
 )
 from gigawatt.broker.models import ErrorOut, Name, OfferOut, PlacementOut
-from gigawatt.broker.offers import answer_offer, list_offers
+from gigawatt.broker.offers import answer_offer, any_due, expire_due, list_offers
 from gigawatt.broker.placement_views import get_placement, list_placements, release_placement
 from gigawatt.broker.placements import first_answer
 from gigawatt.broker.runtime import Caller, Ctx, Runner, context_of, principal_of, read, run
@@ -115,6 +117,10 @@ async def offers_list(
     limit: Limit = 100,
 ) -> JSONResponse:
     """Right-of-first-refusal offers (a provider sees its own)."""
+    now = time.time()
+    due = functools.partial(any_due, now=now)
+    if await read(lambda: ctx.db.transact(due, write=False)):
+        await run(request, expire_due, ctx, now)  # a write, only when an offer is due
     rows = await read(lambda: list_offers(ctx, who, status=status, after=after, limit=limit))
     return JSONResponse(rows)
 

@@ -22,6 +22,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import functools
+import logging
 import random
 import time
 from collections import OrderedDict, deque
@@ -35,8 +36,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from gigawatt.broker.auth import authenticate, cached_principal
 from gigawatt.broker.context import BrokerContext, Principal
 from gigawatt.broker.db import MAX_ATTEMPTS, Database, is_retryable
+from gigawatt.broker.errors import UnavailableError
 from gigawatt.broker.inflight import InFlight
-from gigawatt.broker.pipeline import Later, batch_keys, prefetch_all
+from gigawatt.broker.metrics import BrokerMetrics
+from gigawatt.broker.pipeline import Later
+from gigawatt.broker.placements import Placement, prefetch
 
 __all__ = [
     "Caller",
@@ -53,6 +57,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+log = logging.getLogger("gigawatt.broker")
 
 bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/tokens.")
 
@@ -102,6 +108,7 @@ class Runner:
             processes share the database).
         max_batch_hours: Most hour slots one batch touches (an operation larger than
             that makes a batch alone); see :meth:`_take`.
+        metrics: Where batches are counted (None: nowhere).
     """
 
     def __init__(
@@ -111,8 +118,10 @@ class Runner:
         max_batch: int = 64,
         in_flight: int = 2,
         max_batch_hours: int = MAX_BATCH_HOURS,
+        metrics: BrokerMetrics | None = None,
     ) -> None:
         self.db = db
+        self.metrics = metrics
         self.threaded = db.dialect == "postgresql"
         self.max_batch = max_batch
         self.max_batch_hours = max_batch_hours
@@ -151,7 +160,7 @@ class Runner:
         queue = self._lanes.get(lane)
         if queue is None:
             queue = self._lanes[lane] = deque()
-        queue.append((functools.partial(fn, *args), future, hours))
+        queue.append((functools.partial(fn, *args) if args else fn, future, hours))
         self._pending += 1
         if not self._scheduled:
             self._scheduled = True
@@ -194,7 +203,7 @@ class Runner:
         return batch
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
-        _settle(run_batch(self.db, self._take()))
+        _settle(run_batch(self.db, self._take(), metrics=self.metrics))
         if self._pending:
             loop.call_soon(self._flush, loop)
         else:
@@ -242,7 +251,9 @@ class Runner:
         inflight = InFlight(published.set_result, (self._namespace, self._tickets % 3))
         before = after.inflight if after is not None else None
         self.overlapped += before is not None
-        done = self._writer.submit(run_batch, self.db, batch, before, inflight)
+        done = self._writer.submit(
+            run_batch, self.db, batch, before, inflight, metrics=self.metrics
+        )
         self._running.append(done)
         done.add_done_callback(functools.partial(_finished, batch))
         self._last = _Started(inflight, published, done)
@@ -267,6 +278,8 @@ def run_batch(
     batch: list[Call],
     after: InFlight | None = None,
     inflight: InFlight | None = None,
+    *,
+    metrics: BrokerMetrics | None = None,
 ) -> list[Outcome]:
     """Run operations in one transaction (a savepoint each) and commit them together.
 
@@ -278,31 +291,43 @@ def run_batch(
 
     On PostgreSQL the batch may run ``after`` one still committing, and publishes its
     own bookings to ``inflight`` once queued, for the batch after it
-    (:mod:`gigawatt.broker.inflight`).
+    (:mod:`gigawatt.broker.inflight`). Committed batches and reruns are counted in
+    ``metrics``.
     """
     try:
-        return _run_batch(db, batch, after, inflight)
+        return _run_batch(db, batch, after, inflight, metrics)
     finally:
         if inflight is not None:
             inflight.end()
 
 
 def _run_batch(
-    db: Database, batch: list[Call], after: InFlight | None, inflight: InFlight | None
+    db: Database,
+    batch: list[Call],
+    after: InFlight | None,
+    inflight: InFlight | None,
+    metrics: BrokerMetrics | None,
 ) -> list[Outcome]:
-    if after is not None and after.keys & (batch_keys([c for c, _ in batch]) or frozenset()):
+    # Only a batch of placements alone may be overlapped: what it publishes is all it
+    # changes. A release, drain or offer answer in it changes bookings it cannot publish.
+    keys = batch_keys([c for c, _ in batch])
+    if inflight is not None and keys is None:
+        inflight.publish(None, {}, frozenset())  # the batch after waits for this one's end
+    if after is not None and after.keys & (keys or frozenset()):
         after.ended.wait()  # a key of the batch before: its answer comes with its commit
         after = None
     pipelined = True
     for attempt in range(MAX_ATTEMPTS):
         outcomes: list[Outcome] = []
+        began = time.perf_counter()
         try:
             first = attempt == 0
             ticket = inflight.ticket if inflight is not None and first else None
             with db.batch(pipelined=pipelined, after=after if first else None, ticket=ticket):
                 pipe = db.pipeline()
-                if pipe is not None:
-                    prefetch_all(pipe, [call for call, _ in batch])
+                placing = [call for call, _ in batch if isinstance(call, Placement)]
+                if pipe is not None and placing:
+                    prefetch(pipe, placing)
                 for call, future in batch:
                     queued = pipe.writes() if pipe is not None else 0
                     try:
@@ -316,17 +341,47 @@ def _run_batch(
                 if pipe is not None and inflight is not None and first:
                     inflight.publish(pipe.xid, pipe.booked, frozenset(pipe.done))
         except Exception as exc:  # the commit failed: nothing of the batch happened
+            if isinstance(exc, UnavailableError):  # an outage: logged once, answered 503
+                return [(future, False, exc) for _, future in batch]
             if pipelined and db.dialect == "postgresql" and attempt < MAX_ATTEMPTS - 1:
                 pipelined = False  # whatever failed, isolate each operation
                 db.reruns += 1
+                if metrics is not None:
+                    metrics.reruns.inc()
+                cause = _cause(exc)
+                log.warning(
+                    "a pipelined batch of %d operations is run again, one savepoint each: %s",
+                    len(batch),
+                    cause,
+                    extra={"event": "batch_rerun", "cause": cause, "operations": len(batch)},
+                )
                 continue
             if is_retryable(exc) and attempt < MAX_ATTEMPTS - 1:
                 time.sleep(random.uniform(0, 0.002 * 2**attempt))
                 continue
             return [(future, False, exc) for _, future in batch]
+        if metrics is not None:
+            metrics.committed(len(batch), time.perf_counter() - began)
         return [_resolved(o) for o in outcomes]  # committed: read the answers
     # the last attempt returns or raises inside the loop; mypy needs an end
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def batch_keys(calls: list[Callable[[], Any]]) -> frozenset[tuple[int, str]] | None:
+    """Idempotency keys of a batch of placements alone; None if it holds another kind."""
+    keys = set()
+    for call in calls:
+        if not isinstance(call, Placement):
+            return None
+        keys.add(call.key)
+    return frozenset(keys)
+
+
+def _cause(exc: BaseException) -> str:
+    """The first line of what made a batch fail (the database's message, if it has one)."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return f"{type(orig).__name__}: {text[0] if text else ''}"[:300]
 
 
 def _resolved(outcome: Outcome) -> Outcome:
@@ -422,7 +477,7 @@ async def principal_of(request: Request) -> Principal:
         found = cached_principal(ctx, header[7:].strip())
         if found is not None:
             return found
-    return await run(request, authenticate, ctx, header)
+    return await read(authenticate, ctx, header)  # a read: not behind the writes
 
 
 Ctx = Annotated[BrokerContext, Depends(context)]

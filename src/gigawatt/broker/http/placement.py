@@ -14,17 +14,18 @@ the body's schema (:class:`~gigawatt.broker.models.PlacementIn`):
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from gigawatt.broker.admission import accelerator_hours
 from gigawatt.broker.context import BrokerContext, Principal
 from gigawatt.broker.decide import Request, fewest_accelerators
-from gigawatt.broker.errors import BadRequestError, ForbiddenError
+from gigawatt.broker.errors import BadRequestError, BrokerError, ForbiddenError
 from gigawatt.broker.hours import hour_of, iso_hour
 from gigawatt.broker.http.body import parse_body
 from gigawatt.broker.http.headers import IDEMPOTENCY_KEY
 from gigawatt.broker.models import MAX_COUNT, PlacementIn
-from gigawatt.broker.placements import place
+from gigawatt.broker.placements import Placement
 from gigawatt.broker.runtime import Runner
 
 __all__ = [
@@ -132,14 +133,29 @@ async def submit_placement(
         TooManyRequestsError: the team is over a limit (:mod:`gigawatt.broker.admission`).
         BrokerError: what :func:`~gigawatt.broker.placements.place` raises.
     """
+    try:
+        text, replayed = await _submit(ctx, runner, who, req, key)
+    except BrokerError:
+        if runner.metrics is not None:
+            runner.metrics.answered("refused")
+        raise
+    if runner.metrics is not None:
+        runner.metrics.answered("replayed" if replayed else json.loads(text)["status"])
+    return text, replayed
+
+
+async def _submit(
+    ctx: BrokerContext, runner: Runner, who: Principal, req: Request, key: str
+) -> tuple[str, bool]:
     hours = req.end_hour - req.start_hour
     lane = f"{who.role}:{who.name}"
+    op = Placement(ctx, who, req, key)
     if who.role != "team":
-        return await runner(place, ctx, who, req, key, lane=lane, hours=hours)
+        return await runner(op, lane=lane, hours=hours)
     acc_hours = accelerator_hours(ctx.catalog, req)
     ctx.limits.admit(who.name, acc_hours)
     try:
-        return await runner(place, ctx, who, req, key, lane=lane, hours=hours)
+        return await runner(op, lane=lane, hours=hours)
     finally:
         ctx.limits.done(who.name, acc_hours)
 
