@@ -16,14 +16,16 @@ __all__ = ["clause_label", "describe_clause"]
 
 def describe_clause(clause: Any) -> str:
     """A clause of a scenario (a schema object or its ``summarize`` mapping) in words."""
-    get = clause.get if isinstance(clause, dict) else lambda k, d=None: getattr(clause, k, d)
+
+    def get(key: str) -> Any:
+        return clause.get(key) if isinstance(clause, dict) else getattr(clause, key, None)
+
     kind = str(get("type")).replace("_", " ")
     tags = get("tags")
-    terms = ""
-    if get("percent") is not None:
-        terms = f" {float(get('percent')):g}%"
-    if get("usd") is not None:
-        terms = f" ${float(get('usd')) / 1e9:,.1f}B"
+    percent, usd = get("percent"), get("usd")
+    terms = f" {float(percent):g}%" if percent is not None else ""
+    if usd is not None:
+        terms = f" ${float(usd) / 1e9:,.1f}B"
     text = f"{kind}{terms} ({', '.join(tags) if tags else 'every workload'})"
     window = get("window")
     first, last = (window or (None, None)) if window else (get("from_"), get("until"))
