@@ -29,3 +29,17 @@ def test_pngs_have_the_expected_size_and_are_not_blank(built: Built) -> None:
         assert pixels.std() > 10, f"{path.name} has no contrast"
         # something is drawn in the plotting area, not only the title band at the top
         assert float((pixels[200:850] < 200).mean()) > 0.01, path.name
+
+
+def test_value_ticks_read_as_people_write_them() -> None:
+    """capacity.png showed a "1e6" offset over its axis (issue #19): ticks carry M, B."""
+    from gigawatt.report.png import value_tick
+
+    assert [value_tick(v) for v in (2_500_000, 1.2e9, 1500, 0.25, 0, -3e6)] == [
+        "2.5M",
+        "1.2B",
+        "1,500",
+        "0.25",
+        "0",
+        "-3M",
+    ]
