@@ -43,3 +43,20 @@ def test_value_ticks_read_as_people_write_them() -> None:
         "0",
         "-3M",
     ]
+
+
+def test_count_axes_have_whole_number_ticks() -> None:
+    """The sweep histogram's count axis showed 0.5 ticks (issue #19)."""
+    import numpy as np
+
+    from gigawatt.report.charts import Chart, Series
+    from gigawatt.report.plotly_figures import figure
+    from gigawatt.report.sweep_charts import _hist_panel
+
+    panel = _hist_panel("Cost", "$B", np.array([1.0, 2.0, 2.5, 3.0]), 1.0, "#333333")
+    assert panel.counts
+    fig = figure(Chart(id="h", title="h", caption="", panels=(panel,)))
+    yaxis = fig["layout"]["yaxis"]
+    assert yaxis["tickformat"] == ",d" and yaxis["dtick"] == 1
+    assert all(float(c).is_integer() for s in panel.series for c in s.y)
+    assert isinstance(panel.series[0], Series)

@@ -171,6 +171,10 @@ def _panel(fig: Figure, ax: Axes, panel: Panel, small: bool) -> None:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     else:  # 2.5M, not 2.5 with a "1e6" offset above the axis (issue #19)
         value_axis.set_major_formatter(FuncFormatter(lambda v, _pos: value_tick(v)))
+    if panel.counts:
+        from matplotlib.ticker import MaxNLocator
+
+        value_axis.set_major_locator(MaxNLocator(integer=True))
     for k, event in enumerate(panel.events):
         # matplotlib converts dates on a date axis; its stubs only say float.
         when = cast(float, pd.to_datetime(event.x, format="%Y-%m").to_pydatetime())
