@@ -287,6 +287,9 @@ def test_page_and_assets_are_served_from_the_package(api: Api) -> None:
     assert script.status_code == 200 and script.content == plotly_js_bytes()
     assert b"plotly" in script.content[:2000].lower()
     assert "/" not in api.c.get("/openapi.json").json()["paths"]
+    icon = api.c.get("/favicon.ico")  # browsers ask for it whatever the page says (#19)
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert icon.content.startswith(b"<svg")
 
 
 def test_static_files_ship_in_the_wheel() -> None:
@@ -411,6 +414,8 @@ def _story(url: str) -> None:
             timeout=30_000,
         )
         assert CLAUSE in watcher.row_text("#audit-table tbody tr")
+        detail = watcher.row_text("#audit-table tbody tr td.detail")
+        assert detail and "{" not in detail and '"' not in detail  # key: value, not JSON
         watcher.page.wait_for_function(
             "() => (document.querySelector(\"#capacity-table tr[data-site='abilene']"
             "[data-accelerator='GB200'] td.slot\") || {}).textContent === '0/100'",

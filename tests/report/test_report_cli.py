@@ -7,6 +7,7 @@ One test runs the real console script; the others invoke the command in-process
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -62,7 +63,7 @@ def test_png_and_export_options(cli: typer.Typer, built: Built, tmp_path: Path) 
         str(built.plan_dir),
         "-o",
         str(tmp_path / "r.html"),
-        "--png",
+        "--png-dir",
         str(tmp_path / "png"),
         "--export",
         str(tmp_path / "export"),
@@ -76,6 +77,20 @@ def test_png_and_export_options(cli: typer.Typer, built: Built, tmp_path: Path) 
         assert {f"{table}.parquet", f"{table}.csv"} <= exported
     assert {"clauses.csv", "commitments.csv", "focus_cost_and_usage.csv"} <= exported
     assert "focus_contract_commitments.csv" in exported
+
+
+def test_png_flag_draws_into_the_folder_s_png(
+    cli: typer.Typer, built: Built, tmp_path: Path
+) -> None:
+    """``report DIR --png`` reads as a flag (issue #19): the images go to DIR/png."""
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(built.plan_dir, plan_dir)
+    code, stdout, _ = invoke(cli, "report", str(plan_dir), "--png", "--json")
+    assert code == 0, stdout
+    pngs = [Path(p) for p in json.loads(stdout)["png"]]
+    assert len(pngs) == 7
+    assert {p.parent for p in pngs} == {plan_dir / "png"}
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
 
 
 def test_tables_quiet_and_no_color(cli: typer.Typer, built: Built, tmp_path: Path) -> None:

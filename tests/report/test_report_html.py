@@ -52,3 +52,26 @@ def test_summary_generalises_the_headline(built: Built) -> None:
 
 def test_notes_say_nothing_is_missing(built: Built) -> None:
     assert built.report.missing == []
+
+
+def test_plotly_is_inlined_once_and_packed(built: Built) -> None:
+    """Issue #19: report.html was 4.7 MB for one plan, nearly all of it plotly.js as text.
+
+    plotly.js is inlined once, gzip-compressed and base64-encoded (the page unpacks it;
+    the browser test draws every chart from it), and unpacks to the bundled library.
+    """
+    import base64
+    import gzip
+
+    from gigawatt.report.plotly_figures import plotly_js
+
+    page = _html(built)
+    packed = re.findall(
+        r"<script type='application/octet-stream' id='gigawatt-plotly'[^>]*>(.*?)</script>",
+        page,
+        re.S,
+    )
+    assert len(packed) == 1
+    assert gzip.decompress(base64.b64decode(packed[0])).decode("utf-8") == plotly_js()
+    assert page.count("plotly.js v") == 1  # named once (data-library), not a second copy
+    assert len(page.encode("utf-8")) < 2_300_000  # 4.7 MB before; about 2.1 MB now

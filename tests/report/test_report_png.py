@@ -29,3 +29,34 @@ def test_pngs_have_the_expected_size_and_are_not_blank(built: Built) -> None:
         assert pixels.std() > 10, f"{path.name} has no contrast"
         # something is drawn in the plotting area, not only the title band at the top
         assert float((pixels[200:850] < 200).mean()) > 0.01, path.name
+
+
+def test_value_ticks_read_as_people_write_them() -> None:
+    """capacity.png showed a "1e6" offset over its axis (issue #19): ticks carry M, B."""
+    from gigawatt.report.png import value_tick
+
+    assert [value_tick(v) for v in (2_500_000, 1.2e9, 1500, 0.25, 0, -3e6)] == [
+        "2.5M",
+        "1.2B",
+        "1,500",
+        "0.25",
+        "0",
+        "-3M",
+    ]
+
+
+def test_count_axes_have_whole_number_ticks() -> None:
+    """The sweep histogram's count axis showed 0.5 ticks (issue #19)."""
+    import numpy as np
+
+    from gigawatt.report.charts import Chart, Series
+    from gigawatt.report.plotly_figures import figure
+    from gigawatt.report.sweep_charts import _hist_panel
+
+    panel = _hist_panel("Cost", "$B", np.array([1.0, 2.0, 2.5, 3.0]), 1.0, "#333333")
+    assert panel.counts
+    fig = figure(Chart(id="h", title="h", caption="", panels=(panel,)))
+    yaxis = fig["layout"]["yaxis"]
+    assert yaxis["tickformat"] == ",d" and yaxis["dtick"] == 1
+    assert all(float(c).is_integer() for s in panel.series for c in s.y)
+    assert isinstance(panel.series[0], Series)

@@ -173,13 +173,14 @@ def test_example_finance_penalties_uncertainty(example: Scenario) -> None:
 
 
 def test_example_warnings(example: Scenario) -> None:
-    """Valid, with two warnings: a tag no workload has, a min_spend running past the end."""
+    """Valid, with a warning (a tag no workload has) and a note (a min_spend past the end)."""
     by_path = {p.location.key_path: p for p in example.warnings}
-    assert all(p.severity == "warning" for p in example.warnings)
     tag = by_path["contracts[0].clauses[2].tags[1]"]
+    assert tag.severity == "warning"
     assert "chatgpt" in tag.message
     assert (tag.location.line, tag.location.column) == (53, 56)
     oracle = by_path["contracts[1].clauses[0].until"]
+    assert oracle.severity == "note"  # a contract longer than the plan (issue #19)
     assert "48/60" in oracle.message  # prorated straight-line (decisions.md)
     assert (oracle.location.line, oracle.location.column) == (58, 55)
 
@@ -290,8 +291,8 @@ def test_clause_fragments() -> None:
     assert [p for p in s.warnings if p.severity == "error"] == []
 
 
-def test_partial_clause_window_is_a_warning() -> None:
-    """decisions.md: a clause window partly outside the horizon is accepted with a warning."""
+def test_partial_clause_window_is_a_note() -> None:
+    """decisions.md: a clause window partly outside the horizon is accepted with a note."""
     text = MINIMAL + textwrap.dedent(
         """\
         contracts:
@@ -303,7 +304,7 @@ def test_partial_clause_window_is_a_warning() -> None:
     )
     s = parse_scenario(text, "tiny.yaml")
     (w,) = s.warnings
-    assert w.severity == "warning"
+    assert w.severity == "note"
     assert w.location.key_path == "contracts[0].clauses[0].from"
     assert "6/12" in w.message
 

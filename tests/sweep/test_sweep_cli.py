@@ -46,7 +46,7 @@ def test_cli_tables_show_failures_and_distributions(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Failed samples" in proc.stdout and "infeasible" in proc.stdout
     assert "Peak GW installed by provider and year" in proc.stdout
-    assert "Clause costs" in proc.stdout and "min_spend" in proc.stdout
+    assert "Clause costs" in proc.stdout and "#2 min spend" in proc.stdout
     assert "Traceback" not in proc.stderr
 
 

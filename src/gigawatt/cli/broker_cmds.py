@@ -7,12 +7,14 @@ The broker's libraries (FastAPI, SQLAlchemy, httpx) load only when a command run
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from gigawatt.cli.app import guarded
-from gigawatt.cli.output import console, print_json, table
+from gigawatt.cli.output import console, print_json, say, table
+from gigawatt.cli.serve_notice import local_url, start_notice, token_hint
 from gigawatt.errors import GigawattError
 
 if TYPE_CHECKING:
@@ -132,8 +134,12 @@ def serve_command(
                 "plan": plan_dir,
             }
         )
-    elif not os.environ.get(ADMIN_TOKEN_ENV):
-        console.print(f"note: {ADMIN_TOKEN_ENV} is not set; no admin can create tokens")
+    else:
+        url = local_url(host, port)
+        say(f"gigawatt broker for {scenario}: starting at {url}")
+        has_admin = bool(os.environ.get(ADMIN_TOKEN_ENV))
+        say(token_hint(url, admin_token_set=has_admin, admin_env=ADMIN_TOKEN_ENV))
+        start_notice(url, lambda message: say(message))
     settings = BrokerSettings(
         scenario=scenario,
         db_url=db,
@@ -157,34 +163,42 @@ def serve_command(
     )
 
 
+_INSTANT = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d(?:\.\d+)?)?Z")
+
+
+def hour_text(text: str) -> str:
+    """Every RFC 3339 UTC instant in ``text`` as ``2026-01-01 00:00`` (wraps at the space)."""
+    return _INSTANT.sub(r"\1 \2", text)
+
+
+def _what(p: dict[str, Any]) -> str:
+    count = p.get("count")
+    accelerator = p.get("accelerator") or ""
+    return f"{count:,} {accelerator}".strip() if count is not None else accelerator
+
+
+def _why(p: dict[str, Any]) -> str:
+    reason = p.get("reason") or ""
+    clause = f"(clause: {p['clause']})" if p.get("clause") else ""
+    return hour_text(f"{reason} {clause}".strip())
+
+
 def _placement_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
     return [
         [
             p["id"],
             p["status"],
             p.get("site") or "",
-            p.get("accelerator") or "",
-            p.get("count"),
-            p["start"],
-            p["end"],
-            p.get("clause") or "",
-            p.get("reason") or "",
+            _what(p),
+            hour_text(f"{p['start']} .. {p['end']}"),
+            _why(p),
         ]
         for p in rows
     ]
 
 
-PLACEMENT_COLUMNS = [
-    "id",
-    "status",
-    "site",
-    "accelerator",
-    "count",
-    "start",
-    "end",
-    "clause",
-    "reason",
-]
+#: Placement tables: times in UTC; the clause that decided follows the reason.
+PLACEMENT_COLUMNS = ["id", "status", "site", "accelerators", "when (UTC)", "reason"]
 
 
 @guarded
@@ -286,7 +300,16 @@ def offers_command(
     console.print(
         table(
             "Offers",
-            ["id", "placement", "provider", "site", "count", "start", "end", "status", "deadline"],
+            [
+                "id",
+                "placement",
+                "provider",
+                "site",
+                "count",
+                "when (UTC)",
+                "status",
+                "deadline (UTC)",
+            ],
             [
                 [
                     o["id"],
@@ -294,10 +317,9 @@ def offers_command(
                     o["provider"],
                     o["site"],
                     o["count"],
-                    o["start"],
-                    o["end"],
+                    hour_text(f"{o['start']} .. {o['end']}"),
                     o["status"],
-                    o["deadline"],
+                    hour_text(str(o["deadline"])),
                 ]
                 for o in rows
             ],

@@ -27,6 +27,7 @@ from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
+from gigawatt.cli.layout import Grid
 from gigawatt.errors import GigawattError, Problem, ScenarioError
 from gigawatt.resultio import json_ready
 
@@ -42,6 +43,7 @@ __all__ = [
     "print_json",
     "print_problems",
     "progress_text",
+    "prose",
     "say",
     "status",
     "styled",
@@ -79,8 +81,18 @@ def line(*parts: object) -> Text:
 
 
 def say(*parts: object, err: bool = False) -> None:
-    """Print one line made by :func:`line` on stdout (stderr with ``err``), never wrapped."""
-    (err_console if err else console).print(line(*parts), soft_wrap=True)
+    """Print one line made by :func:`line` on stdout (stderr with ``err``).
+
+    In a pipe the line is never wrapped (one message, one line, for grep); on a terminal
+    it wraps between words rather than where the terminal would cut it.
+    """
+    target = err_console if err else console
+    target.print(line(*parts), soft_wrap=not target.is_terminal)
+
+
+def prose(*parts: object, err: bool = False) -> None:
+    """Print a paragraph wrapped between words at the terminal's width (80 in a pipe)."""
+    (err_console if err else console).print(line(*parts))
 
 
 def status(message: object) -> Status:
@@ -113,18 +125,36 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
-    """A rich table with right-aligned numbers."""
-    t = Table(title=plain(title), title_justify="left", show_lines=False)
+def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Grid:
+    """A titled table laid out for the terminal's width (see :mod:`gigawatt.cli.layout`).
+
+    Columns whose values are all numbers are right-aligned and never wrap; text wraps
+    only between words, and every cell is plain text.
+    """
     materialised = [list(r) for r in rows]
-    for i, col in enumerate(columns):
-        numeric = bool(materialised) and all(
-            isinstance(r[i], int | float) and not isinstance(r[i], bool) for r in materialised
-        )
-        t.add_column(plain(col), justify="right" if numeric else "left", overflow="fold")
-    for r in materialised:
-        t.add_row(*[plain(_fmt(v)) for v in r])
-    return t
+    numeric = [
+        any(r[i] not in (None, "") for r in materialised)
+        and all(_is_number(r[i]) for r in materialised)
+        for i in range(len(columns))
+    ]
+    return Grid.of(
+        plain(title).plain,
+        [plain(c).plain for c in columns],
+        [[plain(_fmt(v)).plain for v in r] for r in materialised],
+        numeric,
+    )
+
+
+#: A number written for people: ``-0.19``, ``1,234``, ``91%``, ``4.57x``, ``$1.2B``, ``3e+21``.
+_NUMBER = re.compile(r"^[-+]?\$?[\d,]*\.?\d+(e[-+]?\d+)?(%|x|[kMB])?$")
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if value is None or value == "" or isinstance(value, int | float):
+        return True
+    return isinstance(value, str) and _NUMBER.match(value) is not None
 
 
 def compact_table(
@@ -169,17 +199,24 @@ def _fmt(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def print_problems(problems: Sequence[Problem], *, as_json: bool = False) -> None:
-    """Print problems to stderr, errors in red and warnings in yellow."""
+def print_problems(
+    problems: Sequence[Problem], *, as_json: bool = False, notes: bool = False
+) -> None:
+    """Print problems to stderr, errors in red and warnings in yellow.
+
+    Notes (information about a valid file, such as a contract prorated to the horizon)
+    are printed only with ``notes``: by the commands that inspect a file (``validate``,
+    ``show``), not by every run.
+    """
     if as_json:
         return
     quiet = err_console.quiet
     for p in problems:
-        if p.severity != "error" and quiet:
+        if (p.severity != "error" and quiet) or (p.severity == "note" and not notes):
             continue  # --quiet drops warnings, never errors
-        style = "red" if p.severity == "error" else "yellow"
+        style = {"error": "red", "warning": "yellow"}.get(p.severity, "cyan")
         err_console.quiet = False
-        err_console.print(line(styled(p.severity, style), ": ", str(p)), soft_wrap=True)
+        say(styled(p.severity, style), ": ", str(p), err=True)
         err_console.quiet = quiet
 
 

@@ -21,11 +21,12 @@ from gigawatt.cli.output import (
     table,
 )
 from gigawatt.plan import Plan, SolveOptions, plan
-from gigawatt.plan.clauses import clause_costs
+from gigawatt.plan.clauses import ClauseCost, clause_costs
 from gigawatt.report import fmt
 from gigawatt.report.answer import answer_table
 from gigawatt.report.tables import TableSpec
-from gigawatt.scenario import load_scenario
+from gigawatt.scenario import Scenario, load_scenario
+from gigawatt.scenario.clause_text import clause_label
 
 __all__ = ["register"]
 
@@ -269,10 +270,18 @@ def clauses_command(
     console.print(
         table(
             f"Clause costs for {scenario.name} (present value, objective with minus without)",
-            ["contract", "clause", "type", "counterparty", "cost $B"],
-            [[c.contract, c.clause_index, c.type, c.counterparty, c.cost_usd / 1e9] for c in costs],
+            ["contract", "clause", "counterparty", "cost $B"],
+            [
+                [c.contract, _clause_text(scenario, c), c.counterparty, c.cost_usd / 1e9]
+                for c in costs
+            ],
         )
     )
+
+
+def _clause_text(scenario: Scenario, cost: ClauseCost) -> str:
+    contract = next(c for c in scenario.contracts if c.name == cost.contract)
+    return clause_label(cost.clause_index, contract.clauses[cost.clause_index])
 
 
 def register(app: typer.Typer) -> None:

@@ -57,8 +57,11 @@ def report_command(
         Path | None, typer.Option("-o", "--out", help="HTML file (default: DIR/report.html).")
     ] = None,
     png: Annotated[
+        bool, typer.Option("--png", help="Also draw every chart as a PNG, in DIR/png.")
+    ] = False,
+    png_dir: Annotated[
         Path | None,
-        typer.Option("--png", metavar="DIR", help="Also draw every chart as a PNG in folder DIR."),
+        typer.Option("--png-dir", help="Draw the PNGs in this folder instead (implies --png)."),
     ] = None,
     export: Annotated[
         Path | None,
@@ -99,7 +102,7 @@ def report_command(
             report = write_report(
                 directory,
                 out,
-                png_dir=png,
+                png_dir=png_dir or (directory / "png" if png else None),
                 export_dir=export,
                 scenario=source,
                 cash_year=cash_year,

@@ -11,6 +11,7 @@ from gigawatt.cli.app import guarded
 from gigawatt.cli.output import console, print_json, print_problems, say, styled, table
 from gigawatt.errors import Location, Problem, ScenarioError
 from gigawatt.scenario import builtin_names, builtin_text, load_scenario
+from gigawatt.scenario.clause_text import clause_label
 from gigawatt.scenario.reference import json_schema, reference_rows
 from gigawatt.scenario.summary import summarize
 
@@ -89,10 +90,14 @@ def validate(
             failed = True
         results.append({"file": f, "valid": ok, "problems": [p.to_dict() for p in problems]})
         if not as_json:
-            print_problems(problems)
+            print_problems(problems, notes=True)
             if ok:
-                n_warn = len(problems)
-                suffix = f" ({n_warn} warning(s))" if n_warn else ""
+                n_warn = sum(p.severity == "warning" for p in problems)
+                n_note = len(problems) - n_warn
+                counts = [f"{n_warn} warning(s)"] * bool(n_warn) + [f"{n_note} note(s)"] * bool(
+                    n_note
+                )
+                suffix = f" ({', '.join(counts)})" if counts else ""
                 say(styled("ok", "green"), f" {f}{suffix}")
             else:
                 n = sum(p.severity == "error" for p in problems)
@@ -179,28 +184,13 @@ def show(
             ],
         )
     )
-    rows = []
-    for c in data["contracts"]:
-        for cl in c["clauses"]:
-            detail = ""
-            if "percent" in cl:
-                detail = f"{cl['percent']:g}%"
-            if "usd" in cl:
-                detail = f"${cl['usd'] / 1e9:,.1f}B"
-            rows.append(
-                [
-                    c["name"],
-                    c["counterparty"],
-                    cl["type"],
-                    ", ".join(cl["tags"] or ["all"]),
-                    detail,
-                    "..".join(cl.get("window", [])),
-                ]
-            )
-    console.print(
-        table("Contracts", ["contract", "counterparty", "clause", "tags", "terms", "window"], rows)
-    )
-    print_problems(s.warnings)
+    rows = [
+        [c["name"], c["counterparty"], clause_label(k, cl)]
+        for c in data["contracts"]
+        for k, cl in enumerate(c["clauses"])
+    ]
+    console.print(table("Contracts", ["contract", "counterparty", "clause"], rows))
+    print_problems(s.warnings, notes=True)
 
 
 def schema(as_json: JsonOpt = False) -> None:

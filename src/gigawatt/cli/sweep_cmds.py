@@ -39,9 +39,11 @@ FileArg = Annotated[
 ]
 
 
-def _range(d: Mapping[Any, Any], scale: float, digits: int = 2) -> str:
-    p5, p50, p95 = (d[k] / scale for k in ("p5", "p50", "p95"))
-    return f"{p50:,.{digits}f} [{p5:,.{digits}f}, {p95:,.{digits}f}]"
+def _range(d: Mapping[Any, Any], scale: float, digits: int = 2, *, spec: str = "") -> str:
+    """``median [p5, p95]`` in one unit: fixed decimals, or a format ``spec`` (``.3g``)."""
+    fmt = spec or f",.{digits}f"
+    p5, p50, p95 = (format(d[k] / scale, fmt) for k in ("p5", "p50", "p95"))
+    return f"{p50} [{p5}, {p95}]"
 
 
 def _print_sweep(result: Sweep) -> None:
@@ -55,18 +57,20 @@ def _print_sweep(result: Sweep) -> None:
         f"({rate:.2f} samples/s)",
     )
     dist = result.tables["distributions"]
+    # label, scale, number format: money in $B, FLOP as powers of ten (3.67e+29)
     names = {
-        "objective_usd": ("objective $B (PV)", 1e9),
-        "cost_usd": ("cost $B (PV)", 1e9),
-        "lost_revenue_usd": ("lost revenue $B (PV)", 1e9),
-        "revenue_share_usd": ("revenue share $B (PV)", 1e9),
-        "shortfall_flop": ("shortfall 1e24 FLOP", 1e24),
+        "objective_usd": ("objective $B (PV)", 1e9, ",.2f"),
+        "cost_usd": ("cost $B (PV)", 1e9, ",.2f"),
+        "lost_revenue_usd": ("lost revenue $B (PV)", 1e9, ",.2f"),
+        "revenue_share_usd": ("revenue share $B (PV)", 1e9, ",.2f"),
+        "shortfall_flop": ("training and inference shortfall, FLOP", 1.0, ".3g"),
     }
     rows = []
-    for q, (label, scale) in names.items():
+    for q, (label, scale, spec) in names.items():
         row = dist[dist["quantity"] == q].iloc[0]
         if int(row["n"]):
-            rows.append([label, _range(row.to_dict(), scale), float(row["mean"]) / scale])
+            mean = format(float(row["mean"]) / scale, spec)
+            rows.append([label, _range(row.to_dict(), scale, spec=spec), mean])
     console.print(table("Across solved samples: median [5%, 95%]", ["", "value", "mean"], rows))
     gw = dist[dist["quantity"] == "gw"]
     if len(gw):
@@ -82,9 +86,14 @@ def _print_sweep(result: Sweep) -> None:
         console.print(
             table(
                 "Clause costs, $M (PV): median [5%, 95%]",
-                ["contract", "clause", "type", "counterparty", "cost $M"],
+                ["contract", "clause", "counterparty", "cost $M"],
                 [
-                    [r["contract"], r["clause_index"], r["type"], r["provider"], _range(r, 1e6)]
+                    [
+                        r["contract"],
+                        f"#{int(r['clause_index']) + 1} {str(r['type']).replace('_', ' ')}",
+                        r["provider"],
+                        _range(r, 1e6),
+                    ]
                     for r in clauses.to_dict("records")
                 ],
             )

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from gigawatt.cli.app import guarded
-from gigawatt.cli.output import console, print_json, status, table
+from gigawatt.cli.output import console, print_json, prose, status, table
 from gigawatt.forecast.trends import (
     DEFAULT_FACILITY_OVERHEAD,
     EPOCH_TRAINING_DURATION_S,
@@ -93,7 +93,7 @@ def _print_report(report: TrendReport) -> None:
             ]
         )
     console.print(table("Frontier training compute trend", ["", "value"], rows))
-    console.print(f"method: {fit.method}", soft_wrap=True)
+    prose(f"method: {fit.method}")
     if bt is not None:
         bt_rows = [
             [
@@ -120,12 +120,18 @@ def _print_report(report: TrendReport) -> None:
         )
         title = (
             f"Back-test: fit to end of {bt.cutoff_year} ({bt.fit.n_models} models, "
-            f"{bt.fit.growth_per_year:.2f}x/yr); predict {bt.n_test} later models "
-            f"(log10 FLOP; {bt.coverage_ci:.0%} inside the {pct} CI of the line)"
+            f"{bt.fit.growth_per_year:.2f}x/yr), predict {bt.n_test} later models (log10 FLOP)"
         )
         columns = ["year", "models", "actual", "predicted", "bias", "MAE", f"in {pct} PI"]
         console.print(table(title, columns, bt_rows))
-    console.print(f"data: {report.source}", soft_wrap=True)
+        prose(
+            f"{pct} PI, prediction interval: where one model's compute should fall (the "
+            f"line's uncertainty plus the scatter of models around it); {bt.coverage_pi:.0%} "
+            f"of the later models fall inside it. {pct} CI, confidence interval of the line: "
+            f"where the trend itself may lie; {bt.coverage_ci:.0%} of the later models "
+            "fall inside it (single models scatter around the trend, so most fall outside)."
+        )
+    prose(f"data: {report.source}")
 
 
 @guarded

@@ -127,6 +127,7 @@ class Panel:
         months: Whether ``x`` values are months (a time axis) rather than categories.
         percent: Whether y values are fractions shown as percentages.
         horizontal: Bars run left to right (categories on the vertical axis).
+        counts: Whether y values are counts (integer ticks only).
     """
 
     title: str
@@ -139,6 +140,7 @@ class Panel:
     months: bool = True
     percent: bool = False
     horizontal: bool = False
+    counts: bool = False
 
     @property
     def empty(self) -> bool:

@@ -7,6 +7,9 @@ in ``data-charts-error`` (the browser test reads both).
 
 from __future__ import annotations
 
+import base64
+import functools
+import gzip
 import html
 import json
 import math
@@ -59,22 +62,57 @@ footer { color:var(--muted); font-size:12px; max-width:1280px; margin:0 auto; pa
 
 _BOOT = """
 (function () {
-  var figures = JSON.parse(document.getElementById('gigawatt-figures').textContent);
-  var config = {responsive: true, displaylogo: false, showLink: false,
-                modeBarButtonsToRemove: ['sendDataToCloud']};
-  var ids = Object.keys(figures);
-  var jobs = ids.map(function (id) {
-    var f = figures[id];
-    return Plotly.newPlot('plot-' + id, f.data, f.layout, config);
-  });
-  Promise.all(jobs).then(function () {
-    document.body.setAttribute('data-charts-rendered', String(ids.length));
-  }).catch(function (err) {
+  function draw() {
+    var figures = JSON.parse(document.getElementById('gigawatt-figures').textContent);
+    var config = {responsive: true, displaylogo: false, showLink: false,
+                  modeBarButtonsToRemove: ['sendDataToCloud']};
+    var ids = Object.keys(figures);
+    return Promise.all(ids.map(function (id) {
+      var f = figures[id];
+      return Plotly.newPlot('plot-' + id, f.data, f.layout, config);
+    })).then(function () {
+      document.body.setAttribute('data-charts-rendered', String(ids.length));
+    });
+  }
+  function failed(err) {
     console.error('gigawatt report: a chart failed to draw', err);
     document.body.setAttribute('data-charts-error', String(err));
-  });
+  }
+  // plotly.js is inlined gzip-compressed (base64): unpack it, run it, then draw.
+  try {
+    var packed = document.getElementById('gigawatt-plotly').textContent;
+    var raw = atob(packed);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    new Response(stream).text().then(function (code) {
+      var script = document.createElement('script');
+      script.textContent = code;
+      document.head.appendChild(script);
+      return draw();
+    }).catch(failed);
+  } catch (err) {
+    failed(err);
+  }
 })();
 """
+
+
+@functools.cache
+def packed_plotly_js() -> str:
+    """plotly.js gzip-compressed and base64-encoded, as the page inlines it (computed once).
+
+    The bundle is 4.8 MB as text and 1.96 MB packed; the page unpacks it with the
+    browser's ``DecompressionStream`` (Chromium 80, Firefox 113, Safari 16.4).
+    """
+    packed = gzip.compress(plotly_js().encode("utf-8"), compresslevel=9, mtime=0)
+    return base64.b64encode(packed).decode("ascii")
+
+
+def _plotly_version() -> str:
+    head = plotly_js()[:200]
+    found = re.search(r"plotly\.js v[\w.\-]+", head)
+    return found.group(0) if found else "plotly.js"
 
 
 def _clean(value: Any) -> Any:
@@ -85,11 +123,6 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     return value
-
-
-def _script_safe(text: str) -> str:
-    """Text that cannot close the ``<script>`` element it sits in."""
-    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
 
 
 def _cell(value: Any) -> str:
@@ -174,7 +207,9 @@ def render_html(
         "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{html.escape(title)}</title><style>{_CSS}</style>"
-        f"<script>{_script_safe(plotly_js())}</script></head><body>"
+        f"<script type='application/octet-stream' id='gigawatt-plotly' "
+        f"data-library='{html.escape(_plotly_version())}' data-encoding='gzip+base64'>"
+        f"{packed_plotly_js()}</script></head><body>"
         f"<header><h1>{html.escape(title)}</h1><p class='meta'>{meta_line}</p></header>"
         "<main>"
         + ("" if answer is None else _table(answer))

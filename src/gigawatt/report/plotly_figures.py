@@ -220,6 +220,11 @@ def figure(chart: Chart) -> dict[str, Any]:
         }
         if panel.percent:
             yaxis["tickformat"] = ".0%"
+        if panel.counts:  # whole numbers: no 0.5 ticks on a small count axis
+            top = max((max(s.y, default=0) for s in panel.series), default=0)
+            yaxis |= {"tickformat": ",d", "rangemode": "tozero"}
+            if top <= 10:
+                yaxis["dtick"] = 1
         if panel.horizontal:
             xaxis |= {"type": "linear", "zeroline": True, "zerolinecolor": "#555"}
             yaxis |= {"type": "category", "title": {"text": ""}, "autorange": "reversed"}

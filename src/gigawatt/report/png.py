@@ -19,11 +19,22 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["PNG_DPI", "PNG_SIZE", "render_png", "write_pngs"]
+__all__ = ["PNG_DPI", "PNG_SIZE", "render_png", "value_tick", "write_pngs"]
 
 PNG_SIZE = (1600, 900)
 PNG_DPI = 100
 _WRAP = 40  # characters per line of a long category label
+
+
+def value_tick(value: float) -> str:
+    """A value-axis tick as a person reads it: ``2.5M``, ``1.2B``, ``1,500``, ``0.25``."""
+    size = abs(value)
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if size >= scale:
+            return f"{value / scale:.4g}{suffix}"
+    if size >= 100 or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
 
 
 def _x(panel: Panel, xs: Sequence[str]) -> Any:
@@ -153,10 +164,17 @@ def _panel(fig: Figure, ax: Axes, panel: Panel, small: bool) -> None:
         ax.spines[side].set_visible(False)
     if panel.zero_line:
         ax.axhline(0, color="#555", lw=0.8)
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+    value_axis = ax.xaxis if panel.horizontal else ax.yaxis
     if panel.percent:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    else:  # 2.5M, not 2.5 with a "1e6" offset above the axis (issue #19)
+        value_axis.set_major_formatter(FuncFormatter(lambda v, _pos: value_tick(v)))
+    if panel.counts:
+        from matplotlib.ticker import MaxNLocator
+
+        value_axis.set_major_locator(MaxNLocator(integer=True))
     for k, event in enumerate(panel.events):
         # matplotlib converts dates on a date axis; its stubs only say float.
         when = cast(float, pd.to_datetime(event.x, format="%Y-%m").to_pydatetime())

@@ -74,7 +74,7 @@ def histogram(values: np.ndarray, scale: float, digits: int = 3) -> tuple[list[s
 def _hist_panel(title: str, unit: str, values: np.ndarray, scale: float, color: str) -> Panel:
     labels, counts = histogram(values, scale)
     bars = Series("samples", tuple(labels), tuple(counts), "bar", color, legend=False)
-    return Panel(f"{title} ({unit})", "samples", (bars,), months=False)
+    return Panel(f"{title} ({unit})", "samples", (bars,), months=False, counts=True)
 
 
 def _dist(results: ResultSet, quantity: str) -> dict[str, Any] | None:

@@ -163,7 +163,7 @@ def check_windows(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
                     (*path, "until" if last > tl.end else "from"),
                     f"clause window {first}..{last} runs outside the horizon "
                     f"{tl.start}..{tl.end}{extra}",
-                    severity="warning",
+                    severity="note",  # a contract longer than the plan: ordinary, documented
                 )
     if s.finance is not None:
         for i, f in enumerate(s.finance.funding):

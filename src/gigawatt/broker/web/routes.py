@@ -156,6 +156,16 @@ async def index() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html", headers=PAGE_HEADERS)
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> FileResponse:
+    """The page's icon (an SVG: browsers ask /favicon.ico whatever the page says)."""
+    return FileResponse(
+        STATIC_DIR / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 @router.get("/vendor/plotly.min.js", include_in_schema=False)
 async def plotly_script() -> Response:
     """plotly.js from the installed plotly package (nothing comes from a CDN)."""

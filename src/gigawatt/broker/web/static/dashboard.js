@@ -28,6 +28,21 @@
     return el('td', { text: text == null ? '' : String(text), className: className || '' });
   }
 
+  // counts as people read them: 500,000 and 99,000,000 (thousands separators)
+  function countText(n) { return n == null ? '' : Number(n).toLocaleString('en-US'); }
+
+  // an audit entry's detail as "key: value" pairs, not raw JSON
+  function detailText(detail) {
+    if (detail == null) return '';
+    if (typeof detail !== 'object') return String(detail);
+    return Object.keys(detail).map(function (k) {
+      var v = detail[k];
+      var shown = typeof v === 'number' ? countText(v)
+        : (v !== null && typeof v === 'object') ? JSON.stringify(v) : String(v);
+      return k.replace(/_/g, ' ') + ': ' + shown;
+    }).join('; ');
+  }
+
   function hourText(iso) { return iso ? iso.replace('T', ' ').replace(/:00(:00)?Z$/, '') : ''; }
   function windowText(start, end) {
     // same day: "2026-01-01 00–04h"; else "2026-01-01 00h – 2026-01-02 04h"
@@ -129,7 +144,7 @@
     return list.map(function (o) {
       var actions = td('', 'actions');
       if (canAnswer()) {
-        var what = 'offer ' + o.id + ' (placement ' + o.placement_id + ', ' + o.count +
+        var what = 'offer ' + o.id + ' (placement ' + o.placement_id + ', ' + countText(o.count) +
           ' at ' + o.site + ')';
         var yes = el('button', { type: 'button', 'data-focus-key': 'accept-' + o.id,
           'data-offer': String(o.id), 'aria-label': 'Accept ' + what, text: 'Accept' });
@@ -147,7 +162,7 @@
         el('th', { scope: 'row', text: String(o.id) }),
         td(o.placement_id, 'num'),
         td(o.provider + ' / ' + o.site, 'nowrap'),
-        td(o.count, 'num'),
+        td(countText(o.count), 'num'),
         td(windowText(o.start, o.end), 'nowrap'),
         deadline,
         td(o.clause),
@@ -181,7 +196,7 @@
         el('th', { scope: 'row', text: String(p.id) }),
         td(p.status, 'status status-' + p.status),
         td(p.team),
-        td((p.count == null ? '' : p.count + ' × ') + (p.accelerator || '')),
+        td((p.count == null ? '' : countText(p.count) + ' × ') + (p.accelerator || '')),
         td(windowText(p.start, p.end), 'nowrap'),
         td(whereText(p), 'where'),
         td(p.clause || ''),
@@ -214,8 +229,8 @@
         var booked = r.booked[i];
         var u = cap > 0 ? booked / cap : (booked > 0 ? 1 : 0);
         var level = booked === 0 ? 0 : Math.min(4, 1 + Math.floor(u * 4));
-        cells.push(el('td', { className: 'slot u' + level, title: data.slots[i] + ': ' + booked +
-          ' booked of ' + cap, text: booked + '/' + cap }));
+        cells.push(el('td', { className: 'slot u' + level, title: data.slots[i] + ': ' + countText(booked) +
+          ' booked of ' + countText(cap), text: countText(booked) + '/' + countText(cap) }));
       });
       return el('tr', { 'data-site': r.site, 'data-accelerator': r.accelerator }, cells);
     });
@@ -249,7 +264,7 @@
         td(a.offer_id == null ? '' : a.offer_id, 'num'),
         td(a.site || ''),
         td(a.clause || ''),
-        td(JSON.stringify(a.detail), 'detail'),
+        td(detailText(a.detail), 'detail'),
       ]);
     });
   }
