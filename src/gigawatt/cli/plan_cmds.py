@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.text import Text
@@ -20,18 +20,15 @@ from gigawatt.cli.output import (
     status,
     table,
 )
-from gigawatt.plan import Plan, SolveOptions, plan
-from gigawatt.plan.clauses import clause_costs
-from gigawatt.report.answer import answer_table
-from gigawatt.report.tables import TableSpec
-from gigawatt.scenario import load_scenario
+from gigawatt.cli.runs import FileArg
+
+if TYPE_CHECKING:
+    from gigawatt.plan import Plan, SolveOptions
+    from gigawatt.report.tables import TableSpec
 
 __all__ = ["register"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-FileArg = Annotated[
-    str | None, typer.Argument(help="Scenario file or built-in name (default scenario if omitted).")
-]
 TimeLimit = Annotated[float | None, typer.Option("--time-limit", help="Solver limit, seconds.")]
 MipGap = Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap to stop at.")]
 NodeLimit = Annotated[
@@ -53,6 +50,8 @@ def _options(
     duals: bool = True,
     node_limit: int | None = None,
 ) -> SolveOptions:
+    from gigawatt.plan import SolveOptions
+
     return SolveOptions(
         time_limit_s=time_limit,
         mip_gap=mip_gap,
@@ -100,6 +99,8 @@ def _print_answer(spec: TableSpec) -> None:
 
 
 def _print_plan(result: Plan) -> None:
+    from gigawatt.report.answer import answer_table
+
     s = result.summary
     gap = f", gap {s['mip_gap']:.2%}" if s.get("mip_gap") else ""
     head = Text(str(s["scenario"]), style="bold")
@@ -179,6 +180,9 @@ def plan_command(
     report: ReportOption = True,
 ) -> None:
     """Find the cheapest contract-compliant plan (default scenario when FILE is omitted)."""
+    from gigawatt.plan import plan
+    from gigawatt.scenario import load_scenario
+
     scenario = load_scenario(file)
     if not as_json:
         print_problems(scenario.warnings)
@@ -233,6 +237,9 @@ def clauses_command(
     ] = None,
 ) -> None:
     """Cost of each contract clause: the optimum with it minus the optimum without it."""
+    from gigawatt.plan.clauses import clause_costs
+    from gigawatt.scenario import load_scenario
+
     scenario = load_scenario(file)
     options = _options(time_limit, mip_gap, duals=False)
     backend: Literal["processes", "ray"] = "ray" if ray or address else "processes"
