@@ -2,7 +2,7 @@
 
 One command::
 
-    python benchmarks/bench_cli.py [--repeats 15] [--out benchmarks/results/cli.json]
+    python benchmarks/bench_cli.py [--repeats 15] [--before SRC] [--out benchmarks/results/cli.json]
 
 Each command runs ``--repeats`` times in a fresh interpreter (the way a shell runs it),
 interleaved round by round so that load on the shared machine hits every command alike,
@@ -10,6 +10,8 @@ and the median wall time is kept. Baselines in the same run: ``python -c pass`` 
 interpreter alone) and ``python -c "import gigawatt"`` (the package, no command).
 Reported: each median and its ratio to both baselines. Targets (issue #18): ``--help``
 <= 0.4 s, ``validate`` <= 0.8 s on the idle 2-core machine; ``scenarios`` fast too.
+With ``--before SRC`` (a ``src`` folder of an earlier commit, e.g. from ``git archive``)
+the same commands also run on that code, in the same rounds, as ``... (before)``.
 The load average before and after is recorded.
 """
 
@@ -40,24 +42,34 @@ COMMANDS: dict[str, list[str]] = {
 TARGETS_S = {"gigawatt --help": 0.4, "gigawatt validate": 0.8}
 
 
-def run_once(args: list[str]) -> float:
+def run_once(args: list[str], src: str | None) -> float:
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = src
     began = time.perf_counter()
-    subprocess.run([sys.executable, *args], check=True, capture_output=True)
+    subprocess.run([sys.executable, *args], check=True, capture_output=True, env=env)
     return time.perf_counter() - began
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--before", help="src folder of the code to compare with")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/cli.json"))
     opts = parser.parse_args()
+    runs: dict[str, tuple[list[str], str | None]] = {
+        name: (args, None) for name, args in COMMANDS.items()
+    }
+    if opts.before:
+        before = str(Path(opts.before).resolve())
+        runs.update({f"{name} (before)": (args, before) for name, args in COMMANDS.items()})
     load_before = os.getloadavg()
-    for args in COMMANDS.values():
-        run_once(args)  # untimed: the file cache and .pyc files warm
-    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for args, src in runs.values():
+        run_once(args, src)  # untimed: the file cache and .pyc files warm
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(opts.repeats):
-        for name, args in COMMANDS.items():
-            times[name].append(run_once(args))
+        for name, (args, src) in runs.items():
+            times[name].append(run_once(args, src))
     load_after = os.getloadavg()
     medians = {name: statistics.median(t) for name, t in times.items()}
     python, package = medians["python -c pass"], medians["import gigawatt"]
@@ -69,14 +81,15 @@ def main() -> None:
             "x_python": round(m / python, 2),
             "x_import_gigawatt": round(m / package, 2),
             "target_s": TARGETS_S.get(name),
+            "before": name.endswith("(before)"),
         }
         for name, m in medians.items()
     ]
-    print(f"{'command':28} {'median s':>9} {'min s':>7} {'x python':>9} {'x import':>9} target")
+    print(f"{'command':37} {'median s':>9} {'min s':>7} {'x python':>9} {'x import':>9} target")
     for r in rows:
         target = "" if r["target_s"] is None else f"<= {r['target_s']}"
         print(
-            f"{r['command']:28} {r['median_s']:9.3f} {r['min_s']:7.3f} "
+            f"{r['command']:37} {r['median_s']:9.3f} {r['min_s']:7.3f} "
             f"{r['x_python']:9.1f} {r['x_import_gigawatt']:9.1f} {target}"
         )
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
