@@ -57,21 +57,17 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 from scipy.stats import rankdata
 
-from gigawatt.forecast.distributions import (
+from gigawatt.forecast.model import ForecastModel
+from gigawatt.forecast.montecarlo import DEFAULT_CHUNK, keep_freed_memory, run_forecast
+from gigawatt.forecast.sampling import BLOCK_SAMPLES
+from gigawatt.scenario import load_scenario, scenario_from_data
+from gigawatt.scenario.distributions import (
     Lognormal,
     Normal,
     Triangular,
     Uniform,
     spearman_to_pearson,
 )
-from gigawatt.forecast.montecarlo import (
-    DEFAULT_CHUNK,
-    ForecastModel,
-    keep_freed_memory,
-    run_forecast,
-)
-from gigawatt.forecast.sampling import BLOCK_SAMPLES
-from gigawatt.scenario import load_scenario, scenario_from_data
 from gigawatt.scenario.schedule import GROWTH_KEY
 from gigawatt.scenario.schema import BuildOffer, InferenceWorkload, TrainingWorkload
 

@@ -37,9 +37,9 @@ from typing import Any
 
 import pandas as pd
 
+from gigawatt.raytools import ray_session
 from gigawatt.scenario import load_scenario
 from gigawatt.sweep import Backend, Sweep, run_sweep
-from gigawatt.sweep.raytools import ray_session
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,12 +12,14 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from gigawatt.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["json_ready", "json_ready_mapping", "read_summary", "read_tables", "save_result"]
 
@@ -117,6 +119,8 @@ def read_tables(
     if missing:
         files = ", ".join(f"{n}.parquet" for n in missing)
         raise InputError(f"{folder} is a {what} without {files}; is it complete?")
+    import pandas as pd  # loaded when a folder is read, not with the command line
+
     tables: dict[str, pd.DataFrame] = {}
     for name in names:
         path = folder / f"{name}.parquet"

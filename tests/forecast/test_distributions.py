@@ -1,4 +1,4 @@
-"""Marginals, the Gaussian copula and the spec parser of gigawatt.forecast.distributions.
+"""Marginals, the Gaussian copula and the spec parser of gigawatt.scenario.distributions.
 
 Monte Carlo tolerances. For a sample of size n, the number of draws at or below the
 true p-quantile x_p is Binomial(n, p), with standard error se = sqrt(p (1 - p) / n) in
@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from gigawatt.forecast.distributions import (
+from gigawatt.scenario.distributions import (
     Distribution,
     DistributionError,
     Lognormal,

@@ -16,9 +16,9 @@ from sweep_helpers import TINY, assert_same_results
 
 from gigawatt.plan import SolveOptions
 from gigawatt.plan.clauses import clause_costs
+from gigawatt.raytools import TaskTimeoutError, ray_map
 from gigawatt.scenario import Scenario, load_scenario
 from gigawatt.sweep import draw_samples, run_sweep
-from gigawatt.sweep.raytools import TaskTimeoutError, ray_map
 from gigawatt.sweep.scenarios import parameter_paths
 from gigawatt.sweep.task import solve_sample
 

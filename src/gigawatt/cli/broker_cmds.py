@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from gigawatt.cli.app import guarded
+from gigawatt.cli.broker_client import DEFAULT_URL, JsonOpt, TokenOpt, UrlOpt, ask, json_wanted
 from gigawatt.cli.output import console, print_json, say, table
 from gigawatt.cli.serve_notice import local_url, start_notice, token_hint
 from gigawatt.errors import GigawattError
@@ -27,22 +28,6 @@ broker_app = typer.Typer(
     "GIGAWATT_BROKER_URL/GIGAWATT_TOKEN).",
     no_args_is_help=True,
 )
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-UrlOpt = Annotated[
-    str,
-    typer.Option("--url", envvar="GIGAWATT_BROKER_URL", help="Broker base URL."),
-]
-TokenOpt = Annotated[
-    str | None, typer.Option("--token", envvar="GIGAWATT_TOKEN", help="Bearer token.")
-]
-DEFAULT_URL = "http://127.0.0.1:8000"
-
-
-def _client(url: str, token: str | None) -> BrokerClient:
-    from gigawatt.broker.client import BrokerClient
-
-    return BrokerClient(url, token)
 
 
 @guarded
@@ -223,9 +208,21 @@ def place_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Ask the broker for a placement."""
-    as_json = _json(ctx, as_json)
-    with _client(url, token) as c:
-        result = c.place(
+
+    def show(result: dict[str, Any]) -> None:
+        console.print(table("Placement", PLACEMENT_COLUMNS, _placement_rows([result])))
+        if result.get("offer_id"):
+            console.print(
+                f"offer {result['offer_id']} to the counterparty "
+                f"until {result.get('offer_deadline')}"
+            )
+
+    result = ask(
+        ctx,
+        url,
+        token,
+        as_json,
+        lambda c: c.place(
             start=start,
             end=end,
             accelerator=accelerator,
@@ -234,21 +231,13 @@ def place_command(
             tags=[t for t in tags.split(",") if t],
             single_site=single_site,
             idempotency_key=key,
-        )
-    rejected = result.get("status") == "rejected"
-    if as_json:
-        print_json(result)
-    else:
-        console.print(table("Placement", PLACEMENT_COLUMNS, _placement_rows([result])))
-        if result.get("offer_id"):
-            console.print(
-                f"offer {result['offer_id']} to the counterparty "
-                f"until {result.get('offer_deadline')}"
-            )
-    if rejected:
+        ),
+        show,
+    )
+    if result.get("status") == "rejected":
         # docs/decisions.md: a placement the broker rejected is a failure of the run (1);
         # the JSON answer already carries the reason.
-        if as_json:
+        if json_wanted(ctx, as_json):
             raise typer.Exit(1)
         raise GigawattError(f"placement rejected: {result.get('reason') or 'no reason given'}")
 
@@ -264,13 +253,15 @@ def list_command(
     as_json: JsonOpt = False,
 ) -> None:
     """List the placements this token may see."""
-    as_json = _json(ctx, as_json)
-    with _client(url, token) as c:
-        rows = c.placements(status=status, site=site, limit=limit)
-    if as_json:
-        print_json({"placements": rows})
-        return
-    console.print(table("Placements", PLACEMENT_COLUMNS, _placement_rows(rows)))
+    ask(
+        ctx,
+        url,
+        token,
+        as_json,
+        lambda c: c.placements(status=status, site=site, limit=limit),
+        lambda rows: console.print(table("Placements", PLACEMENT_COLUMNS, _placement_rows(rows))),
+        key="placements",
+    )
 
 
 @guarded
@@ -284,57 +275,52 @@ def offers_command(
     as_json: JsonOpt = False,
 ) -> None:
     """List right-of-first-refusal offers, or answer one (provider tokens)."""
-    as_json = _json(ctx, as_json)
-    with _client(url, token) as c:
-        if accept is not None or decline is not None:
-            if accept is not None and decline is not None:
-                raise typer.BadParameter("give --accept or --decline, not both")
-            oid = accept if accept is not None else decline
-            assert oid is not None
-            rows = [c.answer(oid, accept is not None)]
-        else:
-            rows = c.offers(status=status)
-    if as_json:
-        print_json({"offers": rows})
-        return
-    console.print(
-        table(
-            "Offers",
-            [
-                "id",
-                "placement",
-                "provider",
-                "site",
-                "count",
-                "when (UTC)",
-                "status",
-                "deadline (UTC)",
-            ],
-            [
+    if accept is not None and decline is not None:
+        raise typer.BadParameter("give --accept or --decline, not both")
+    oid = accept if accept is not None else decline
+
+    def request(c: BrokerClient) -> list[dict[str, Any]]:
+        if oid is not None:
+            return [c.answer(oid, accept is not None)]
+        return c.offers(status=status)
+
+    def show(rows: list[dict[str, Any]]) -> None:
+        console.print(
+            table(
+                "Offers",
                 [
-                    o["id"],
-                    o["placement_id"],
-                    o["provider"],
-                    o["site"],
-                    o["count"],
-                    hour_text(f"{o['start']} .. {o['end']}"),
-                    o["status"],
-                    hour_text(str(o["deadline"])),
-                ]
-                for o in rows
-            ],
+                    "id",
+                    "placement",
+                    "provider",
+                    "site",
+                    "count",
+                    "when (UTC)",
+                    "status",
+                    "deadline (UTC)",
+                ],
+                [
+                    [
+                        o["id"],
+                        o["placement_id"],
+                        o["provider"],
+                        o["site"],
+                        o["count"],
+                        hour_text(f"{o['start']} .. {o['end']}"),
+                        o["status"],
+                        hour_text(str(o["deadline"])),
+                    ]
+                    for o in rows
+                ],
+            )
         )
-    )
+
+    ask(ctx, url, token, as_json, request, show, key="offers")
 
 
 @broker_app.callback()
 def broker_group(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Client commands for a running broker; --json here applies to every subcommand."""
     ctx.obj = {"json": as_json}
-
-
-def _json(ctx: typer.Context, as_json: bool) -> bool:
-    return as_json or bool(isinstance(ctx.obj, dict) and ctx.obj.get("json"))
 
 
 def register(app: typer.Typer) -> None:

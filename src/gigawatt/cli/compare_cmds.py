@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from gigawatt.cli.app import guarded
@@ -20,9 +19,12 @@ from gigawatt.cli.output import (
     styled,
     table,
 )
-from gigawatt.compare import Comparison, compare, money, percent
-from gigawatt.plan import SolveOptions
-from gigawatt.scenario import load_scenario
+from gigawatt.compare.words import money, percent
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gigawatt.compare import Comparison
 
 __all__ = ["register"]
 
@@ -197,6 +199,10 @@ def compare_command(
     """Plan each scenario and show them side by side, year by year, with what differs most."""
     if len(scenarios) < 2:
         raise typer.BadParameter("give two or more scenarios to compare", param_hint="SCENARIOS")
+    from gigawatt.compare import compare
+    from gigawatt.plan import SolveOptions
+    from gigawatt.scenario import load_scenario
+
     loaded = [load_scenario(s) for s in scenarios]
     if not as_json:
         for s in loaded:

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
@@ -22,25 +15,18 @@ from gigawatt.cli.output import (
     err_console,
     print_json,
     print_problems,
-    progress_text,
     say,
     styled,
     table,
 )
-from gigawatt.forecast.montecarlo import (
-    DEFAULT_CHUNK,
-    DEFAULT_MEMORY_MB,
-    keep_freed_memory,
-    run_forecast,
-)
-from gigawatt.forecast.result import Forecast
-from gigawatt.scenario import load_scenario
+from gigawatt.cli.runs import FileArg, counted_progress
+from gigawatt.forecast.options import DEFAULT_CHUNK, DEFAULT_MEMORY_MB
+
+if TYPE_CHECKING:
+    from gigawatt.forecast.result import Forecast
 
 __all__ = ["forecast_command", "register"]
 
-FileArg = Annotated[
-    str | None, typer.Argument(help="Scenario file or built-in name (default scenario if omitted).")
-]
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 PROGRESS_MIN_CELLS = 2_000_000
 """Show a progress bar when samples x months reach this (shorter runs finish at once)."""
@@ -203,31 +189,27 @@ def forecast_command(
     report: ReportOption = True,
 ) -> None:
     """Monte Carlo forecast of demand, supply, gap and cash (default scenario if FILE omitted)."""
+    from gigawatt.forecast.jit import compile_notice
+    from gigawatt.forecast.montecarlo import keep_freed_memory, run_forecast
+    from gigawatt.scenario import load_scenario
+
     scenario = load_scenario(file)
     if not as_json:
         print_problems(scenario.warnings)
     keep_freed_memory()
     show = not (quiet or as_json) and samples * scenario.timeline.n_months >= PROGRESS_MIN_CELLS
-    with Progress(
-        progress_text(),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=not show,
-    ) as bar:
+    with counted_progress(disable=not show) as bar:
         task = bar.add_task("Sampling", total=samples)
-        result = run_forecast(
-            scenario,
-            samples=samples,
-            seed=seed,
-            chunk=chunk,
-            memory_mb=memory_mb,
-            workers=workers,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+        with compile_notice(lambda text: err_console.print(f"note: {text}", soft_wrap=True)):
+            result = run_forecast(
+                scenario,
+                samples=samples,
+                seed=seed,
+                chunk=chunk,
+                memory_mb=memory_mb,
+                workers=workers,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     if out is not None:
         result.save(out)
         if report:

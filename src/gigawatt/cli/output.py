@@ -29,7 +29,6 @@ from rich.text import Text
 
 from gigawatt.cli.layout import Grid
 from gigawatt.errors import GigawattError, Problem, ScenarioError
-from gigawatt.resultio import json_ready
 
 __all__ = [
     "ReportOption",
@@ -121,6 +120,8 @@ def _default(value: Any) -> Any:
 
 def print_json(data: Any) -> None:
     """Print one JSON object on stdout (NaN and infinities become null)."""
+    from gigawatt.resultio import json_ready  # numpy: loaded when a command prints
+
     sys.stdout.write(json.dumps(json_ready(data), default=_default, indent=2) + "\n")
     sys.stdout.flush()
 

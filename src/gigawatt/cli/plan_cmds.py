@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.text import Text
@@ -20,20 +20,18 @@ from gigawatt.cli.output import (
     status,
     table,
 )
-from gigawatt.plan import Plan, SolveOptions, plan
-from gigawatt.plan.clauses import ClauseCost, clause_costs
-from gigawatt.report import fmt
-from gigawatt.report.answer import answer_table
-from gigawatt.report.tables import TableSpec
-from gigawatt.scenario import Scenario, load_scenario
+from gigawatt.cli.runs import FileArg
 from gigawatt.scenario.clause_text import clause_label
+
+if TYPE_CHECKING:
+    from gigawatt.plan import Plan, SolveOptions
+    from gigawatt.plan.clauses import ClauseCost
+    from gigawatt.report.tables import TableSpec
+    from gigawatt.scenario import Scenario
 
 __all__ = ["register"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-FileArg = Annotated[
-    str | None, typer.Argument(help="Scenario file or built-in name (default scenario if omitted).")
-]
 TimeLimit = Annotated[float | None, typer.Option("--time-limit", help="Solver limit, seconds.")]
 MipGap = Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap to stop at.")]
 NodeLimit = Annotated[
@@ -55,6 +53,8 @@ def _options(
     duals: bool = True,
     node_limit: int | None = None,
 ) -> SolveOptions:
+    from gigawatt.plan import SolveOptions
+
     return SolveOptions(
         time_limit_s=time_limit,
         mip_gap=mip_gap,
@@ -102,6 +102,8 @@ def _print_answer(spec: TableSpec) -> None:
 
 
 def _print_plan(result: Plan) -> None:
+    from gigawatt.report.answer import answer_table
+
     s = result.summary
     gap = f", gap {s['mip_gap']:.2%}" if s.get("mip_gap") else ""
     head = Text(str(s["scenario"]), style="bold")
@@ -161,6 +163,8 @@ def _print_plan(result: Plan) -> None:
 
 def _beyond_horizon_line(summary: dict[str, Any]) -> str:
     """One line on the commitments that run past the horizon (plan/commitments.py)."""
+    from gigawatt.report import fmt
+
     rows = summary.get("committed_beyond_horizon") or []
     if not rows:
         return f"committed beyond the horizon ({summary['horizon']['end']}): nothing"
@@ -195,6 +199,9 @@ def plan_command(
     report: ReportOption = True,
 ) -> None:
     """Find the cheapest contract-compliant plan (default scenario when FILE is omitted)."""
+    from gigawatt.plan import plan
+    from gigawatt.scenario import load_scenario
+
     scenario = load_scenario(file)
     if not as_json:
         print_problems(scenario.warnings)
@@ -249,6 +256,9 @@ def clauses_command(
     ] = None,
 ) -> None:
     """Cost of each contract clause: the optimum with it minus the optimum without it."""
+    from gigawatt.plan.clauses import clause_costs
+    from gigawatt.scenario import load_scenario
+
     scenario = load_scenario(file)
     options = _options(time_limit, mip_gap, duals=False)
     backend: Literal["processes", "ray"] = "ray" if ray or address else "processes"

@@ -10,10 +10,7 @@ import typer
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import console, print_json, print_problems, say, styled, table
 from gigawatt.errors import Location, Problem, ScenarioError
-from gigawatt.scenario import builtin_names, builtin_text, load_scenario
 from gigawatt.scenario.clause_text import clause_label
-from gigawatt.scenario.reference import json_schema, reference_rows
-from gigawatt.scenario.summary import summarize
 
 __all__ = ["register"]
 
@@ -22,6 +19,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tab
 
 def scenarios(as_json: JsonOpt = False) -> None:
     """List the built-in scenarios."""
+    from gigawatt.scenario import builtin_names, builtin_text
+
     rows = []
     for name in builtin_names():
         first = next(
@@ -50,6 +49,8 @@ def init(
     as_json: JsonOpt = False,
 ) -> None:
     """Copy a built-in scenario to a file you can edit."""
+    from gigawatt.scenario import builtin_text
+
     text = builtin_text(name)
     target = path or Path(f"{name}.yaml")
     if target.is_dir():
@@ -77,6 +78,8 @@ def validate(
     as_json: JsonOpt = False,
 ) -> None:
     """Check scenario files; report every problem with file, line and key path."""
+    from gigawatt.scenario import load_scenario
+
     results: list[dict[str, Any]] = []
     failed = False
     for f in files:
@@ -114,6 +117,9 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Summarise a scenario (the default scenario when FILE is omitted)."""
+    from gigawatt.scenario import load_scenario
+    from gigawatt.scenario.summary import summarize
+
     s = load_scenario(file)
     data = summarize(s)
     if as_json:
@@ -195,6 +201,8 @@ def show(
 
 def schema(as_json: JsonOpt = False) -> None:
     """Print the scenario reference (or its JSON Schema with --json)."""
+    from gigawatt.scenario.reference import json_schema, reference_rows
+
     if as_json:
         print_json(json_schema())
         return

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from gigawatt.cli.app import guarded
+from gigawatt.cli.broker_client import DEFAULT_URL, TokenOpt, UrlOpt, json_wanted
 from gigawatt.cli.output import console, print_json
 from gigawatt.errors import GigawattError, MissingExtraError
 
@@ -46,16 +47,12 @@ def task_command(
         str | None,
         typer.Option("--out", help="File to write (default gigawatt-placement-ID.yaml; - prints)."),
     ] = None,
-    url: Annotated[
-        str, typer.Option("--url", envvar="GIGAWATT_BROKER_URL", help="Broker base URL.")
-    ] = "http://127.0.0.1:8000",
-    token: Annotated[
-        str | None, typer.Option("--token", envvar="GIGAWATT_TOKEN", help="Bearer token.")
-    ] = None,
+    url: UrlOpt = DEFAULT_URL,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the SkyPilot task YAML that runs a placed placement."""
-    as_json = _json(ctx, as_json)
+    as_json = json_wanted(ctx, as_json)
     from gigawatt.integrations.skypilot.task import dump_task, load_placement, task_config
     from gigawatt.scenario import load_scenario
 
@@ -87,7 +84,7 @@ def check_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Apply the scenario's clauses to a task file as the admin policy would (no launch)."""
-    as_json = _json(ctx, as_json)
+    as_json = json_wanted(ctx, as_json)
     try:
         from gigawatt.integrations.skypilot.policy import ScenarioPolicy, check_task_file
     except ModuleNotFoundError:
@@ -114,10 +111,6 @@ def check_command(
 def skypilot_group(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """SkyPilot commands; --json here applies to every subcommand."""
     ctx.obj = {"json": as_json}
-
-
-def _json(ctx: typer.Context, as_json: bool) -> bool:
-    return as_json or bool(isinstance(ctx.obj, dict) and ctx.obj.get("json"))
 
 
 def register(app: typer.Typer) -> None:

@@ -4,39 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
+    ReportOption,
     console,
-    err_console,
     print_json,
     print_problems,
-    progress_text,
     say,
     styled,
     table,
 )
+from gigawatt.cli.runs import FileArg, counted_progress
 from gigawatt.errors import GigawattError, InputError
-from gigawatt.plan import SolveOptions
-from gigawatt.scenario import load_scenario
-from gigawatt.sweep import Sweep, run_sweep
-from gigawatt.sweep.task import SampleRecord
+
+if TYPE_CHECKING:
+    from gigawatt.sweep import Sweep
+    from gigawatt.sweep.task import SampleRecord
 
 __all__ = ["register", "sweep_command"]
-
-FileArg = Annotated[
-    str | None, typer.Argument(help="Scenario file or built-in name (default scenario if omitted).")
-]
 
 
 def _range(d: Mapping[Any, Any], scale: float, digits: int = 2, *, spec: str = "") -> str:
@@ -142,30 +131,23 @@ def sweep_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write Parquet tables and summary.json here.")
     ] = None,
-    report: Annotated[
-        bool, typer.Option("--report/--no-report", help="Write report.html with --out.")
-    ] = True,
+    report: ReportOption = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Solve sampled scenarios with the full planner (Ray tasks) and report distributions."""
     if serial and address:
         raise InputError("--serial runs without Ray; drop --address or --serial")
+    from gigawatt.plan import SolveOptions
+    from gigawatt.scenario import load_scenario
+    from gigawatt.sweep import run_sweep
+
     scenario = load_scenario(file)
     if not as_json:
         print_problems(scenario.warnings)
     options = SolveOptions(
         time_limit_s=time_limit, mip_gap=mip_gap, allow_shortfall=not strict_demand, duals=False
     )
-    with Progress(
-        progress_text(),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=as_json,
-    ) as bar:
+    with counted_progress(disable=as_json) as bar:
         task = bar.add_task("Solving samples", total=samples)
         failed = 0
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from gigawatt.cli.app import guarded
-from gigawatt.cli.broker_cmds import DEFAULT_URL, JsonOpt, TokenOpt, UrlOpt, _client, _json
-from gigawatt.cli.output import console, print_json, table
+from gigawatt.cli.broker_client import DEFAULT_URL, JsonOpt, TokenOpt, UrlOpt, ask
+from gigawatt.cli.output import console, table
 
 __all__ = ["parse_ttl_seconds", "token_app"]
 
@@ -78,16 +78,23 @@ def create_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a token (admin); the secret is printed once and never stored."""
-    as_json = _json(ctx, as_json)
     ttl_seconds = parse_ttl_seconds(ttl) if ttl is not None else None
-    with _client(url, token) as c:
-        made = c.create_token(role, name, provider, ttl_seconds=ttl_seconds, expires_at=expires_at)
-    if as_json:
-        print_json(made)
-        return
-    console.print(table("Token", COLUMNS, _rows([made])))
-    console.print("token (shown once, keep it secret):", markup=False)
-    console.print(made["token"], markup=False, soft_wrap=True)
+
+    def show(made: dict[str, Any]) -> None:
+        console.print(table("Token", COLUMNS, _rows([made])))
+        console.print("token (shown once, keep it secret):", markup=False)
+        console.print(made["token"], markup=False, soft_wrap=True)
+
+    ask(
+        ctx,
+        url,
+        token,
+        as_json,
+        lambda c: c.create_token(
+            role, name, provider, ttl_seconds=ttl_seconds, expires_at=expires_at
+        ),
+        show,
+    )
 
 
 @token_app.command("list")
@@ -99,13 +106,15 @@ def list_command(
     as_json: JsonOpt = False,
 ) -> None:
     """List tokens without their secrets (an admin sees all, others their own)."""
-    as_json = _json(ctx, as_json)
-    with _client(url, token) as c:
-        rows = c.tokens()
-    if as_json:
-        print_json({"tokens": rows})
-        return
-    console.print(table("Tokens", COLUMNS, _rows(rows)))
+    ask(
+        ctx,
+        url,
+        token,
+        as_json,
+        lambda c: c.tokens(),
+        lambda rows: console.print(table("Tokens", COLUMNS, _rows(rows))),
+        key="tokens",
+    )
 
 
 @token_app.command("revoke")
@@ -118,10 +127,11 @@ def revoke_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Revoke a token: refused at once here, within a second by every server process."""
-    as_json = _json(ctx, as_json)
-    with _client(url, token) as c:
-        revoked = c.revoke_token(token_id)
-    if as_json:
-        print_json(revoked)
-        return
-    console.print(table("Revoked", COLUMNS, _rows([revoked])))
+    ask(
+        ctx,
+        url,
+        token,
+        as_json,
+        lambda c: c.revoke_token(token_id),
+        lambda revoked: console.print(table("Revoked", COLUMNS, _rows([revoked]))),
+    )

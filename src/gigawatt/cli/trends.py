@@ -5,23 +5,16 @@ from __future__ import annotations
 import contextlib
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import console, print_json, prose, status, table
-from gigawatt.forecast.trends import (
-    DEFAULT_FACILITY_OVERHEAD,
-    EPOCH_TRAINING_DURATION_S,
-    Accelerator,
-    Selection,
-    TrendReport,
-    TrendsError,
-    analyze_trends,
-    find_accelerator,
-    plot_trends,
-)
+from gigawatt.forecast.trends.defaults import DEFAULT_FACILITY_OVERHEAD, EPOCH_TRAINING_DURATION_S
+
+if TYPE_CHECKING:
+    from gigawatt.forecast.trends import Accelerator, TrendReport
 
 __all__ = ["register", "trends"]
 
@@ -48,6 +41,8 @@ def _accelerator(
     precision: str,
     overhead: float,
 ) -> Accelerator | None:
+    from gigawatt.forecast.trends import Accelerator, TrendsError, find_accelerator
+
     if (peak_flops is None) != (facility_watts is None):
         raise TrendsError("give both --peak-flops and --facility-watts, or neither")
     if peak_flops is not None and facility_watts is not None:
@@ -179,6 +174,8 @@ def trends(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Fit the growth of frontier training compute (Epoch AI data) and forecast a run."""
+    from gigawatt.forecast.trends import Selection, analyze_trends, plot_trends
+
     selection = Selection(
         definition=DefinitionChoice(definition).value,
         top_n=top_n,

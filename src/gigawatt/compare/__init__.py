@@ -35,11 +35,16 @@ scenario's plan under ``plans/<scenario>/``.
 
 from __future__ import annotations
 
-from gigawatt.compare.build import compare
-from gigawatt.compare.result import COMPARISON_TABLES, Comparison
-from gigawatt.compare.solve import ROFR, solve_variant
-from gigawatt.compare.tables import outside_frame
-from gigawatt.compare.words import money, percent
+import typing as _typing
+
+from gigawatt.lazyexports import lazy_exports as _lazy_exports
+
+if _typing.TYPE_CHECKING:
+    from gigawatt.compare.build import compare
+    from gigawatt.compare.result import COMPARISON_TABLES, Comparison
+    from gigawatt.compare.solve import ROFR, solve_variant
+    from gigawatt.compare.tables import outside_frame
+    from gigawatt.compare.words import money, percent
 
 __all__ = [
     "COMPARISON_TABLES",
@@ -51,3 +56,17 @@ __all__ = [
     "percent",
     "solve_variant",
 ]
+
+__getattr__, __dir__ = _lazy_exports(
+    __name__,
+    {
+        "compare": "gigawatt.compare.build",
+        "COMPARISON_TABLES": "gigawatt.compare.result",
+        "Comparison": "gigawatt.compare.result",
+        "ROFR": "gigawatt.compare.solve",
+        "solve_variant": "gigawatt.compare.solve",
+        "outside_frame": "gigawatt.compare.tables",
+        "money": "gigawatt.compare.words",
+        "percent": "gigawatt.compare.words",
+    },
+)

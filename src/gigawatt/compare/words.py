@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 __all__ = ["MONEY_METRICS", "money", "percent"]
 
@@ -24,4 +24,4 @@ def money(usd: float) -> str:
 
 def percent(share: float) -> str:
     """A share as a whole percentage (``27%``), ``n/a`` when undefined."""
-    return f"{share:.0%}" if np.isfinite(share) else "n/a"
+    return f"{share:.0%}" if math.isfinite(share) else "n/a"

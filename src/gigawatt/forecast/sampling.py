@@ -1,7 +1,7 @@
 r"""Uncertain parameters of a scenario and their joint draws, reproducible chunk by chunk.
 
 A scenario's ``uncertainty`` section maps key paths to distributions
-(:mod:`gigawatt.forecast.distributions`) and may add Spearman rank correlations::
+(:mod:`gigawatt.scenario.distributions`) and may add Spearman rank correlations::
 
     uncertainty:
       workloads.partner-api.demand_flops.growth_per_year: {lognormal: {p50: 2.5, p90: 4.0}}
@@ -45,7 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gigawatt.errors import Problem, ScenarioError
-from gigawatt.forecast.distributions import Distribution, parse_distribution, sample
+from gigawatt.scenario.distributions import Distribution, parse_distribution, sample
 from gigawatt.scenario.paths import get_path, resolve_path
 from gigawatt.scenario.schedule import GROWTH_KEY
 from gigawatt.scenario.schema import Scenario
@@ -226,7 +226,7 @@ def _classify(
 
 def _marks(scenario: Scenario) -> Marks:
     """Positions of the scenario's keys, re-read from its file or built-in text."""
-    from gigawatt.scenario.load import builtin_names, builtin_text
+    from gigawatt.scenario.builtins import builtin_names, builtin_text
 
     source = scenario.source
     try:

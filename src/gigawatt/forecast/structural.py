@@ -2,7 +2,7 @@ r"""Structure versus chance in the forecast's shortfalls.
 
 A demand class :math:`c` (workloads served together, :mod:`~gigawatt.forecast.merit`)
 is *short* in month :math:`t` of a sample when its gap exceeds
-:data:`~gigawatt.forecast.summary.GAP_TOLERANCE` times its delivered demand:
+:data:`~gigawatt.forecast.model.GAP_TOLERANCE` times its delivered demand:
 :math:`q_{c,t} \sum_{w \in c} D_{w,t} > 10^{-9} \sum_{w \in c} D_{w,t}`. A pair
 :math:`(t, c)` short in **every** sample is a *structural gap*: a step of the
 scenario's own schedules (demand rising before contracted supply does), not a matter

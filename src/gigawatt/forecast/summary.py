@@ -9,12 +9,13 @@ inputs and outputs; :func:`assemble` turns stores and tally into a
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from gigawatt.forecast.model import GAP_TOLERANCE, ChunkOutputs, ForecastModel
 from gigawatt.forecast.recurrences import first_months
 from gigawatt.forecast.result import QUANTITIES, Forecast
 from gigawatt.forecast.stats import (
@@ -26,15 +27,10 @@ from gigawatt.forecast.stats import (
 )
 from gigawatt.forecast.structural import GapTally
 
-if TYPE_CHECKING:
-    from gigawatt.forecast.montecarlo import ChunkOutputs, ForecastModel
-
-__all__ = ["GAP_TOLERANCE", "Store", "Tally", "assemble"]
+__all__ = ["Store", "Tally", "assemble"]
 
 F64 = NDArray[np.float64]
 Store = ExactStore | HistogramStore | RangeStore
-GAP_TOLERANCE = 1e-9
-"""A month is short when the gap exceeds this fraction of the demand."""
 
 
 class Tally:

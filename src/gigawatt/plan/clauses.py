@@ -107,7 +107,7 @@ def clause_costs(
     results: dict[int, tuple[float, float, str]] = {}
     workers = processes or multiprocessing.cpu_count()
     if backend == "ray":
-        from gigawatt.sweep.raytools import ray_map
+        from gigawatt.raytools import ray_map
 
         args = [(ci, ki, options) for ci, ki, _, _ in jobs]
         for n, value in ray_map(

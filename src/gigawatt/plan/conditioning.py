@@ -178,27 +178,9 @@ def _all(inputs: PlanInputs) -> Iterator[Magnitude | None]:
             "MW",
             None,
         )
-        for wi, w in enumerate(s.workloads):
-            if not inputs.allowed[wi, oi].any():
-                continue
-            if isinstance(w, InferenceWorkload):
-                yield _scan(
-                    (*acc, "peak_flops"),
-                    f"EFLOP/s a thousand {ref.accelerator} serve to {w.name} "
-                    "(peak_flops x utilization)",
-                    inputs.eflops_per_kacc[wi, oi : oi + 1],
-                    "EFLOP/s",
-                    None,
-                )
-            else:
-                yield _scan(
-                    (*acc, "peak_flops"),
-                    f"FLOP a thousand {ref.accelerator} deliver to {w.name} in a month "
-                    "(peak_flops x mfu)",
-                    inputs.yflop_per_kacc_month[wi, oi],
-                    "x 1e24 FLOP",
-                    months,
-                )
+        for wi in range(len(s.workloads)):
+            if inputs.allowed[wi, oi].any():
+                yield _delivery(inputs, ref.accelerator, wi, oi)
     for si, site in enumerate(inputs.sites):
         cap = inputs.power_cap_mw[si]
         if s.sites[site].power_mw is not None:
@@ -232,6 +214,22 @@ def _all(inputs: PlanInputs) -> Iterator[Magnitude | None]:
             "$M",
             None,
         )
+
+
+def _delivery(inputs: PlanInputs, accelerator: str, wi: int, oi: int) -> Magnitude | None:
+    """What a thousand accelerators of offer ``oi`` deliver to workload ``wi``, traced.
+
+    Inference: EFLOP/s (peak_flops x utilization); training: 1e24 FLOP in each month
+    (peak_flops x mfu x the month's seconds). Both come from ``peak_flops``.
+    """
+    w = inputs.scenario.workloads[wi]
+    path: tuple[PathItem, ...] = ("accelerators", accelerator, "peak_flops")
+    if isinstance(w, InferenceWorkload):
+        what = f"EFLOP/s a thousand {accelerator} serve to {w.name} (peak_flops x utilization)"
+        return _scan(path, what, inputs.eflops_per_kacc[wi, oi : oi + 1], "EFLOP/s", None)
+    what = f"FLOP a thousand {accelerator} deliver to {w.name} in a month (peak_flops x mfu)"
+    values = inputs.yflop_per_kacc_month[wi, oi]
+    return _scan(path, what, values, "x 1e24 FLOP", inputs.months)
 
 
 def _scan(

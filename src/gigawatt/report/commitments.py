@@ -195,7 +195,7 @@ def scenario_for(results: ResultSet) -> Scenario | None:
     """
     from gigawatt.errors import GigawattError
     from gigawatt.scenario import load_scenario
-    from gigawatt.scenario.load import builtin_names
+    from gigawatt.scenario.builtins import builtin_names
 
     source = str(results.summary.get("source") or "")
     name = source.removesuffix(" (built-in)")

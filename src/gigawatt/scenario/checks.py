@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from gigawatt.errors import Problem
+from gigawatt.scenario.distributions import parse_distribution
 from gigawatt.scenario.paths import resolve_path
 from gigawatt.scenario.schedule import Schedule
 from gigawatt.scenario.schema import (
@@ -211,8 +212,6 @@ def check_usable(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
 
 def check_uncertainty(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
     """Uncertainty key paths lead to numbers; distributions are well formed."""
-    from gigawatt.forecast.distributions import parse_distribution
-
     for key, spec in s.uncertainty.items():
         path: tuple[PathItem, ...] = ("uncertainty", key)
         if key == "rank_correlation":

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from gigawatt.errors import Location, Problem, ScenarioError
+from gigawatt.scenario.builtins import DEFAULT_SCENARIO, builtin_names, builtin_text
 from gigawatt.scenario.checks import raw_reference_problems, run_checks
 from gigawatt.scenario.errors_map import problems_from_validation
 from gigawatt.scenario.schema import Scenario
@@ -22,37 +22,6 @@ __all__ = [
     "parse_scenario",
     "scenario_from_data",
 ]
-
-DEFAULT_SCENARIO = "frontier-lab-2025"
-
-
-def builtin_names() -> list[str]:
-    """Names of the scenarios shipped with gigawatt."""
-    folder = resources.files("gigawatt.scenario") / "builtin"
-    return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-    )
-
-
-def builtin_text(name: str) -> str:
-    """YAML text of a built-in scenario.
-
-    Raises:
-        ScenarioError: no built-in has that name.
-    """
-    names = builtin_names()
-    if name not in names:
-        raise ScenarioError(
-            [
-                Problem(
-                    Location(name, 0, 0, ""),
-                    f"no scenario file or built-in named '{name}'",
-                    "built-ins are: " + ", ".join(names),
-                )
-            ]
-        )
-    folder = resources.files("gigawatt.scenario") / "builtin"
-    return (folder / f"{name}.yaml").read_text(encoding="utf-8")
 
 
 def parse_scenario(text: str, file: str = "<string>") -> Scenario:

@@ -15,12 +15,15 @@ capped by ``power_mw`` when given.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from gigawatt.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["OfferRef", "offer_availability", "offers", "site_power_cap_mw", "supply_table"]
 
@@ -73,6 +76,8 @@ def supply_table(scenario: Scenario) -> pd.DataFrame:
     Columns: site, provider, accelerator, pricing, month, accelerators, mw (uncapped),
     mw_capped (the offer's share of the site cap, pro rata when the site is over it).
     """
+    import pandas as pd
+
     tl = scenario.timeline
     frames = []
     for site_name, site in scenario.sites.items():

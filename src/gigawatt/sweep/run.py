@@ -42,7 +42,7 @@ def wall_limit(time_limit_s: float | None, solves: int) -> float | None:
 
 
 def _failure(spec: SampleSpec, exc: BaseException) -> SampleRecord:
-    from gigawatt.sweep.raytools import TaskTimeoutError
+    from gigawatt.raytools import TaskTimeoutError
 
     status = "timeout" if isinstance(exc, TaskTimeoutError) else "error"
     message = str(exc) if isinstance(exc, GigawattError) else f"{type(exc).__name__}: {exc}"
@@ -103,7 +103,7 @@ def run_sweep(
         for spec in specs:
             done(solve_sample(scenario.raw, scenario.source, paths, spec, options, clauses))
     else:
-        from gigawatt.sweep.raytools import ray_map, ray_session
+        from gigawatt.raytools import ray_map, ray_session
 
         n_clauses = sum(len(c.clauses) for c in scenario.contracts) if clauses else 0
         with ray_session(address, workers) as cpus:

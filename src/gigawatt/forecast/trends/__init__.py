@@ -40,20 +40,25 @@ Method (what ``gigawatt trends`` reports):
 
 from __future__ import annotations
 
-from gigawatt.forecast.trends.backtest import Backtest, BacktestYear, backtest
-from gigawatt.forecast.trends.base import (
-    DEFAULT_FACILITY_OVERHEAD,
-    DEFINITIONS,
-    EPOCH_TRAINING_DURATION_S,
-    Definition,
-    TrendsError,
-)
-from gigawatt.forecast.trends.data import decimal_year, load_ml_hardware, load_notable_models
-from gigawatt.forecast.trends.fit import TrendFit, fit_trend
-from gigawatt.forecast.trends.hardware import Accelerator, find_accelerator, training_power_gw
-from gigawatt.forecast.trends.projection import RunForecast, forecast_run
-from gigawatt.forecast.trends.report import TrendReport, analyze_trends, plot_trends
-from gigawatt.forecast.trends.selection import Selection, frontier_mask, select_models
+import typing as _typing
+
+from gigawatt.lazyexports import lazy_exports as _lazy_exports
+
+if _typing.TYPE_CHECKING:
+    from gigawatt.forecast.trends.backtesting import Backtest, BacktestYear, backtest
+    from gigawatt.forecast.trends.base import (
+        DEFAULT_FACILITY_OVERHEAD,
+        DEFINITIONS,
+        EPOCH_TRAINING_DURATION_S,
+        Definition,
+        TrendsError,
+    )
+    from gigawatt.forecast.trends.data import decimal_year, load_ml_hardware, load_notable_models
+    from gigawatt.forecast.trends.fit import TrendFit, fit_trend
+    from gigawatt.forecast.trends.hardware import Accelerator, find_accelerator, training_power_gw
+    from gigawatt.forecast.trends.projection import RunForecast, forecast_run
+    from gigawatt.forecast.trends.report import TrendReport, analyze_trends, plot_trends
+    from gigawatt.forecast.trends.selection import Selection, frontier_mask, select_models
 
 __all__ = [
     "DEFAULT_FACILITY_OVERHEAD",
@@ -81,3 +86,33 @@ __all__ = [
     "select_models",
     "training_power_gw",
 ]
+
+__getattr__, __dir__ = _lazy_exports(
+    __name__,
+    {
+        "Backtest": "gigawatt.forecast.trends.backtesting",
+        "BacktestYear": "gigawatt.forecast.trends.backtesting",
+        "backtest": "gigawatt.forecast.trends.backtesting",
+        "DEFAULT_FACILITY_OVERHEAD": "gigawatt.forecast.trends.base",
+        "DEFINITIONS": "gigawatt.forecast.trends.base",
+        "EPOCH_TRAINING_DURATION_S": "gigawatt.forecast.trends.base",
+        "Definition": "gigawatt.forecast.trends.base",
+        "TrendsError": "gigawatt.forecast.trends.base",
+        "decimal_year": "gigawatt.forecast.trends.data",
+        "load_ml_hardware": "gigawatt.forecast.trends.data",
+        "load_notable_models": "gigawatt.forecast.trends.data",
+        "TrendFit": "gigawatt.forecast.trends.fit",
+        "fit_trend": "gigawatt.forecast.trends.fit",
+        "Accelerator": "gigawatt.forecast.trends.hardware",
+        "find_accelerator": "gigawatt.forecast.trends.hardware",
+        "training_power_gw": "gigawatt.forecast.trends.hardware",
+        "RunForecast": "gigawatt.forecast.trends.projection",
+        "forecast_run": "gigawatt.forecast.trends.projection",
+        "TrendReport": "gigawatt.forecast.trends.report",
+        "analyze_trends": "gigawatt.forecast.trends.report",
+        "plot_trends": "gigawatt.forecast.trends.report",
+        "Selection": "gigawatt.forecast.trends.selection",
+        "frontier_mask": "gigawatt.forecast.trends.selection",
+        "select_models": "gigawatt.forecast.trends.selection",
+    },
+)

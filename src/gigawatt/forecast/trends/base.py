@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gigawatt.errors import GigawattError
+from gigawatt.forecast.trends.defaults import DEFAULT_FACILITY_OVERHEAD, EPOCH_TRAINING_DURATION_S
 
 __all__ = [
     "DEFAULT_FACILITY_OVERHEAD",
@@ -25,12 +26,6 @@ Definition: TypeAlias = Literal["top-n", "record", "threshold"]
 """How a model qualifies as frontier: top N at release, record-setter, or above X FLOP."""
 
 DEFINITIONS: tuple[str, ...] = get_args(Definition)
-
-EPOCH_TRAINING_DURATION_S: float = 1.56e7
-"""Epoch AI's median training duration for a 2030 frontier run, seconds (~6 months)."""
-
-DEFAULT_FACILITY_OVERHEAD: float = 2.0
-"""All-in facility watts per watt of chip TDP (Epoch GPU-clusters power estimates)."""
 
 _NOTABLE = ("epoch-notable-ai-models", "notable_ai_models.csv")
 _HARDWARE = ("epoch-ml-hardware", "ml_hardware.csv")

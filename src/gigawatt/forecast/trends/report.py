@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gigawatt.forecast.trends.backtest import (
+from gigawatt.forecast.trends.backtesting import (
     Backtest,
     backtest,
 )

@@ -42,7 +42,6 @@ from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtr, ndtri
 
 from gigawatt.errors import GigawattError
 
@@ -84,6 +83,8 @@ class DistributionError(GigawattError, ValueError):
 
 
 def _norm_ppf(u: FloatArray) -> FloatArray:
+    from scipy.special import ndtri  # loaded when sampling, not when a scenario is read
+
     return np.asarray(ndtri(u), dtype=np.float64)
 
 
@@ -430,6 +431,8 @@ def sample(
             "Weaken some correlations, e.g. if A~B and B~C are strongly positive, "
             "A~C cannot be strongly negative"
         ) from None
+    from scipy.special import ndtr
+
     latent = rng.standard_normal((int(n), len(names))) @ chol.T
     u = np.asarray(ndtr(latent), dtype=np.float64)
     # Keep u inside the open interval so unbounded ppfs stay finite.

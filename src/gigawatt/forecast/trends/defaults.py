@@ -1,0 +1,11 @@
+"""Defaults of the frontier-run conversion, readable without numpy (for ``--help``)."""
+
+from __future__ import annotations
+
+__all__ = ["DEFAULT_FACILITY_OVERHEAD", "EPOCH_TRAINING_DURATION_S"]
+
+EPOCH_TRAINING_DURATION_S: float = 1.56e7
+"""Epoch AI's median training duration for a 2030 frontier run, seconds (~6 months)."""
+
+DEFAULT_FACILITY_OVERHEAD: float = 2.0
+"""All-in facility watts per watt of chip TDP (Epoch GPU-clusters power estimates)."""
