@@ -1,0 +1,202 @@
+"""Clause costs by warm start: one built model, changed and re-run for each clause.
+
+The base plan is solved once. A restriction dropped is a change of the HiGHS model the
+base solve built: a right of first refusal or a minimum spend frees its rows (their
+bounds become infinite), a revenue share changes the cost of unserved demand. Each
+re-run starts from the base plan, still feasible once a restriction is dropped (a MIP
+start), and the model is put back as it was afterwards. A pin or an exclusivity removes
+variables from the model (it decides which offers a workload may use), so that
+re-solve builds the model of the scenario without the clause and starts it from the
+base plan too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from gigawatt.errors import SolverError
+from gigawatt.plan.inputs import MUSD, PlanInputs
+from gigawatt.plan.model import PlanModel, build_model
+from gigawatt.plan.results import revenue_share_potential_usd
+from gigawatt.plan.solve import (
+    ProgressCallback,
+    SolveOptions,
+    rerun_highs,
+    solve_model,
+)
+from gigawatt.scenario.schema import Scenario
+
+__all__ = ["WarmResult", "warm_objectives"]
+
+#: Objective ($M), revenue share potential (USD) and status of one re-solve.
+WarmResult = tuple[float, float, str]
+
+
+@dataclass(frozen=True)
+class _Base:
+    pm: PlanModel
+    primal: dict[str, np.ndarray]
+    start: np.ndarray
+    col_of: np.ndarray  # [variable label] -> column of the HiGHS model, -1 if none
+    row_of: np.ndarray  # [constraint label] -> row of the HiGHS model, -1 if none
+
+
+def _index(labels: np.ndarray, size: int) -> np.ndarray:
+    out = np.full(size, -1, dtype=np.int64)
+    out[np.asarray(labels)] = np.arange(len(labels))
+    return out
+
+
+def _rows(base: _Base, names: list[str]) -> np.ndarray:
+    m = base.pm.model
+    found = []
+    for name in names:
+        if name not in m.constraints:
+            continue
+        labels = np.asarray(m.constraints[name].labels.values).ravel()
+        labels = labels[labels != -1]
+        rows = base.row_of[labels]
+        found.append(rows[rows != -1])
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _clause_rows(base: _Base, contract: str, index: int) -> np.ndarray:
+    """HiGHS rows of the right of first refusal or minimum spend (contract, index)."""
+    inp = base.pm.inputs
+    names: list[str] = []
+    terms = [
+        k for k, t in enumerate(inp.rofr) if (t.ref.contract, t.ref.index) == (contract, index)
+    ]
+    for k in terms:
+        names += [f"rofr_outside[{k}]", f"rofr_taken[{k}]"]
+    for name in base.pm.model.constraints:
+        base_name = name.split("[")[0]
+        if base_name in ("rofr_dominance", "rofr_shared"):
+            ks = [int(a) for a in name[len(base_name) + 1 : -1].split(",")]
+            if (base_name == "rofr_dominance" and set(ks) & set(terms)) or (
+                base_name == "rofr_shared" and ks[0] in terms
+            ):
+                names.append(name)
+    for i, term in enumerate(inp.min_spend):
+        if (term.ref.contract, term.ref.index) == (contract, index):
+            names.append(f"min_spend[{i}]")
+    return _rows(base, names)
+
+
+def _rerun_free_rows(
+    base: _Base, rows: np.ndarray, progress: ProgressCallback | None
+) -> tuple[str, float | None]:
+    h = base.pm.model.solver_model
+    lp = h.getLp()
+    lower = np.asarray(lp.row_lower_)[rows]
+    upper = np.asarray(lp.row_upper_)[rows]
+    n = len(rows)
+    h.changeRowsBounds(n, rows, np.full(n, -np.inf), np.full(n, np.inf))
+    try:
+        status, objective, _ = rerun_highs(base.pm, start=base.start, progress=progress)
+    finally:
+        h.changeRowsBounds(n, rows, lower, upper)
+    return status, objective
+
+
+def _rerun_costs(
+    base: _Base, without: PlanInputs, progress: ProgressCallback | None
+) -> tuple[str, float | None]:
+    """Re-run with the unserved-demand costs of ``without`` (a revenue share dropped)."""
+    m = base.pm.model
+    h = m.solver_model
+    labels = np.asarray(m.variables["unserved"].labels.values)
+    keep = labels != -1
+    cols = base.col_of[labels[keep]]
+    new_cost = (without.unserved_musd_per_eflops * without.discount[None, :])[keep]
+    ok = cols != -1
+    cols, new_cost = cols[ok], new_cost[ok]
+    old_cost = np.asarray(h.getLp().col_cost_)[cols]
+    h.changeColsCost(len(cols), cols, new_cost)
+    try:
+        status, objective, _ = rerun_highs(base.pm, start=base.start, progress=progress)
+    finally:
+        h.changeColsCost(len(cols), cols, old_cost)
+    return status, objective
+
+
+def warm_objectives(
+    scenario: Scenario,
+    without: Callable[[int, int], Scenario],
+    jobs: list[tuple[int, int, str, str]],
+    options: SolveOptions,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    solve_progress: ProgressCallback | None = None,
+) -> tuple[float, float, str, list[WarmResult]]:
+    """Solve the base plan, then re-run its model without each clause.
+
+    Args:
+        scenario: The scenario.
+        without: ``(contract index, clause index) -> `` the scenario without that clause.
+        jobs: ``(contract index, clause index, contract name, clause type)`` per clause.
+        options: Solver options.
+        progress: Called with (done, total) after the base solve (done = 0) and each
+            re-solve.
+        solve_progress: Passed to HiGHS for every solve (elapsed, incumbent, bound, gap).
+
+    Returns:
+        (base objective USD, base revenue share potential USD, base status, per job
+        (objective without USD, revenue share potential without USD, status)).
+    """
+    inputs = PlanInputs.from_scenario(scenario)
+    pm = build_model(inputs, allow_shortfall=options.allow_shortfall)
+    outcome = solve_model(
+        pm, replace(options, duals=False, export_mps=None), progress=solve_progress
+    )
+    m = pm.model
+    h = m.solver_model
+    base = _Base(
+        pm,
+        outcome.primal,
+        np.asarray(h.getSolution().col_value, dtype=float),
+        _index(np.asarray(m.variables.label_index.vlabels), m._xCounter),
+        _index(np.asarray(m.constraints.label_index.clabels), m._cCounter),
+    )
+    share = revenue_share_potential_usd(inputs)
+    total = len(jobs)
+    if progress is not None:
+        progress(0, total)
+    out: list[WarmResult] = []
+    for n, (ci, ki, _, kind) in enumerate(jobs):
+        status: str
+        objective: float | None
+        share_without = share
+        if kind in ("right_of_first_refusal", "min_spend"):
+            contract = scenario.contracts[ci].name
+            status, objective = _rerun_free_rows(
+                base, _clause_rows(base, contract, ki), solve_progress
+            )
+        elif kind == "revenue_share":
+            w_inputs = PlanInputs.from_scenario(without(ci, ki))
+            share_without = revenue_share_potential_usd(w_inputs)
+            status, objective = _rerun_costs(base, w_inputs, solve_progress)
+        else:
+            w_inputs = PlanInputs.from_scenario(without(ci, ki))
+            w_pm = build_model(w_inputs, allow_shortfall=options.allow_shortfall)
+            start = {
+                k: v
+                for k, v in base.primal.items()
+                if k in w_pm.model.variables and w_pm.model.variables[k].shape == v.shape
+            }
+            w_out = solve_model(
+                w_pm,
+                replace(options, duals=False, export_mps=None),
+                start=start,
+                progress=solve_progress,
+            )
+            status, objective = w_out.status, w_out.objective_musd
+        if objective is None:
+            raise SolverError(f"re-solve without clause {ki} of contract {ci} ended {status}")
+        out.append((objective * MUSD, share_without, status))
+        if progress is not None:
+            progress(n + 1, total)
+    return outcome.objective_musd * MUSD, share, outcome.status, out
