@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from gigawatt.cli.output import (
     err_console,
     print_json,
     print_problems,
+    progress_text,
     table,
 )
 from gigawatt.compare import Comparison, compare, money, percent
@@ -205,13 +207,16 @@ def compare_command(
     if as_json:
         result = compare(loaded, options, clauses=clauses, processes=processes)
     else:
+        started = time.perf_counter()
         with err_console.status("Planning the scenarios...") as status:
             result = compare(
                 loaded,
                 options,
                 clauses=clauses,
                 processes=processes,
-                progress=lambda done, total: status.update(f"Solved {done}/{total}..."),
+                progress=lambda done, total: status.update(
+                    progress_text("Solved", done, total, time.perf_counter() - started)
+                ),
             )
     if out is not None:
         result.save(out)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -14,6 +15,8 @@ from gigawatt.cli.output import (
     err_console,
     print_json,
     print_problems,
+    progress_text,
+    solve_progress_text,
     table,
 )
 from gigawatt.plan import Plan, SolveOptions, plan
@@ -139,8 +142,13 @@ def plan_command(
     if as_json:
         result = plan(scenario, options)
     else:
-        with err_console.status(f"Solving {scenario.name} with HiGHS..."):
-            result = plan(scenario, options)
+        what = f"Solving {scenario.name} with HiGHS..."
+        with err_console.status(what) as status:
+            result = plan(
+                scenario,
+                options,
+                progress=lambda p: status.update(f"{what} {solve_progress_text(p)}"),
+            )
     if out is not None:
         result.save(out, csv=csv)
         if report:
@@ -182,14 +190,23 @@ def clauses_command(
         )
         print_json({"scenario": scenario.name, "clauses": [c.to_dict() for c in costs]})
         return
-    with err_console.status("Re-solving without each clause...") as status:
+    started = time.perf_counter()
+    state: dict[str, Any] = {"line": "Solving the plan with every clause..."}
+
+    def clauses_done(done: int, total: int) -> None:
+        elapsed = time.perf_counter() - started
+        state["line"] = progress_text("Re-solved without a clause:", done, total, elapsed)
+        status.update(state["line"])
+
+    with err_console.status(state["line"]) as status:
         costs = clause_costs(
             scenario,
             options,
             processes=processes,
-            progress=lambda done, total: status.update(f"Re-solved {done}/{total} clauses..."),
+            progress=clauses_done,
             backend=backend,
             address=address,
+            solve_progress=lambda p: status.update(f"{state['line']}; {solve_progress_text(p)}"),
         )
     console.print(
         table(

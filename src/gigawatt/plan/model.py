@@ -54,6 +54,9 @@ class PlanModel:
     model: linopy.Model
     inputs: PlanInputs
     rofr_names: list[str] = field(default_factory=list)
+    #: Rows of right-of-first-refusal inequalities -> the terms (``inputs.rofr`` indices)
+    #: whose variables they hold (dropping a clause frees the rows of its terms).
+    rofr_rows: dict[str, list[int]] = field(default_factory=dict)
     single_site_names: list[str] = field(default_factory=list)
     allow_shortfall: bool = True
 
@@ -330,8 +333,9 @@ def _add_rofr_tightening(
     :math:`r`'s, and :math:`z_{r,t} = 1` only lifts a restriction; any plan keeps its
     cost with :math:`z_r` raised.
 
-    *Shared outside offer.* The groups :math:`R` of one clause (disjoint workloads) that
-    may use outside offer :math:`o` in :math:`t` take together at most :math:`L_{o,t}`,
+    *Shared outside offer.* The groups :math:`R` (disjoint workloads: of one clause, or
+    of clauses that cover no workload twice) that may use outside offer :math:`o` in
+    :math:`t` take together at most :math:`L_{o,t}`,
     and only if one of them may go outside:
     :math:`\sum_{r \in R} X_{r,o,t} \le L_{o,t} \max_{r \in R} z_{r,t}`. With a term
     :math:`q` whose :math:`C_q(t)` holds every :math:`C_r(t)` (so :math:`z_r \ge z_q`),
@@ -357,17 +361,11 @@ def _add_rofr_tightening(
             )
             if mask.any():
                 dominated[(r, q)] = mask
-                m.add_constraints(
-                    a.z - b.z >= 0,
-                    name=f"rofr_dominance[{r},{q}]",
-                    mask=_da(mask, T, coords=coords),
-                )
-    clauses: dict[object, list[int]] = {}
-    for r in keys:
-        clauses.setdefault(terms[r].term.ref, []).append(r)
-    for same in clauses.values():
-        for o in range(len(inp.refs)):
-            _add_rofr_shared(pm, coords, terms, same, o, dominated, limit[o])
+                name = f"rofr_dominance[{r},{q}]"
+                m.add_constraints(a.z - b.z >= 0, name=name, mask=_da(mask, T, coords=coords))
+                pm.rofr_rows[name] = [r, q]
+    for o in range(len(inp.refs)):
+        _add_rofr_shared(pm, coords, terms, keys, o, dominated, limit[o])
 
 
 def _add_rofr_shared(
@@ -379,15 +377,16 @@ def _add_rofr_shared(
     dominated: dict[tuple[int, int], np.ndarray],
     limit_o: np.ndarray,
 ) -> None:
-    """The shared-outside-offer bound of one clause (terms ``same``) on offer ``o``."""
+    """The shared-outside-offer bound of the terms ``same`` on offer ``o``."""
     m, inp = pm.model, pm.inputs
     n_t = len(inp.months)
     coef = {r: np.zeros(n_t) for r in same}
     active = np.zeros(n_t, dtype=bool)
     for t in range(n_t):
         group = [r for r in same if terms[r].outside[o, t]]
-        if len(group) < 2:
-            continue
+        covered = [terms[r].term.workloads for r in group]
+        if len(group) < 2 or int(np.sum(covered, axis=0).max()) > 1:
+            continue  # one group, or groups of several clauses covering one workload
         union = frozenset().union(*(terms[r].cp_sets[t] for r in group))
         tops = [
             q
@@ -417,9 +416,9 @@ def _add_rofr_shared(
             bound = terms[r].z * _da(coef[r] * limit_o, T, coords=coords)
             expr = -bound if expr is None else expr - bound
     if expr is not None:
-        m.add_constraints(
-            expr <= 0, name=f"rofr_shared[{same[0]},{o}]", mask=_da(active, T, coords=coords)
-        )
+        name = f"rofr_shared[{o}]"
+        m.add_constraints(expr <= 0, name=name, mask=_da(active, T, coords=coords))
+        pm.rofr_rows[name] = [r for r in same if terms[r].outside[o].any() or coef[r].any()]
 
 
 def _workload_need_kacc(inp: PlanInputs) -> np.ndarray:

@@ -171,7 +171,7 @@ def describe_constraint(pm: PlanModel, name: str, coords: dict[str, Any]) -> str
     if base == "site_link":
         return f"training run {c.get('workload')} at site {c.get('site')}{month}"
     if base in ("rofr_outside", "rofr_taken", "rofr_dominance", "rofr_shared"):
-        term = pm.inputs.rofr[int(arg.split(",")[0])]
+        term = pm.inputs.rofr[pm.rofr_rows.get(name, [int(arg.split(",")[0])])[0]]
         return f"contract {term.ref.contract} clause {term.ref.index} right_of_first_refusal{month}"
     if base == "min_spend":
         term_ms = pm.inputs.min_spend[int(arg)]
@@ -341,6 +341,10 @@ def solve_model(
     # over; do it first, so that an MPS export and the solve see the same rows.
     m.constraints.sanitize_zeros()
     m.constraints.sanitize_infinities()
+    # Sanitizing can empty rows; linopy caches the rows' labels (an earlier MPS export
+    # fills that cache) and does not drop it here, so that a solve would then read its
+    # duals against stale rows. Drop the cache.
+    m.constraints._invalidate_label_position_index()
     if options.export_mps is not None:
         m.to_file(Path(options.export_mps))
     solver_options = _solver_options(options)

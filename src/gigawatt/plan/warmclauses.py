@@ -72,14 +72,7 @@ def _clause_rows(base: _Base, contract: str, index: int) -> np.ndarray:
     ]
     for k in terms:
         names += [f"rofr_outside[{k}]", f"rofr_taken[{k}]"]
-    for name in base.pm.model.constraints:
-        base_name = name.split("[")[0]
-        if base_name in ("rofr_dominance", "rofr_shared"):
-            ks = [int(a) for a in name[len(base_name) + 1 : -1].split(",")]
-            if (base_name == "rofr_dominance" and set(ks) & set(terms)) or (
-                base_name == "rofr_shared" and ks[0] in terms
-            ):
-                names.append(name)
+    names += [row for row, ks in base.pm.rofr_rows.items() if set(ks) & set(terms)]
     for i, term in enumerate(inp.min_spend):
         if (term.ref.contract, term.ref.index) == (contract, index):
             names.append(f"min_spend[{i}]")
