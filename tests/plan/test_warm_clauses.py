@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gigawatt.plan import SolveOptions
+from gigawatt.errors import InfeasibleError
+from gigawatt.plan import SolveOptions, plan
 from gigawatt.plan.clauses import clause_costs
 from gigawatt.scenario import load_scenario, parse_scenario
 
@@ -89,3 +90,14 @@ def test_warm_equals_rebuild_when_the_right_of_first_refusal_does_not_bind() -> 
 def test_warm_equals_rebuild_on_the_default_scenario() -> None:
     costs = _compare("frontier-lab-2025", builtin=True)
     assert len(costs) == 3
+
+
+def test_warm_re_runs_after_an_infeasible_plan_reset_the_scheduler() -> None:
+    # An IIS resets HiGHS's per-process thread scheduler; a re-run of an existing model
+    # with another ``threads`` option then refused to start ("Not Set").
+    impossible = SCENARIO.replace("demand_flops: 3.0e17", "demand_flops: 3.0e21")
+    with pytest.raises(InfeasibleError):
+        plan(parse_scenario(impossible), SolveOptions(allow_shortfall=False))
+    costs = clause_costs(parse_scenario(SCENARIO), SolveOptions(threads=1), method="warm")
+    assert all(c.status == "optimal" for c in costs)
+    assert costs[1].type == "right_of_first_refusal" and costs[1].cost_usd > 1e4

@@ -297,7 +297,15 @@ def rerun_highs(
         h.cbMipInterrupt.subscribe(report)
     try:
         with _quiet_stdout():
-            h.run()
+            ran = h.run()
+            if ran == highspy.HighsStatus.kError and (
+                h.getModelStatus() == highspy.HighsModelStatus.kNotset
+            ):
+                # HiGHS keeps one thread scheduler per process; a run whose ``threads``
+                # differs from the one that sized it (an IIS run in between resets it)
+                # refuses to start. Solves here are sequential: reset it and run again.
+                highspy.Highs.resetGlobalScheduler(True)
+                h.run()
     finally:
         if report is not None:
             h.cbMipInterrupt.unsubscribe(report)
