@@ -24,9 +24,10 @@ optimum: every clause asks the same of the counterparty, "full"; about 2.5x the
 binaries); ``split-4x``: split, and the horizon doubled to 144 months (about 4.6x the
 binaries; a different optimum). The binaries are counted in each run.
 
-``--clauses`` adds, on the default scenario: one plan (build + solve), clause costs by
-warm start (``method="warm"``) and from scratch (``method="rebuild"``, serial), and the
-ratio of each to one plan. Results go to ``benchmarks/results/rofr.json``.
+``--clauses`` adds, on the default scenario, ``--clause-repeats`` times: one plan
+(build + solve), then clause costs by warm start (``method="warm"``) and from scratch
+(``method="rebuild"``, serial), in alternating order; medians and the ratio of each
+to one plan. ``--no-scenarios`` runs only that part. Results go to ``benchmarks/results/rofr.json``.
 """
 
 from __future__ import annotations
@@ -141,30 +142,37 @@ def _one(name: str, threads: int | None, time_limit: float, tmp: Path) -> dict[s
     return {"alone": alone, "before": old, "after": new}
 
 
-def _clauses(threads: int | None) -> dict[str, Any]:
+def _clauses(threads: int | None, repeats: int) -> dict[str, Any]:
     from gigawatt.plan import SolveOptions, plan
     from gigawatt.plan.clauses import clause_costs
 
     scenario = _scenario("default")
     options = SolveOptions(duals=False, threads=threads)
-    t = time.perf_counter()
-    plan(scenario, options)
-    one = time.perf_counter() - t
-    t = time.perf_counter()
-    warm = clause_costs(scenario, options, method="warm")
-    warm_s = time.perf_counter() - t
-    t = time.perf_counter()
-    rebuilt = clause_costs(scenario, options, method="rebuild", processes=1)
-    rebuild_s = time.perf_counter() - t
+    runs: list[dict[str, float]] = []
+    for n in range(repeats):
+        # one plan, then both methods, the order alternating between repeats
+        t = time.perf_counter()
+        plan(scenario, options)
+        run = {"one_plan_s": time.perf_counter() - t}
+        order = ["warm", "rebuild"] if n % 2 == 0 else ["rebuild", "warm"]
+        for method in order:
+            t = time.perf_counter()
+            costs = clause_costs(scenario, options, method=method, processes=1)  # type: ignore[arg-type]
+            run[f"{method}_s"] = time.perf_counter() - t
+            run[f"{method}_costs_usd"] = [c.cost_usd for c in costs]  # type: ignore[assignment]
+        runs.append(run)
+
+    def med(key: str) -> float:
+        return float(statistics.median(r[key] for r in runs))
+
     return {
-        "one_plan_s": one,
-        "warm_s": warm_s,
-        "rebuild_serial_s": rebuild_s,
-        "warm_over_plan": warm_s / one,
-        "rebuild_over_plan": rebuild_s / one,
-        "clauses": len(warm),
-        "warm_costs_usd": [c.cost_usd for c in warm],
-        "rebuild_costs_usd": [c.cost_usd for c in rebuilt],
+        "runs": runs,
+        "clauses": len(runs[0]["warm_costs_usd"]),  # type: ignore[arg-type]
+        "one_plan_s": med("one_plan_s"),
+        "warm_s": med("warm_s"),
+        "rebuild_serial_s": med("rebuild_s"),
+        "warm_over_plan": med("warm_s") / med("one_plan_s"),
+        "rebuild_over_plan": med("rebuild_s") / med("one_plan_s"),
     }
 
 
@@ -175,10 +183,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--time-limit", type=float, default=600.0)
     ap.add_argument("--only", choices=["default", "split-2x", "split-4x"], action="append")
+    ap.add_argument("--no-scenarios", action="store_true", help="only --clauses")
     ap.add_argument("--clauses", action="store_true", help="also time clause costs")
+    ap.add_argument("--clause-repeats", type=int, default=2)
     ap.add_argument("--out", type=Path, default=RESULTS / "rofr.json")
     a = ap.parse_args(argv)
-    names = a.only or ["default", "split-2x", "split-4x"]
+    names = a.only if a.only is not None else ["default", "split-2x", "split-4x"]
+    if a.no_scenarios:
+        names = []
     out: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_average_start": os.getloadavg(),
@@ -216,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     if a.clauses:
-        c = _clauses(a.threads)
+        c = _clauses(a.threads, a.clause_repeats)
         out["clauses"] = c
         print(
             f"clause costs ({c['clauses']}): one plan {c['one_plan_s']:.1f}s, warm "
