@@ -364,61 +364,58 @@ def _add_rofr_tightening(
                 name = f"rofr_dominance[{r},{q}]"
                 m.add_constraints(a.z - b.z >= 0, name=name, mask=_da(mask, T, coords=coords))
                 pm.rofr_rows[name] = [r, q]
-    for o in range(len(inp.refs)):
-        _add_rofr_shared(pm, coords, terms, keys, o, dominated, limit[o])
+    _add_rofr_shared(pm, coords, terms, keys, dominated, limit)
 
 
 def _add_rofr_shared(
     pm: PlanModel,
     coords: dict[str, pd.Index],
     terms: dict[int, _RofrVars],
-    same: list[int],
-    o: int,
+    keys: list[int],
     dominated: dict[tuple[int, int], np.ndarray],
-    limit_o: np.ndarray,
+    limit: np.ndarray,
 ) -> None:
-    """The shared-outside-offer bound of the terms ``same`` on offer ``o``."""
+    """The shared-outside-offer bounds, one row per (outside offer, month) where they apply.
+
+    Row (o, t) holds :math:`x_{w,o,t}` of the workloads of the groups that may use
+    :math:`o` in :math:`t` (and only those) and the z of the groups involved.
+    """
     m, inp = pm.model, pm.inputs
-    n_t = len(inp.months)
-    coef = {r: np.zeros(n_t) for r in same}
-    active = np.zeros(n_t, dtype=bool)
-    for t in range(n_t):
-        group = [r for r in same if terms[r].outside[o, t]]
-        covered = [terms[r].term.workloads for r in group]
-        if len(group) < 2 or int(np.sum(covered, axis=0).max()) > 1:
-            continue  # one group, or groups of several clauses covering one workload
-        union = frozenset().union(*(terms[r].cp_sets[t] for r in group))
-        tops = [
-            q
-            for q in same
-            if terms[q].months[t]
-            and union <= terms[q].cp_sets[t]
-            and all(r == q or ((r, q) in dominated and dominated[(r, q)][t]) for r in group)
-        ]
-        if not tops:
-            continue
-        for r in group:
-            coef[r][t] += 1.0
-        coef[tops[0]][t] -= len(group) - 1
-        active[t] = True
+    n_o, n_t = len(inp.refs), len(inp.months)
+    coef = {r: np.zeros((n_o, n_t)) for r in keys}
+    weight = np.zeros((len(inp.workloads), n_o, n_t))  # [W, O, T] x in the row
+    active = np.zeros((n_o, n_t), dtype=bool)
+    for o in range(n_o):
+        for t in range(n_t):
+            group = [r for r in keys if terms[r].outside[o, t]]
+            if len(group) < 2:
+                continue
+            covered = np.sum([terms[r].term.workloads for r in group], axis=0)
+            if int(covered.max()) > 1:
+                continue  # groups of several clauses covering one workload
+            union = frozenset().union(*(terms[r].cp_sets[t] for r in group))
+            tops = [
+                q
+                for q in keys
+                if terms[q].months[t]
+                and union <= terms[q].cp_sets[t]
+                and all(r == q or ((r, q) in dominated and dominated[(r, q)][t]) for r in group)
+            ]
+            if not tops:
+                continue
+            for r in group:
+                coef[r][o, t] += 1.0
+            coef[tops[0]][o, t] -= len(group) - 1
+            weight[covered > 0, o, t] = 1.0
+            active[o, t] = True
     if not active.any():
         return
-    use = m.variables["use"]
-    key = inp.refs[o].key
-    expr: linopy.LinearExpression | None = None
-    for r in same:
-        if terms[r].outside[o].any():
-            names = [inp.workloads[i] for i in np.flatnonzero(terms[r].term.workloads)]
-            taken = use.sel({W: names, O: key}).sum(W)
-            expr = taken if expr is None else expr + taken
-    for r in same:
-        if coef[r].any():
-            bound = terms[r].z * _da(coef[r] * limit_o, T, coords=coords)
-            expr = -bound if expr is None else expr - bound
-    if expr is not None:
-        name = f"rofr_shared[{o}]"
-        m.add_constraints(expr <= 0, name=name, mask=_da(active, T, coords=coords))
-        pm.rofr_rows[name] = [r for r in same if terms[r].outside[o].any() or coef[r].any()]
+    expr = (m.variables["use"] * _da(weight, W, O, T, coords=coords)).sum(W)
+    involved = [r for r in keys if coef[r].any()]
+    for r in involved:
+        expr = expr - terms[r].z * _da(coef[r] * limit, O, T, coords=coords)
+    m.add_constraints(expr <= 0, name="rofr_shared", mask=_da(active, O, T, coords=coords))
+    pm.rofr_rows["rofr_shared"] = involved
 
 
 def _workload_need_kacc(inp: PlanInputs) -> np.ndarray:

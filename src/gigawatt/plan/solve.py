@@ -171,7 +171,8 @@ def describe_constraint(pm: PlanModel, name: str, coords: dict[str, Any]) -> str
     if base == "site_link":
         return f"training run {c.get('workload')} at site {c.get('site')}{month}"
     if base in ("rofr_outside", "rofr_taken", "rofr_dominance", "rofr_shared"):
-        term = pm.inputs.rofr[pm.rofr_rows.get(name, [int(arg.split(",")[0])])[0]]
+        ks = pm.rofr_rows.get(name) or [int(arg.split(",")[0])]
+        term = pm.inputs.rofr[ks[0]]
         return f"contract {term.ref.contract} clause {term.ref.index} right_of_first_refusal{month}"
     if base == "min_spend":
         term_ms = pm.inputs.min_spend[int(arg)]
@@ -268,6 +269,11 @@ def run_highs(
     if progress is not None and m.binaries.nvars:
         h.cbMipInterrupt.subscribe(_mip_progress(progress))
     result = solver.solve()
+    if h.getModelStatus() == highspy.HighsModelStatus.kNotset:
+        # HiGHS refused to start: its per-process thread scheduler was sized for another
+        # ``threads`` option (an IIS resets it). Solves here are sequential: reset, rerun.
+        highspy.Highs.resetGlobalScheduler(True)
+        result = solver.solve()
     status, condition = m.assign_result(result, solver)
     return str(status), str(condition)
 
