@@ -10,7 +10,7 @@ For each scenario, in one process, with the same HiGHS options (``threads`` as g
   (the right of first refusal without its valid inequalities) and runs it; the
   baseline of the run.
 * **before**: the planner's model with the rows ``rofr_dominance[...]`` and
-  ``rofr_shared[...]`` removed (exactly the formulation of the previous release),
+  ``rofr_shared`` removed (exactly the formulation of the previous release),
   solved by ``solve_model``;
 * **after**: the planner's model as built now.
 
@@ -77,7 +77,7 @@ def _scenario(name: str) -> Any:
 def _strip_tightening(pm: Any) -> None:
     m = pm.model
     for name in list(m.constraints):
-        if name.startswith(("rofr_dominance[", "rofr_shared[")):
+        if name.startswith(("rofr_dominance[", "rofr_shared")):
             m.remove_constraints(name)
 
 
