@@ -197,3 +197,15 @@ def test_bad_json_is_the_same_422_everywhere(both: Callable[..., Api], path: str
     err = r.json()["error"]
     assert err["code"] == "invalid_json" and err["field"] is None
     assert err["message"].startswith("the body is not valid JSON")
+
+
+def test_unknown_query_parameters_are_refused(both: Callable[..., Api]) -> None:
+    api = both()
+    team = _team(api)
+    r = api.c.get("/v1/placements", params={"limit": 5, "colour": "red"}, headers=team)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "unknown_parameter"
+    assert r.json()["error"]["field"] == "colour" and "limit" in r.json()["error"]["message"]
+    r = api.c.post("/v1/placements?dry=1", json=BODY, headers={**team, "Idempotency-Key": "k"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "dry", r.text
+    assert _count(api) == 0

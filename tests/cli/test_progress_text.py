@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from gigawatt.cli.output import progress_text, solve_progress_text
+from gigawatt.cli.output import progress_eta, solve_progress_text
 from gigawatt.plan.solve import SolveProgress
 
 
 def test_time_left_is_the_mean_time_per_item_times_the_items_left() -> None:
     # 2 of 5 done in 50 s: 25 s each, 3 left -> 75 s.
-    assert progress_text("Solved", 2, 5, 50.0) == (
-        "Solved 2/5, 50 s elapsed, about 1 min 15 s left"
-    )
+    assert progress_eta("Solved", 2, 5, 50.0) == ("Solved 2/5, 50 s elapsed, about 1 min 15 s left")
     # nothing done yet, or all done: no estimate
-    assert progress_text("Solved", 0, 5, 3.0) == "Solved 0/5, 3 s elapsed"
-    assert progress_text("Solved", 5, 5, 125.0) == "Solved 5/5, 2 min 05 s elapsed"
+    assert progress_eta("Solved", 0, 5, 3.0) == "Solved 0/5, 3 s elapsed"
+    assert progress_eta("Solved", 5, 5, 125.0) == "Solved 5/5, 2 min 05 s elapsed"
 
 
 def test_solve_line_shows_incumbent_bound_and_gap_in_billions() -> None:

@@ -101,3 +101,11 @@ def test_warm_re_runs_after_an_infeasible_plan_reset_the_scheduler() -> None:
     costs = clause_costs(parse_scenario(SCENARIO), SolveOptions(threads=1), method="warm")
     assert all(c.status == "optimal" for c in costs)
     assert costs[1].type == "right_of_first_refusal" and costs[1].cost_usd > 1e4
+
+
+def test_warm_equals_rebuild_with_a_tail_after_the_horizon() -> None:
+    # With ``tail_months`` the model solves months past the horizon; a clause cost counts
+    # the horizon's objective alone (as the plan reports it), whichever way it is re-solved.
+    text = SCENARIO.replace("months: 3}", "months: 3, tail_months: 2}")
+    costs = _compare(text)
+    assert costs[1] > 1e4

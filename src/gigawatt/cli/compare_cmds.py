@@ -9,16 +9,18 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.markup import escape
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
     ReportOption,
     console,
-    err_console,
+    plain,
     print_json,
     print_problems,
-    progress_text,
+    progress_eta,
+    say,
+    status,
+    styled,
     table,
 )
 from gigawatt.compare import Comparison, compare, money, percent
@@ -61,13 +63,12 @@ _YEAR_METRICS = (
 def _print_summaries(c: Comparison) -> None:
     for s in c.summaries:
         gap = f", gap {s['mip_gap']:.2%}" if s.get("mip_gap") else ""
-        console.print(
-            f"[bold]{escape(s['name'])}[/bold]: {s['status']}{gap}; objective "
+        say(
+            styled(s["name"], "bold"),
+            f": {s['status']}{gap}; objective "
             f"{money(s['objective_usd'])} = spend {money(s['cost_usd'])} + lost revenue "
             f"{money(s['lost_revenue_usd'])} + penalties {money(s['penalty_usd'])} "
             "(present values)",
-            markup=True,
-            emoji=False,
         )
 
 
@@ -163,9 +164,9 @@ def _print(c: Comparison) -> None:
     _print_years(c)
     _print_outside(c)
     _print_clauses(c)
-    console.print("[bold]What differs most[/bold]", markup=True)
-    for line in c.findings:
-        console.print(f"- {line}", soft_wrap=True, markup=False, emoji=False)
+    say(styled("What differs most", "bold"))
+    for finding in c.findings:
+        say(f"- {finding}")
     console.print(f"compared in {c.seconds:.0f}s ({c.options['solves']} solves)")
 
 
@@ -208,14 +209,14 @@ def compare_command(
         result = compare(loaded, options, clauses=clauses, processes=processes)
     else:
         started = time.perf_counter()
-        with err_console.status("Planning the scenarios...") as status:
+        with status("Planning the scenarios...") as spinner:
             result = compare(
                 loaded,
                 options,
                 clauses=clauses,
                 processes=processes,
-                progress=lambda done, total: status.update(
-                    progress_text("Solved", done, total, time.perf_counter() - started)
+                progress=lambda done, total: spinner.update(
+                    plain(progress_eta("Solved", done, total, time.perf_counter() - started))
                 ),
             )
     if out is not None:

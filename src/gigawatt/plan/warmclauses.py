@@ -20,10 +20,11 @@ import numpy as np
 from gigawatt.errors import SolverError
 from gigawatt.plan.inputs import MUSD, PlanInputs
 from gigawatt.plan.model import PlanModel, build_model
-from gigawatt.plan.results import revenue_share_potential_usd
+from gigawatt.plan.results import extract_plan, revenue_share_potential_usd
 from gigawatt.plan.solve import (
     ProgressCallback,
     SolveOptions,
+    SolveOutcome,
     rerun_highs,
     solve_model,
 )
@@ -79,6 +80,35 @@ def _clause_rows(base: _Base, contract: str, index: int) -> np.ndarray:
     return _rows(base, names)
 
 
+def _primal(base: _Base, col_value: np.ndarray) -> dict[str, np.ndarray]:
+    """A HiGHS solution (column order) as linopy variable name -> values."""
+    out = {}
+    for name in base.pm.model.variables:
+        labels = np.asarray(base.pm.model.variables[name].labels.values)
+        cols = np.where(labels != -1, base.col_of[labels], -1)
+        out[name] = np.where(cols != -1, col_value[np.maximum(cols, 0)], 0.0)
+    return out
+
+
+def _objective_usd(pm: PlanModel, outcome: SolveOutcome) -> float:
+    """The plan's reported objective (USD): the horizon's, a tail solved beyond it left out.
+
+    Without a tail it is the solver's objective; with one, the objective of the plan
+    extracted from the solution (:func:`gigawatt.plan.results.extract_plan`).
+    """
+    if not pm.inputs.tail_months:
+        return outcome.objective_musd * MUSD
+    return extract_plan(pm, replace(outcome, duals_available=False)).objective_usd
+
+
+def _rerun_objective_usd(base: _Base, status: str, objective_musd: float | None) -> float | None:
+    if objective_musd is None:
+        return None
+    h = base.pm.model.solver_model
+    primal = _primal(base, np.asarray(h.getSolution().col_value, dtype=float))
+    return _objective_usd(base.pm, SolveOutcome(status, None, 0.0, False, objective_musd, primal))
+
+
 def _rerun_free_rows(
     base: _Base, rows: np.ndarray, progress: ProgressCallback | None
 ) -> tuple[str, float | None]:
@@ -90,9 +120,10 @@ def _rerun_free_rows(
     h.changeRowsBounds(n, rows, np.full(n, -np.inf), np.full(n, np.inf))
     try:
         status, objective, _ = rerun_highs(base.pm, start=base.start, progress=progress)
+        objective_usd = _rerun_objective_usd(base, status, objective)
     finally:
         h.changeRowsBounds(n, rows, lower, upper)
-    return status, objective
+    return status, objective_usd
 
 
 def _rerun_costs(
@@ -111,9 +142,10 @@ def _rerun_costs(
     h.changeColsCost(len(cols), cols, new_cost)
     try:
         status, objective, _ = rerun_highs(base.pm, start=base.start, progress=progress)
+        objective_usd = _rerun_objective_usd(base, status, objective)
     finally:
         h.changeColsCost(len(cols), cols, old_cost)
-    return status, objective
+    return status, objective_usd
 
 
 def warm_objectives(
@@ -154,14 +186,14 @@ def warm_objectives(
         _index(np.asarray(m.variables.label_index.vlabels), m._xCounter),
         _index(np.asarray(m.constraints.label_index.clabels), m._cCounter),
     )
-    share = revenue_share_potential_usd(inputs)
+    share = revenue_share_potential_usd(inputs.reported())
     total = len(jobs)
     if progress is not None:
         progress(0, total)
     out: list[WarmResult] = []
     for n, (ci, ki, _, kind) in enumerate(jobs):
         status: str
-        objective: float | None
+        objective: float | None  # USD
         share_without = share
         if kind in ("right_of_first_refusal", "min_spend"):
             contract = scenario.contracts[ci].name
@@ -170,7 +202,7 @@ def warm_objectives(
             )
         elif kind == "revenue_share":
             w_inputs = PlanInputs.from_scenario(without(ci, ki))
-            share_without = revenue_share_potential_usd(w_inputs)
+            share_without = revenue_share_potential_usd(w_inputs.reported())
             status, objective = _rerun_costs(base, w_inputs, solve_progress)
         else:
             w_inputs = PlanInputs.from_scenario(without(ci, ki))
@@ -186,10 +218,10 @@ def warm_objectives(
                 start=start,
                 progress=solve_progress,
             )
-            status, objective = w_out.status, w_out.objective_musd
+            status, objective = w_out.status, _objective_usd(w_pm, w_out)
         if objective is None:
             raise SolverError(f"re-solve without clause {ki} of contract {ci} ended {status}")
-        out.append((objective * MUSD, share_without, status))
+        out.append((objective, share_without, status))
         if progress is not None:
             progress(n + 1, total)
-    return outcome.objective_musd * MUSD, share, outcome.status, out
+    return _objective_usd(pm, outcome), share, outcome.status, out
