@@ -75,10 +75,9 @@ def _scenario(name: str) -> Any:
 
 
 def _strip_tightening(pm: Any) -> None:
-    m = pm.model
-    for name in list(m.constraints):
-        if name.startswith(("rofr_dominance[", "rofr_shared")):
-            m.remove_constraints(name)
+    from gigawatt.plan.model import remove_rofr_tightening
+
+    remove_rofr_tightening(pm)
 
 
 def _solve(pm: Any, threads: int | None, time_limit: float) -> dict[str, Any]:

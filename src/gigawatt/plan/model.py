@@ -42,7 +42,7 @@ from linopy.config import LinopySemanticsWarning
 
 from gigawatt.plan.inputs import PlanInputs, RofrTerm
 
-__all__ = ["PlanModel", "build_model"]
+__all__ = ["PlanModel", "build_model", "remove_rofr_tightening"]
 
 W, O, T, S = "workload", "offer", "month", "site"  # noqa: E741 - the model's index names
 
@@ -365,6 +365,20 @@ def _add_rofr_tightening(
                 m.add_constraints(a.z - b.z >= 0, name=name, mask=_da(mask, T, coords=coords))
                 pm.rofr_rows[name] = [r, q]
     _add_rofr_shared(pm, coords, terms, keys, dominated, limit)
+
+
+def remove_rofr_tightening(pm: PlanModel) -> list[str]:
+    """Remove the valid inequalities of the right of first refusal (before solving).
+
+    What is left is the plain big-M formulation (:func:`add_right_of_first_refusal`
+    without :func:`_add_rofr_tightening`), with the same optimum; benchmarks and tests
+    compare the two. Returns the names of the removed constraints.
+    """
+    removed = [name for name in pm.rofr_rows if name in pm.model.constraints]
+    for name in removed:
+        pm.model.remove_constraints(name)
+        del pm.rofr_rows[name]
+    return removed
 
 
 def _add_rofr_shared(

@@ -101,12 +101,20 @@ def _objective_usd(pm: PlanModel, outcome: SolveOutcome) -> float:
     return extract_plan(pm, replace(outcome, duals_available=False)).objective_usd
 
 
-def _rerun_objective_usd(base: _Base, status: str, objective_musd: float | None) -> float | None:
+def _rerun_objective_usd(
+    base: _Base, status: str, objective_musd: float | None, inputs: PlanInputs | None = None
+) -> float | None:
+    """The reported objective of a re-run, judged with ``inputs``.
+
+    ``inputs`` are those of the scenario without the clause when they differ from the
+    base model's in costs only (a revenue share dropped); default the base model's.
+    """
     if objective_musd is None:
         return None
     h = base.pm.model.solver_model
     primal = _primal(base, np.asarray(h.getSolution().col_value, dtype=float))
-    return _objective_usd(base.pm, SolveOutcome(status, None, 0.0, False, objective_musd, primal))
+    pm = base.pm if inputs is None else replace(base.pm, inputs=inputs)
+    return _objective_usd(pm, SolveOutcome(status, None, 0.0, False, objective_musd, primal))
 
 
 def _rerun_free_rows(
@@ -142,7 +150,7 @@ def _rerun_costs(
     h.changeColsCost(len(cols), cols, new_cost)
     try:
         status, objective, _ = rerun_highs(base.pm, start=base.start, progress=progress)
-        objective_usd = _rerun_objective_usd(base, status, objective)
+        objective_usd = _rerun_objective_usd(base, status, objective, without)
     finally:
         h.changeColsCost(len(cols), cols, old_cost)
     return status, objective_usd
