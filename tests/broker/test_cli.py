@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
-from broker_support import ADMIN, admin_token, free_port
+from broker_support import ADMIN, admin_token
 from typer.testing import CliRunner
 
 from gigawatt.cli import _register, app
@@ -92,8 +93,11 @@ def test_place_list_offers(tmp_path: Path, server_factory) -> None:  # type: ign
 
 def test_unreachable_broker_exits_1() -> None:
     # docs/decisions.md: an unreachable broker is a failure of the run (1), not bad input.
-    port = free_port()  # bound and closed again: nothing listens there
-    code, out = _run("broker", "list", "--url", f"http://127.0.0.1:{port}", "--token", "x")
+    # The port stays bound but never listens, so no other test's server can take it.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        code, out = _run("broker", "list", "--url", f"http://127.0.0.1:{port}", "--token", "x")
     assert code == 1 and "cannot reach the broker" in out and "Traceback" not in out
 
 

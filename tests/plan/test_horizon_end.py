@@ -258,3 +258,20 @@ def test_builtins_commitments_beyond_the_horizon_equal_a_plain_recomputation(nam
     for offer, row in by_offer.iterrows():
         assert got.loc[offer, "accelerator_months"] == pytest.approx(row["am"], rel=1e-9)
         assert got.loc[offer, "usd"] == pytest.approx(row["usd"], rel=1e-9)
+
+
+def test_plan_prints_what_is_committed_beyond_the_horizon(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gigawatt.cli import _register, app
+
+    _register()
+    path = tmp_path / "tail.yaml"
+    path.write_text(tiny(MARCH_ONLY, 0))
+    out = CliRunner().invoke(app, ["plan", str(path)], terminal_width=200).output
+    # 1000 x (720 + 744) h x $1 = $1,464,000; 2000 accelerator-months; one reservation
+    line = "committed beyond the horizon (2025-03): $1.5M, 2.0k accelerator-months, 1 commitment"
+    assert line in out, out
+    path.write_text(tiny(MARCH_ONLY, 2))
+    out = CliRunner().invoke(app, ["plan", str(path)], terminal_width=200).output
+    assert "committed beyond the horizon (2025-03): nothing" in out, out

@@ -37,6 +37,7 @@ from gigawatt.broker.errors import BadRequestError, BrokerError, UnavailableErro
 from gigawatt.broker.fastpath import PlacementFastPath
 from gigawatt.broker.http.body import invalid
 from gigawatt.broker.http.headers import singleton_headers
+from gigawatt.broker.http.query import refuse_repeated_parameters
 from gigawatt.broker.migrate import migrate
 from gigawatt.broker.models import PlacementIn
 from gigawatt.broker.offers import any_due, expire_due
@@ -70,7 +71,8 @@ class BodyLimit:
     """ASGI middleware refusing oversized bodies and repeated singleton headers.
 
     A body over ``max_bytes``, declared or streamed, is a 413; a repeated singleton
-    header (:mod:`gigawatt.broker.http.headers`) a 400.
+    header (:mod:`gigawatt.broker.http.headers`) or query parameter
+    (:mod:`gigawatt.broker.http.query`) a 400.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -83,7 +85,8 @@ class BodyLimit:
             return
         try:
             value = singleton_headers(scope["headers"]).content_length
-        except BrokerError as exc:  # a repeated singleton header
+            refuse_repeated_parameters(scope.get("query_string", b""))
+        except BrokerError as exc:  # a repeated singleton header or query parameter
             await _send_error(send, exc.status, exc.code, exc.message, exc.field)
             return
         if value is not None and (not value.isdigit() or int(value) > self.max_bytes):

@@ -26,6 +26,7 @@ from gigawatt.cli.output import (
 )
 from gigawatt.plan import Plan, SolveOptions, plan
 from gigawatt.plan.clauses import clause_costs
+from gigawatt.report import fmt
 from gigawatt.report.answer import answer_table
 from gigawatt.report.tables import TableSpec
 from gigawatt.scenario import load_scenario
@@ -155,9 +156,23 @@ def _print_plan(result: Plan) -> None:
         f"+ penalties ${s['penalty_usd'] / 1e9:,.1f}B (present values)",
         markup=False,
     )
+    console.print(_beyond_horizon_line(s), markup=False)
     answer = answer_table(figures)
     if answer is not None:
         _print_answer(answer)
+
+
+def _beyond_horizon_line(summary: dict[str, Any]) -> str:
+    """One line on the commitments that run past the horizon (plan/commitments.py)."""
+    rows = summary.get("committed_beyond_horizon") or []
+    if not rows:
+        return f"committed beyond the horizon ({summary['horizon']['end']}): nothing"
+    usd = fmt.usd(float(summary["committed_beyond_horizon_usd"]))
+    months = fmt.count(float(summary["committed_beyond_horizon_accelerator_months"]))
+    return (
+        f"committed beyond the horizon ({summary['horizon']['end']}): {usd}, "
+        f"{months} accelerator-months, {len(rows)} commitment{'s' if len(rows) != 1 else ''}"
+    )
 
 
 @guarded
