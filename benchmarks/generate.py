@@ -111,6 +111,7 @@ def generate_scenario(
     single_site: int | None = None,
     rofr: bool = False,
     lp: bool = False,
+    rofr_months: int = 24,
 ) -> dict[str, Any]:
     """A synthetic scenario as plain data (see the module docstring).
 
@@ -128,6 +129,8 @@ def generate_scenario(
             that the site choice is real but small and the MILP stays LP-dominated.
         rofr: Add a right of first refusal of the main cloud over the chatgpt products
             for two years (one binary per month and accelerator group).
+        rofr_months: Months the right of first refusal covers from the start (at most
+            the horizon; default 24).
         lp: Pure LP: no single-site runs and no right of first refusal.
     """
     if sites < 1 or accelerators < 1 or workloads < 1 or months < 12:
@@ -279,7 +282,7 @@ def generate_scenario(
                 "type": "right_of_first_refusal",
                 "tags": ["chatgpt"],
                 "from": _month(*st, 0),
-                "until": _month(*st, min(months, 24) - 1),
+                "until": _month(*st, min(months, rofr_months) - 1),
             }
         )
     # a neocloud commitment over three years from a quarter of the horizon

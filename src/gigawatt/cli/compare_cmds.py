@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,8 +13,10 @@ from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
     ReportOption,
     console,
+    plain,
     print_json,
     print_problems,
+    progress_eta,
     say,
     status,
     styled,
@@ -211,13 +214,16 @@ def compare_command(
     if as_json:
         result = compare(loaded, options, clauses=clauses, processes=processes)
     else:
+        started = time.perf_counter()
         with status("Planning the scenarios...") as spinner:
             result = compare(
                 loaded,
                 options,
                 clauses=clauses,
                 processes=processes,
-                progress=lambda done, total: spinner.update(f"Solved {done}/{total}..."),
+                progress=lambda done, total: spinner.update(
+                    plain(progress_eta("Solved", done, total, time.perf_counter() - started))
+                ),
             )
     if out is not None:
         result.save(out)

@@ -41,9 +41,11 @@ __all__ = [
     "plain",
     "print_json",
     "print_problems",
+    "progress_eta",
     "progress_text",
     "prose",
     "say",
+    "solve_progress_text",
     "status",
     "styled",
     "table",
@@ -108,6 +110,36 @@ def progress_text(template: str = "{task.description}") -> TextColumn:
 ReportOption = Annotated[
     bool, typer.Option("--report/--no-report", help="Write report.html with --out.")
 ]
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+
+
+def progress_eta(what: str, done: int, total: int, elapsed_s: float) -> str:
+    """``"Re-solved 2/4 clauses, 1 min 05 s elapsed, about 40 s left"``.
+
+    The time left assumes the remaining items take as long as the finished ones did.
+    """
+    text = f"{what} {done}/{total}, {_duration(elapsed_s)} elapsed"
+    if 0 < done < total:
+        text += f", about {_duration(elapsed_s / done * (total - done))} left"
+    return text
+
+
+def solve_progress_text(p: Any) -> str:
+    """A running HiGHS solve (a ``SolveProgress``): elapsed, best plan, bound and gap."""
+    text = f"HiGHS {_duration(p.elapsed_s)}"
+    if p.incumbent_musd is not None:
+        text += f", best plan ${p.incumbent_musd / 1e3:,.2f}B"
+    if p.bound_musd is not None:
+        text += f", bound ${p.bound_musd / 1e3:,.2f}B"
+    if p.gap is not None:
+        text += f", gap {p.gap:.2%}"
+    return text + f", {p.nodes:,} nodes"
 
 
 def _default(value: Any) -> Any:

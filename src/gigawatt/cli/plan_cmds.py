@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -15,8 +16,11 @@ from gigawatt.cli.output import (
     console,
     err_console,
     fits,
+    plain,
     print_json,
     print_problems,
+    progress_eta,
+    solve_progress_text,
     status,
     table,
 )
@@ -209,8 +213,13 @@ def plan_command(
     if as_json:
         result = plan(scenario, options)
     else:
-        with status(f"Solving {scenario.name} with HiGHS..."):
-            result = plan(scenario, options)
+        what = f"Solving {scenario.name} with HiGHS..."
+        with status(what) as spinner:
+            result = plan(
+                scenario,
+                options,
+                progress=lambda p: spinner.update(plain(f"{what} {solve_progress_text(p)}")),
+            )
     if out is not None:
         result.save(out, csv=csv)
         if report:
@@ -268,14 +277,25 @@ def clauses_command(
         )
         print_json({"scenario": scenario.name, "clauses": [c.to_dict() for c in costs]})
         return
-    with status("Re-solving without each clause...") as spinner:
+    started = time.perf_counter()
+    state: dict[str, Any] = {"line": "Solving the plan with every clause..."}
+
+    def clauses_done(done: int, total: int) -> None:
+        elapsed = time.perf_counter() - started
+        state["line"] = progress_eta("Re-solved without a clause:", done, total, elapsed)
+        spinner.update(plain(state["line"]))
+
+    with status(state["line"]) as spinner:
         costs = clause_costs(
             scenario,
             options,
             processes=processes,
-            progress=lambda done, total: spinner.update(f"Re-solved {done}/{total} clauses..."),
+            progress=clauses_done,
             backend=backend,
             address=address,
+            solve_progress=lambda p: spinner.update(
+                plain(f"{state['line']}; {solve_progress_text(p)}")
+            ),
         )
     console.print(
         table(

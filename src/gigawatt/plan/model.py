@@ -35,13 +35,14 @@ from dataclasses import dataclass, field
 
 import linopy
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 from linopy.config import LinopySemanticsWarning
 
-from gigawatt.plan.inputs import PlanInputs
+from gigawatt.plan.inputs import PlanInputs, RofrTerm
 
-__all__ = ["PlanModel", "build_model"]
+__all__ = ["PlanModel", "build_model", "remove_rofr_tightening"]
 
 W, O, T, S = "workload", "offer", "month", "site"  # noqa: E741 - the model's index names
 
@@ -53,6 +54,9 @@ class PlanModel:
     model: linopy.Model
     inputs: PlanInputs
     rofr_names: list[str] = field(default_factory=list)
+    #: Rows of right-of-first-refusal inequalities -> the terms (``inputs.rofr`` indices)
+    #: whose variables they hold (dropping a clause frees the rows of its terms).
+    rofr_rows: dict[str, list[int]] = field(default_factory=dict)
     single_site_names: list[str] = field(default_factory=list)
     allow_shortfall: bool = True
 
@@ -250,11 +254,17 @@ def add_right_of_first_refusal(pm: PlanModel, coords: dict[str, pd.Index]) -> No
     the covered workloads could ever use of :math:`o` in :math:`t` (demand over
     per-accelerator throughput, or the whole training budget). Bounding each outside
     offer by its own :math:`M_{o,t}` keeps the relaxation tight.
+
+    Two families of inequalities tighten the relaxation without changing the optimum
+    (:func:`_add_rofr_tightening`): the dominance :math:`z_{r,t} \ge z_{q,t}` when
+    :math:`C_r(t) \subseteq C_q(t)`, and one bound on what all groups of a clause take
+    together of an outside offer.
     """
     m, inp = pm.model, pm.inputs
     use = m.variables["use"]
-    limit = np.minimum(inp.avail_kacc, inp.power_cap_mw[inp.site_of] / inp.mw_per_kacc[:, None])
+    limit = _rofr_limit(inp)
     need = _workload_need_kacc(inp)  # [W, O, T]
+    terms: dict[int, _RofrVars] = {}
     for k, term in enumerate(inp.rofr):
         other_vars = inp.allowed[term.workloads][:, term.other_offers, :]
         months = term.months & other_vars.any(axis=(0, 1))
@@ -262,7 +272,10 @@ def add_right_of_first_refusal(pm: PlanModel, coords: dict[str, pd.Index]) -> No
             continue
         month_idx = pd.Index([inp.months[t] for t in np.flatnonzero(months)], name=T)
         name = f"rofr_full[{k}]"
-        z = m.add_variables(coords=[month_idx], name=name, binary=True)
+        z_all = m.add_variables(
+            coords=[coords[T]], name=name, binary=True, mask=_da(months, T, coords=coords)
+        )
+        z = z_all.sel({T: month_idx})
         pm.rofr_names.append(name)
         w_names = [inp.workloads[i] for i in np.flatnonzero(term.workloads)]
         e_idx = np.flatnonzero(term.other_offers)
@@ -278,12 +291,145 @@ def add_right_of_first_refusal(pm: PlanModel, coords: dict[str, pd.Index]) -> No
             mask=xr.DataArray(usable[:, months], coords=[e_keys, month_idx]),
         )
         c_idx = np.flatnonzero(term.cp_offers)
+        outside_usable = np.zeros_like(inp.avail_kacc, dtype=bool)  # [O, T]
+        outside_usable[e_idx] = usable
+        outside_usable &= months[None, :]
+        cp_sets = [frozenset(int(c) for c in c_idx if limit[c, t] > 0) for t in range(len(months))]
+        terms[k] = _RofrVars(term, months, cp_sets, z_all, outside_usable)
         if len(c_idx) == 0:
             continue
         c_keys = pd.Index([inp.refs[i].key for i in c_idx], name=O)
         lim = xr.DataArray(limit[c_idx][:, months], coords=[c_keys, month_idx], dims=[O, T])
         taken = use.sel({O: c_keys, T: month_idx}).sum(W)
         m.add_constraints(taken - lim * z >= 0, name=f"rofr_taken[{k}]", mask=lim > 0)
+    _add_rofr_tightening(pm, coords, terms, limit)
+
+
+@dataclass(frozen=True)
+class _RofrVars:
+    """One right-of-first-refusal term as built: its months, its :math:`C_r(t)`, its z."""
+
+    term: RofrTerm
+    months: npt.NDArray[np.bool_]  # [T] z exists
+    cp_sets: list[frozenset[int]]  # [T] counterparty offers with a positive limit
+    z: linopy.Variable  # over every month, masked outside ``months``
+    outside: npt.NDArray[np.bool_]  # [O, T] outside offer usable by the group, z exists
+
+
+def _rofr_limit(inp: PlanInputs) -> np.ndarray:
+    """[O, T] :math:`L_{o,t}`: the most of an offer usable alone (availability, power)."""
+    return np.asarray(
+        np.minimum(inp.avail_kacc, inp.power_cap_mw[inp.site_of] / inp.mw_per_kacc[:, None])
+    )
+
+
+def _add_rofr_tightening(
+    pm: PlanModel, coords: dict[str, pd.Index], terms: dict[int, _RofrVars], limit: np.ndarray
+) -> None:
+    r"""Valid inequalities of the right of first refusal (they keep an optimal plan).
+
+    *Dominance.* When :math:`C_r(t) \subseteq C_q(t)` (ties broken by index),
+    :math:`z_{r,t} \ge z_{q,t}`: with :math:`q`'s counterparty offers full, so are
+    :math:`r`'s, and :math:`z_{r,t} = 1` only lifts a restriction; any plan keeps its
+    cost with :math:`z_r` raised.
+
+    *Shared outside offer.* The groups :math:`R` (disjoint workloads: of one clause, or
+    of clauses that cover no workload twice) that may use outside offer :math:`o` in
+    :math:`t` take together at most :math:`L_{o,t}`,
+    and only if one of them may go outside:
+    :math:`\sum_{r \in R} X_{r,o,t} \le L_{o,t} \max_{r \in R} z_{r,t}`. With a term
+    :math:`q` whose :math:`C_q(t)` holds every :math:`C_r(t)` (so :math:`z_r \ge z_q`),
+    :math:`\max_r z_r \le \sum_{r \in R} z_r - (|R| - 1) z_q` for binaries, which gives
+    the linear bound added here (each group's own big-M bound lets the relaxation spend
+    one fractional fill of the counterparty on several groups).
+    """
+    m, inp = pm.model, pm.inputs
+    n_t = len(inp.months)
+    keys = sorted(terms)
+    dominated: dict[tuple[int, int], np.ndarray] = {}
+    for r in keys:
+        for q in keys:
+            if r == q:
+                continue
+            a, b = terms[r], terms[q]
+            mask = np.array(
+                [
+                    bool(a.months[t] and b.months[t])
+                    and (a.cp_sets[t] < b.cp_sets[t] or (a.cp_sets[t] == b.cp_sets[t] and r < q))
+                    for t in range(n_t)
+                ]
+            )
+            if mask.any():
+                dominated[(r, q)] = mask
+                name = f"rofr_dominance[{r},{q}]"
+                m.add_constraints(a.z - b.z >= 0, name=name, mask=_da(mask, T, coords=coords))
+                pm.rofr_rows[name] = [r, q]
+    _add_rofr_shared(pm, coords, terms, keys, dominated, limit)
+
+
+def remove_rofr_tightening(pm: PlanModel) -> list[str]:
+    """Remove the valid inequalities of the right of first refusal (before solving).
+
+    What is left is the plain big-M formulation (:func:`add_right_of_first_refusal`
+    without :func:`_add_rofr_tightening`), with the same optimum; benchmarks and tests
+    compare the two. Returns the names of the removed constraints.
+    """
+    removed = [name for name in pm.rofr_rows if name in pm.model.constraints]
+    for name in removed:
+        pm.model.remove_constraints(name)
+        del pm.rofr_rows[name]
+    return removed
+
+
+def _add_rofr_shared(
+    pm: PlanModel,
+    coords: dict[str, pd.Index],
+    terms: dict[int, _RofrVars],
+    keys: list[int],
+    dominated: dict[tuple[int, int], np.ndarray],
+    limit: np.ndarray,
+) -> None:
+    """The shared-outside-offer bounds, one row per (outside offer, month) where they apply.
+
+    Row (o, t) holds :math:`x_{w,o,t}` of the workloads of the groups that may use
+    :math:`o` in :math:`t` (and only those) and the z of the groups involved.
+    """
+    m, inp = pm.model, pm.inputs
+    n_o, n_t = len(inp.refs), len(inp.months)
+    coef = {r: np.zeros((n_o, n_t)) for r in keys}
+    weight = np.zeros((len(inp.workloads), n_o, n_t))  # [W, O, T] x in the row
+    active = np.zeros((n_o, n_t), dtype=bool)
+    for o in range(n_o):
+        for t in range(n_t):
+            group = [r for r in keys if terms[r].outside[o, t]]
+            if len(group) < 2:
+                continue
+            covered = np.sum([terms[r].term.workloads for r in group], axis=0)
+            if int(covered.max()) > 1:
+                continue  # groups of several clauses covering one workload
+            union = frozenset().union(*(terms[r].cp_sets[t] for r in group))
+            tops = [
+                q
+                for q in keys
+                if terms[q].months[t]
+                and union <= terms[q].cp_sets[t]
+                and all(r == q or ((r, q) in dominated and dominated[(r, q)][t]) for r in group)
+            ]
+            if not tops:
+                continue
+            for r in group:
+                coef[r][o, t] += 1.0
+            coef[tops[0]][o, t] -= len(group) - 1
+            weight[covered > 0, o, t] = 1.0
+            active[o, t] = True
+    if not active.any():
+        return
+    expr = (m.variables["use"] * _da(weight, W, O, T, coords=coords)).sum(W)
+    involved = [r for r in keys if coef[r].any()]
+    for r in involved:
+        expr = expr - terms[r].z * _da(coef[r] * limit, O, T, coords=coords)
+    m.add_constraints(expr <= 0, name="rofr_shared", mask=_da(active, O, T, coords=coords))
+    pm.rofr_rows["rofr_shared"] = involved
 
 
 def _workload_need_kacc(inp: PlanInputs) -> np.ndarray:

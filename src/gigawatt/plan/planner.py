@@ -7,7 +7,7 @@ import time
 from gigawatt.plan.inputs import PlanInputs
 from gigawatt.plan.model import PlanModel, build_model
 from gigawatt.plan.results import Plan, extract_plan
-from gigawatt.plan.solve import SolveOptions, solve_model
+from gigawatt.plan.solve import ProgressCallback, SolveOptions, solve_model
 from gigawatt.scenario.schema import Scenario
 
 __all__ = ["build", "plan"]
@@ -19,8 +19,15 @@ def build(scenario: Scenario, options: SolveOptions | None = None) -> PlanModel:
     return build_model(PlanInputs.from_scenario(scenario), allow_shortfall=options.allow_shortfall)
 
 
-def plan(scenario: Scenario, options: SolveOptions | None = None) -> Plan:
+def plan(
+    scenario: Scenario,
+    options: SolveOptions | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+) -> Plan:
     """Find the cheapest plan for a scenario.
+
+    ``progress`` is called while HiGHS runs a MILP (elapsed time, incumbent, bound, gap).
 
     Raises:
         InfeasibleError: with ``allow_shortfall=False`` when demand cannot be met.
@@ -30,5 +37,5 @@ def plan(scenario: Scenario, options: SolveOptions | None = None) -> Plan:
     started = time.perf_counter()
     pm = build(scenario, options)
     build_seconds = time.perf_counter() - started
-    outcome = solve_model(pm, options)
+    outcome = solve_model(pm, options, progress=progress)
     return extract_plan(pm, outcome, build_seconds=build_seconds)

@@ -43,7 +43,7 @@ from gigawatt.plan.model import PlanModel
 from gigawatt.plan.solve import SolveOutcome
 from gigawatt.resultio import read_summary, read_tables, save_result
 
-__all__ = ["TABLES", "Plan", "extract_plan"]
+__all__ = ["TABLES", "Plan", "extract_plan", "revenue_share_potential_usd"]
 
 TABLES = (
     "allocation",
@@ -333,7 +333,6 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
     shortfall_flop = (
         shortfall.groupby("workload")["unserved_flop"].sum().to_dict() if len(shortfall) else {}
     )
-    served_share = (inp.revenue_musd * inp.share * d).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         served = np.where(
             inp.demand_eflops > 0,
@@ -356,7 +355,7 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
         "penalty_usd": penalty_usd,
         "shortfall_flop": {k: float(v) for k, v in shortfall_flop.items()},
         "revenue_share_usd": share_paid_usd,
-        "revenue_share_potential_usd": float(served_share.sum() * MUSD),
+        "revenue_share_potential_usd": revenue_share_potential_usd(inp),
         "spend_usd_nominal": float(spend["usd"].sum()) if len(spend) else 0.0,
         "mip_gap": outcome.mip_gap,
         "build_seconds": build_seconds,
@@ -391,6 +390,11 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
         "beyond_horizon": beyond,
     }
     return Plan(summary, tables)
+
+
+def revenue_share_potential_usd(inp: PlanInputs) -> float:
+    """Revenue share due on the full revenue, discounted (USD): a constant of a scenario."""
+    return float((inp.revenue_musd * inp.share * inp.discount).sum() * MUSD)
 
 
 def _first_of_site(inp: PlanInputs, site: str) -> int:

@@ -15,19 +15,29 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import highspy
 import numpy as np
+from linopy import solvers as linopy_solvers
 
 from gigawatt.errors import InfeasibleError, InputError, Problem, ScenarioError, SolverError
 from gigawatt.plan.conditioning import REFUSED_FROM, WELL_CONDITIONED, describe, magnitudes
 from gigawatt.plan.model import PlanModel
 
-__all__ = ["SolveOptions", "SolveOutcome", "describe_constraint", "solve_model"]
+__all__ = [
+    "SolveOptions",
+    "SolveOutcome",
+    "SolveProgress",
+    "describe_constraint",
+    "rerun_highs",
+    "run_highs",
+    "solve_model",
+    "start_vector",
+]
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,33 @@ class SolveOutcome:
     duals_available: bool
     objective_musd: float
     primal: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class SolveProgress:
+    """Where a running solve stands, as HiGHS reports it.
+
+    Attributes:
+        elapsed_s: Seconds since HiGHS started.
+        incumbent_musd: Objective of the best plan found so far ($M, model units), None
+            before the first one (or for an LP).
+        bound_musd: Best proven lower bound on the objective ($M), None for an LP.
+        gap: Relative MIP gap ``|incumbent - bound| / |incumbent|``, None without both.
+        nodes: Branch-and-bound nodes processed so far.
+    """
+
+    elapsed_s: float
+    incumbent_musd: float | None
+    bound_musd: float | None
+    gap: float | None
+    nodes: int
+
+
+#: Called while HiGHS runs, at most every :data:`PROGRESS_EVERY_S` seconds.
+ProgressCallback = Callable[[SolveProgress], None]
+
+#: Seconds between two progress reports of one solve.
+PROGRESS_EVERY_S = 0.5
 
 
 @contextlib.contextmanager
@@ -166,8 +203,9 @@ def describe_constraint(pm: PlanModel, name: str, coords: dict[str, Any]) -> str
         return f"training run {c.get('workload')} single site"
     if base == "site_link":
         return f"training run {c.get('workload')} at site {c.get('site')}{month}"
-    if base in ("rofr_outside", "rofr_taken"):
-        term = pm.inputs.rofr[int(arg)]
+    if base in ("rofr_outside", "rofr_taken", "rofr_dominance", "rofr_shared"):
+        ks = pm.rofr_rows.get(name) or [int(arg.split(",")[0])]
+        term = pm.inputs.rofr[ks[0]]
         return f"contract {term.ref.contract} clause {term.ref.index} right_of_first_refusal{month}"
     if base == "min_spend":
         term_ms = pm.inputs.min_spend[int(arg)]
@@ -200,8 +238,147 @@ def _conflicts(pm: PlanModel) -> list[str]:
     return out
 
 
-def solve_model(pm: PlanModel, options: SolveOptions) -> SolveOutcome:
+def _mip_progress(progress: ProgressCallback) -> Callable[[Any], None]:
+    """A HiGHS MIP callback that reports to ``progress`` at most every PROGRESS_EVERY_S."""
+    last = [-PROGRESS_EVERY_S]
+
+    def report(event: Any) -> None:
+        out = event.data_out
+        elapsed = float(out.running_time)
+        if elapsed - last[0] < PROGRESS_EVERY_S:
+            return
+        last[0] = elapsed
+        primal, dual = float(out.mip_primal_bound), float(out.mip_dual_bound)
+        incumbent = primal if np.isfinite(primal) and abs(primal) < 1e30 else None
+        bound = dual if np.isfinite(dual) and abs(dual) < 1e30 else None
+        gap = float(out.mip_gap) if incumbent is not None and bound is not None else None
+        progress(SolveProgress(elapsed, incumbent, bound, gap, int(out.mip_node_count)))
+
+    return report
+
+
+def start_vector(pm: PlanModel, start: dict[str, np.ndarray]) -> np.ndarray:
+    """A known plan as a vector in the column order of the solver model.
+
+    ``start`` maps variable names to values, as :attr:`SolveOutcome.primal` does;
+    variables absent from it are 0.
+    """
+    m = pm.model
+    flat = np.zeros(m._xCounter)
+    for name in m.variables:
+        if name not in start:
+            continue
+        labels = np.asarray(m.variables[name].labels.values)
+        values = np.broadcast_to(np.asarray(start[name], dtype=float), labels.shape)
+        keep = labels != -1
+        flat[labels[keep]] = np.nan_to_num(values[keep], nan=0.0)
+    vlabels = np.asarray(m.variables.label_index.vlabels)
+    return np.asarray(flat[vlabels], dtype=float)
+
+
+def run_highs(
+    pm: PlanModel,
+    solver_options: dict[str, Any],
+    *,
+    start: dict[str, np.ndarray] | None = None,
+    progress: ProgressCallback | None = None,
+) -> tuple[str, str]:
+    """Pass the model to HiGHS, run it (from ``start`` when given), keep the result on it.
+
+    ``start`` is a MIP start: HiGHS checks it and, when feasible, begins with it as the
+    incumbent. Returns linopy's (status, termination condition).
+    """
+    m = pm.model
+    m.reset_solution()
+    m.solver = None  # closes the previous solver model, as linopy's own solve does
+    solver = linopy_solvers.Solver.from_name(
+        "highs", model=m, io_api="direct", options=dict(solver_options)
+    )
+    h = solver.solver_model
+    if start is not None and m.binaries.nvars:
+        solution = highspy.HighsSolution()
+        solution.col_value = list(start_vector(pm, start))
+        solution.value_valid = True
+        h.setSolution(solution)
+    if progress is not None and m.binaries.nvars:
+        h.cbMipInterrupt.subscribe(_mip_progress(progress))
+    result = solver.solve()
+    if h.getModelStatus() == highspy.HighsModelStatus.kNotset:
+        # HiGHS refused to start: its per-process thread scheduler was sized for another
+        # ``threads`` option (an IIS resets it). Solves here are sequential: reset, rerun.
+        highspy.Highs.resetGlobalScheduler(True)
+        result = solver.solve()
+    status, condition = m.assign_result(result, solver)
+    return str(status), str(condition)
+
+
+def rerun_highs(
+    pm: PlanModel, *, start: np.ndarray | None = None, progress: ProgressCallback | None = None
+) -> tuple[str, float | None, float | None]:
+    """Run the HiGHS model of an already solved ``pm`` again, after changes made to it.
+
+    Used for counterfactuals that change bounds or costs of the built model rather than
+    rebuild it. ``start`` is a MIP start in column order (:func:`start_vector`).
+
+    Returns:
+        (status, objective $M or None, MIP gap or None); status is ``optimal``,
+        ``time_limit`` (with a plan), ``infeasible`` or HiGHS's own word otherwise.
+    """
+    h = pm.model.solver_model
+    if h is None:
+        raise SolverError("the model has not been passed to HiGHS yet; solve it first")
+    if start is not None:
+        solution = highspy.HighsSolution()
+        solution.col_value = list(start)
+        solution.value_valid = True
+        h.setSolution(solution)
+    report = _mip_progress(progress) if progress is not None else None
+    if report is not None:
+        h.cbMipInterrupt.subscribe(report)
+    try:
+        with _quiet_stdout():
+            ran = h.run()
+            if ran == highspy.HighsStatus.kError and (
+                h.getModelStatus() == highspy.HighsModelStatus.kNotset
+            ):
+                # HiGHS keeps one thread scheduler per process; a run whose ``threads``
+                # differs from the one that sized it (an IIS run in between resets it)
+                # refuses to start. Solves here are sequential: reset it and run again.
+                highspy.Highs.resetGlobalScheduler(True)
+                h.run()
+    finally:
+        if report is not None:
+            h.cbMipInterrupt.unsubscribe(report)
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    objective = float(info.objective_function_value) if has_solution else None
+    gap = float(info.mip_gap) if pm.model.binaries.nvars and has_solution else None
+    if status == highspy.HighsModelStatus.kOptimal:
+        return "optimal", objective, gap
+    if status == highspy.HighsModelStatus.kTimeLimit and has_solution:
+        return "time_limit", objective, gap
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return "infeasible", None, None
+    return h.modelStatusToString(status), objective, gap
+
+
+def solve_model(
+    pm: PlanModel,
+    options: SolveOptions,
+    *,
+    start: dict[str, np.ndarray] | None = None,
+    progress: ProgressCallback | None = None,
+) -> SolveOutcome:
     """Solve, compute duals (LP with binaries fixed for a MILP), report the outcome.
+
+    Args:
+        pm: The built model.
+        options: Solver settings.
+        start: A known plan of this model (variable name -> values, e.g. the primal of
+            a solve of a more restricted model) that HiGHS starts from.
+        progress: Called while HiGHS runs (MILP only) with elapsed time, incumbent,
+            bound and gap.
 
     Raises:
         InfeasibleError: no plan satisfies the constraints (conflicts named).
@@ -209,13 +386,21 @@ def solve_model(pm: PlanModel, options: SolveOptions) -> SolveOutcome:
     """
     m = pm.model
     _refuse_magnitudes(pm)
+    # linopy removes zero coefficients and infinite bounds before it hands the model
+    # over; do it first, so that an MPS export and the solve see the same rows.
+    m.constraints.sanitize_zeros()
+    m.constraints.sanitize_infinities()
+    # Sanitizing can empty rows; linopy caches the rows' labels (an earlier MPS export
+    # fills that cache) and does not drop it here, so that a solve would then read its
+    # duals against stale rows. Drop the cache.
+    m.constraints._invalidate_label_position_index()
     if options.export_mps is not None:
         m.to_file(Path(options.export_mps))
     solver_options = _solver_options(options)
     started = time.perf_counter()
     try:
         with _quiet_stdout(), np.errstate(all="ignore"):
-            status, condition = m.solve(solver_name="highs", io_api="direct", **solver_options)
+            status, condition = run_highs(pm, solver_options, start=start, progress=progress)
     except Exception as exc:  # linopy or HiGHS failing on the model: explain, never crash
         raise SolverError(_explain(pm, f"HiGHS failed ({type(exc).__name__}: {exc})")) from None
     seconds = time.perf_counter() - started

@@ -1,0 +1,106 @@
+"""The right of first refusal as solved (with its valid inequalities) has the plain optimum.
+
+The planner adds two families of inequalities to the big-M formulation of the right of
+first refusal (``docs/decisions.md``, "Right of first refusal, how it is solved"):
+dominance between groups and one bound on an outside offer shared by groups. They must
+never change the optimum. Each example builds the model twice, as the planner builds it
+and with those rows removed (:func:`gigawatt.plan.model.remove_rofr_tightening`), and
+solves both to a MIP gap of 1e-9: the optima agree within 1e-6 relative + 1 USD.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import strategies as st
+from strategies import ACCELERATORS, Data, _offer, _workload, n_months, scenario_data
+from test_warm_clauses import SCENARIO
+
+from gigawatt.plan.inputs import MUSD
+from gigawatt.plan.model import remove_rofr_tightening
+from gigawatt.plan.planner import build
+from gigawatt.plan.solve import SolveOptions, solve_model
+from gigawatt.scenario import parse_scenario, scenario_from_data
+from gigawatt.scenario.schema import Scenario
+
+pytestmark = pytest.mark.slow
+
+OPTIONS = SolveOptions(duals=False, mip_gap=1e-9, threads=1)
+
+# Right of first refusal drawn most often, with clauses that interact with it.
+CLAUSES = ("right_of_first_refusal", "right_of_first_refusal", "pin", "min_spend")
+
+
+def _both_optima(scenario: Scenario) -> tuple[float, float, list[str]]:
+    """(optimum as built, optimum of the plain formulation, the rows removed), USD."""
+    tight = solve_model(build(scenario), OPTIONS)
+    plain_pm = build(scenario)
+    removed = remove_rofr_tightening(plain_pm)
+    plain = solve_model(plain_pm, OPTIONS)
+    assert tight.status == plain.status == "optimal"
+    return tight.objective_musd * MUSD, plain.objective_musd * MUSD, removed
+
+
+@st.composite
+def nested_groups(draw: st.DrawFn) -> Data:
+    """A random scenario whose right of first refusal has groups with nested offer sets.
+
+    Both accelerator types; a counterparty and an outside provider that each offer both;
+    two to four workloads restricted to A, to B or to both (groups {A}, {B}, {A, B}), so
+    that the dominance and shared-outside-offer rows are built in most examples.
+    """
+    data = draw(scenario_data(clause_types=("pin", "min_spend"), max_clauses=1))
+    n_t = n_months(data)
+    data["accelerators"] = {a: dict(ACCELERATORS[a]) for a in ("A", "B")}
+    data["providers"]["cp"] = {"kind": "cloud"}
+    data["providers"]["out"] = {"kind": draw(st.sampled_from(["cloud", "neocloud"]))}
+    for name, provider in (("scp", "cp"), ("sout", "out")):
+        offers = [_offer(draw, [a], n_t) for a in ("A", "B")]
+        data["sites"][name] = {"provider": provider, "offers": offers}
+    workloads = data["workloads"]
+    while len(workloads) < draw(st.integers(2, 4)):
+        workloads.append(_workload(draw, len(workloads), ["A", "B"], n_t))
+    for w in workloads:
+        w["accelerators"] = draw(st.sampled_from([["A"], ["B"], ["A", "B"]]))
+    rofr: dict[str, object] = {"type": "right_of_first_refusal"}
+    data.setdefault("contracts", []).append(
+        {"name": "c-rofr", "counterparty": "cp", "clauses": [rofr]}
+    )
+    return data
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.one_of(nested_groups(), scenario_data(clause_types=CLAUSES, min_clauses=1)))
+def test_valid_inequalities_keep_the_optimum(data: Data) -> None:
+    note(repr(data))
+    tight, plain, removed = _both_optima(scenario_from_data(data))
+    event(f"valid inequalities present: {bool(removed)}")
+    assert tight == pytest.approx(plain, abs=1.0 + 1e-6 * max(abs(tight), abs(plain)))
+
+
+# The three months, Azure and OCI of the warm-start tests (Azure sells H100 and B200, OCI
+# both cheaper), with three groups of nested counterparty sets ({H100}, {B200},
+# {H100, B200}): dominance rows and a shared-outside-offer row exist, and the right of
+# first refusal binds.
+NESTED = (
+    SCENARIO[: SCENARIO.index("contracts:")]
+    .replace("revenue_usd_per_month: 1.0e7}", "revenue_usd_per_month: 1.0e7, accelerators: [H100]}")
+    .replace("demand_flops: 6.0e17", "demand_flops: 9.0e17")
+) + "contracts: [{name: ms, counterparty: azure, clauses: [{type: right_of_first_refusal}]}]\n"
+
+
+def test_valid_inequalities_keep_the_optimum_of_nested_groups() -> None:
+    scenario = parse_scenario(NESTED)
+    tight, plain, removed = _both_optima(scenario)
+    assert any(name.startswith("rofr_dominance[") for name in removed)
+    assert "rofr_shared" in removed
+    assert tight == pytest.approx(plain, abs=1.0 + 1e-6 * abs(plain))
+    # The clause binds: without it the plan is cheaper by more than the tolerance.
+    raw = dict(scenario.raw)
+    raw["contracts"] = []
+    free = solve_model(build(scenario_from_data(raw)), OPTIONS).objective_musd * MUSD
+    assert free < tight - 1e3
