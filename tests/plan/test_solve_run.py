@@ -6,7 +6,7 @@ from pathlib import Path
 
 import highspy
 import pytest
-from tests.plan.test_warm_clauses import SCENARIO
+from warm_support import SCENARIO
 
 from gigawatt.plan import SolveOptions
 from gigawatt.plan.planner import build
