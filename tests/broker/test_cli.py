@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
-from broker_support import ADMIN, admin_token
+from broker_support import ADMIN, Server, admin_token
 from typer.testing import CliRunner
 
 from gigawatt.cli import _register, app
@@ -101,7 +102,9 @@ def test_unreachable_broker_exits_1() -> None:
     assert code == 1 and "cannot reach the broker" in out and "Traceback" not in out
 
 
-def test_rejected_placement_exits_1_with_the_reason(tmp_path: Path, server_factory) -> None:  # type: ignore[no-untyped-def]
+def test_rejected_placement_exits_1_with_the_reason(
+    tmp_path: Path, server_factory: Callable[..., Server]
+) -> None:
     server = server_factory(f"sqlite:///{tmp_path / 'rejected.db'}")
     team = admin_token(server.url, "team", "cli-team")
     ask = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -26,9 +27,9 @@ _register()
         ({"threads": 0}, "threads must be at least 1, got 0"),
     ],
 )
-def test_out_of_range_settings_are_refused(kwargs: dict[str, float], message: str) -> None:
+def test_out_of_range_settings_are_refused(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(InputError) as info:
-        SolveOptions(**kwargs)  # type: ignore[arg-type]
+        SolveOptions(**kwargs)
     assert str(info.value).startswith(message)
 
 
