@@ -161,9 +161,24 @@ def test_capacity_summary_stops_at_the_horizon(api: Api) -> None:
 def test_default_start_is_now_moved_into_the_horizon(api: Api) -> None:
     ctx = api.c.app.state.broker
     first, end = ctx.catalog.first_hour, ctx.catalog.end_hour  # 2026-01-01, 2026-04-01
-    assert default_start_hour(ctx, 12, now_s=(first - 100) * 3600.0) == first
-    assert default_start_hour(ctx, 12, now_s=(first + 30) * 3600.0 + 59.0) == first + 30
-    assert default_start_hour(ctx, 12, now_s=(end + 500) * 3600.0) == end - 12
+    assert default_start_hour(ctx, 12, now_hour=first - 100) == first
+    assert default_start_hour(ctx, 12, now_hour=first + 30) == first + 30
+    assert default_start_hour(ctx, 12, now_hour=end + 500) == end - 12
+
+
+def test_default_view_opens_at_the_brokers_present(api_factory: Callable[..., Api]) -> None:
+    """A server replaying a past scenario (``--now``, as the documented examples do) opens
+    its capacity view at that present, where the placements are, not at the wall clock."""
+    api = api_factory(now="2026-02-10T05:00:00Z")
+    team = api.token("team", "lab-a")
+    placed = api.place(
+        team, accelerator="H100", count=7, start="2026-02-10T06:00:00Z", end="2026-02-10T08:00:00Z"
+    )
+    assert placed.status_code == 201, placed.text
+    got = api.c.get("/v1/capacity/summary", params={"hours": 4}, headers=team).json()
+    assert got["slots"][0] == "2026-02-10T05:00:00Z"
+    booked = [sum(r["booked"][i] for r in got["rows"]) for i in range(4)]
+    assert booked == [0, 7, 7, 0]
 
 
 def test_audit_search_filters_as_the_full_log_does(api: Api) -> None:
@@ -348,8 +363,7 @@ def _story(url: str) -> None:
         watcher.page.wait_for_selector(
             "#capacity-table tr[data-site='azure-east'][data-accelerator='GB200']", timeout=30_000
         )
-        watcher.page.fill("#capacity-start", "2026-01-01T00:00Z")
-        watcher.page.press("#capacity-start", "Enter")
+        # the view opens at the broker's present (--now), where the placement is
         watcher.page.wait_for_function(
             "() => (document.querySelector(\"#capacity-table tr[data-site='azure-east']"
             "[data-accelerator='GB200'] td.slot\") || {}).textContent === '10/40'",

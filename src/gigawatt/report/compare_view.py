@@ -230,6 +230,10 @@ def _clause_chart(results: ResultSet, s: list[str], c: dict[str, str]) -> Chart 
         "What each clause costs",
         "Objective with the clause minus objective without it (present value), per scenario.",
         tuple(panels),
+        # one panel under the other: side by side, the clause names of the right panel
+        # would run over the bars of the left one
+        columns=1,
+        panel_height=max(200, 60 + 30 * max(len(p.series[0].x) for p in panels)),
     )
 
 

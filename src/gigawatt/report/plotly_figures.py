@@ -16,6 +16,10 @@ __all__ = ["figure", "plotly_js"]
 
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 _GAP_X, _GAP_Y, _TITLE_ROOM = 0.07, 0.1, 0.045
+#: Room above the first row of panel titles for plotly's toolbar (shown on hover).
+_TOOLBAR_PX = 32
+#: Vertical distance between the rows of event labels (11 px text).
+_EVENT_ROW_PX = 17
 #: White (nothing) to dark blue (most), as matplotlib's "Blues" in the PNGs.
 _HEAT = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"], [1.0, "#08306b"]]
 
@@ -179,8 +183,8 @@ def figure(chart: Chart) -> dict[str, Any]:
         "font": {"family": _FONT, "size": 12, "color": "#222"},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
-        "height": chart.rows * chart.panel_height + 90,
-        "margin": {"l": 60, "r": 30, "t": 30, "b": 50},
+        "height": chart.rows * chart.panel_height + 90 + _TOOLBAR_PX,
+        "margin": {"l": 60, "r": 30, "t": 30 + _TOOLBAR_PX, "b": 50},
         "barmode": "relative",
         "legend": {"orientation": "h", "y": -0.08, "yanchor": "top", "x": 0},
         "hovermode": "closest",
@@ -205,6 +209,7 @@ def figure(chart: Chart) -> dict[str, Any]:
             "showgrid": False,
             "linecolor": "#999",
             "ticks": "outside",
+            "automargin": True,  # long or turned tick labels widen the margin, never cut
         }
         if panel.heatmap is not None:
             xaxis["type"] = "category"
@@ -217,6 +222,7 @@ def figure(chart: Chart) -> dict[str, Any]:
             "zeroline": panel.zero_line,
             "zerolinecolor": "#555",
             "rangemode": "tozero" if not panel.zero_line else "normal",
+            "automargin": True,
         }
         if panel.percent:
             yaxis["tickformat"] = ".0%"
@@ -264,9 +270,14 @@ def figure(chart: Chart) -> dict[str, Any]:
                     "xref": f"x{suffix}",
                     "yref": f"y{suffix} domain",
                     "x": event.x,
-                    "y": 0.99 - 0.07 * (k % 3),
+                    "y": 1.0,
+                    # three rows a line and a half apart: labels of close events (a
+                    # round in December, the next in March) never overlap
+                    "yshift": -2 - _EVENT_ROW_PX * (k % 3),
+                    "yanchor": "top",
                     "xanchor": "left",
                     "showarrow": False,
+                    "bgcolor": "rgba(255,255,255,0.85)",
                     "font": {"size": 11, "color": "#006b4f"},
                 }
             )

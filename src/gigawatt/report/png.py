@@ -19,11 +19,12 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["PNG_DPI", "PNG_SIZE", "render_png", "value_tick", "write_pngs"]
+__all__ = ["PNG_DPI", "PNG_SIZE", "draw_png", "render_png", "value_tick", "write_pngs"]
 
 PNG_SIZE = (1600, 900)
 PNG_DPI = 100
 _WRAP = 40  # characters per line of a long category label
+_FLAT_LABELS = 8  # more categories than this along x: labels turned upright
 
 
 def value_tick(value: float) -> str:
@@ -72,8 +73,18 @@ def _bars(ax: Axes, panel: Panel, bars: list[Series]) -> None:
         ax.bar(x, y, width=width, bottom=bottom, color=s.color, label=s.name if s.legend else None)
         pos += np.where(y >= 0, y, 0.0)
         neg += np.where(y < 0, y, 0.0)
-    if not panel.months:
+    if _upright(panel):  # e.g. a histogram's bins
+        ax.set_xticks(np.arange(len(xs)), list(xs), rotation=90)
+    elif not panel.months:
         ax.set_xticks(np.arange(len(xs)), list(xs))
+
+
+def _upright(panel: Panel) -> bool:
+    """Whether the panel's category labels along x are drawn upright (many bars)."""
+    bars = [s for s in panel.series if s.kind == "bar"]
+    return (
+        bool(bars) and not panel.months and not panel.horizontal and (len(bars[0].x) > _FLAT_LABELS)
+    )
 
 
 def _series(ax: Axes, panel: Panel) -> None:
@@ -115,7 +126,7 @@ def _heatmap(fig: Figure, ax: Axes, panel: Panel) -> None:
     ax.set_yticks(np.arange(len(h.y)), list(h.y))
     step = max(1, len(h.x) // 12)
     ticks = np.arange(0, len(h.x), step)
-    ax.set_xticks(ticks, [h.x[i] for i in ticks], rotation=45, ha="right")
+    ax.set_xticks(ticks, [h.x[i] for i in ticks], rotation=90)
     fig.colorbar(image, ax=ax, label=h.label, fraction=0.03, pad=0.01)
 
 
@@ -145,7 +156,7 @@ def _waterfall(ax: Axes, panel: Panel) -> None:
     ax.margins(x=0.02, y=0.08)
 
 
-def _panel(fig: Figure, ax: Axes, panel: Panel, small: bool) -> None:
+def _panel(fig: Figure, ax: Axes, panel: Panel, small: bool, columns: int = 1) -> None:
     ax.set_title(panel.title, loc="left", fontsize=10 if small else 12, fontweight="bold")
     if panel.heatmap is not None:
         _heatmap(fig, ax, panel)
@@ -162,7 +173,7 @@ def _panel(fig: Figure, ax: Axes, panel: Panel, small: bool) -> None:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    if panel.zero_line:
+    if panel.zero_line and not panel.horizontal:  # horizontal bars have theirs (_bars)
         ax.axhline(0, color="#555", lw=0.8)
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
@@ -183,17 +194,27 @@ def _panel(fig: Figure, ax: Axes, panel: Panel, small: bool) -> None:
             event.label,
             (when, 1.0),
             xycoords=("data", "axes fraction"),
-            xytext=(3, -12 - 12 * (k % 3)),
+            # three rows a line and a half apart, on white: labels of close events (a
+            # round in December, the next in March) neither overlap nor sit on a line
+            xytext=(3, -12 - 14 * (k % 3)),
             textcoords="offset points",
             fontsize=9,
             color="#006b4f",
+            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},
         )
+    if panel.months and not panel.horizontal:  # few enough dates that they never overlap
+        import matplotlib.dates
+
+        dates: Any = matplotlib.dates  # its locator and formatter are untyped
+        locator = dates.AutoDateLocator(minticks=3, maxticks=max(4, 12 // columns))
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
     if small:
         ax.tick_params(labelsize=8)
 
 
-def render_png(chart: Chart, path: str | Path) -> Path:
-    """Draw one chart to a PNG of :data:`PNG_SIZE` pixels."""
+def draw_png(chart: Chart) -> Figure:
+    """One chart as a matplotlib figure of :data:`PNG_SIZE` pixels (not yet saved)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(PNG_SIZE[0] / PNG_DPI, PNG_SIZE[1] / PNG_DPI), dpi=PNG_DPI)
@@ -202,7 +223,7 @@ def render_png(chart: Chart, path: str | Path) -> Path:
     small = rows * cols > 4
     for i, ax in enumerate(axes.flat):
         if i < len(chart.panels):
-            _panel(fig, ax, chart.panels[i], small)
+            _panel(fig, ax, chart.panels[i], small, cols)
         else:
             ax.set_visible(False)
     fig.suptitle(chart.title, x=0.01, ha="left", fontsize=18, fontweight="bold")
@@ -230,8 +251,16 @@ def render_png(chart: Chart, path: str | Path) -> Path:
     right, bottom = (0.9, max(bottom, 0.12)) if heat else (0.97, bottom)
     if any(p.waterfall is not None for p in chart.panels):
         bottom = max(bottom, 0.13)
+    if any(_upright(p) for p in chart.panels):
+        bottom = max(bottom, 0.2)
     top = 0.86 - 0.025 * (len(caption) - 1)
     fig.subplots_adjust(left=left, right=right, top=top, bottom=bottom, hspace=0.45, wspace=0.22)
+    return fig
+
+
+def render_png(chart: Chart, path: str | Path) -> Path:
+    """Draw one chart to a PNG of :data:`PNG_SIZE` pixels."""
+    fig = draw_png(chart)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=PNG_DPI, format="png", facecolor="white")

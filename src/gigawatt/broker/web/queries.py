@@ -17,7 +17,6 @@ counterparty's site and at the fallback, so both count as booked.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from sqlalchemy import Connection, Row, select
@@ -39,15 +38,23 @@ __all__ = [
 MAX_SUMMARY_HOURS = 168
 
 
-def default_start_hour(ctx: BrokerContext, hours: int, now_s: float | None = None) -> int:
-    """The current hour, moved into the scenario's horizon so that ``hours`` slots fit.
+def default_start_hour(ctx: BrokerContext, hours: int, now_hour: int | None = None) -> int:
+    """The broker's present hour, moved into the scenario's horizon so that ``hours`` slots fit.
 
-    Before the horizon this is its first hour; near or after its end, the last ``hours``.
+    The present is the server's ``--now`` when it was started with one (a replay of a
+    past scenario, as the documented examples are), else the wall clock's hour: the
+    view opens where placements are being made. Before the horizon this is its first
+    hour; near or after its end, the last ``hours``.
+
+    Args:
+        ctx: The broker.
+        hours: Slots the view shows.
+        now_hour: The present as an hour slot; None for :meth:`BrokerContext.current_hour`.
     """
     cat = ctx.catalog
-    now_hour = int((time.time() if now_s is None else now_s) // 3600)
+    present = ctx.current_hour() if now_hour is None else now_hour
     latest = max(cat.first_hour, cat.end_hour - hours)
-    return min(max(now_hour, cat.first_hour), latest)
+    return min(max(present, cat.first_hour), latest)
 
 
 def capacity_summary(ctx: BrokerContext, start_hour: int, hours: int) -> dict[str, Any]:
