@@ -58,7 +58,7 @@ def _open(browser: Any, html: Path, viewport: str) -> Any:
     return page
 
 
-@pytest.mark.parametrize("viewport", ["laptop"])
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
 @pytest.mark.parametrize("kind", KINDS)
 def test_no_text_collides_or_is_cut(
     browser: Any, pages: dict[str, Path], kind: str, viewport: str

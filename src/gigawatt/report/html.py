@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gigawatt.report.charts import Chart
-from gigawatt.report.plotly_figures import figure, plotly_js
+from gigawatt.report.plotly_figures import NARROW_PX, figure, plotly_js
 from gigawatt.report.summary import Summary
 from gigawatt.report.tables import TableSpec
 
@@ -58,18 +58,29 @@ td.num { text-align:right; font-variant-numeric:tabular-nums; }
 .tablewrap { max-height:420px; overflow:auto; }
 footer { color:var(--muted); font-size:12px; max-width:1280px; margin:0 auto; padding:0 40px 40px; }
 .notes li { margin:2px 0; }
+@media (max-width: 640px) {
+  header { padding:16px 14px 12px; } header h1 { font-size:21px; }
+  main { padding:12px 10px 40px; } footer { padding:0 10px 30px; }
+  section.chart, section.table { padding:10px 8px 6px; }
+  .summary { padding:12px 14px; font-size:16px; } .summary p:first-child { font-size:17px; }
+  nav.toc a { white-space:normal; } main, header, footer { overflow-wrap:anywhere; }
+}
 """
 
 _BOOT = """
 (function () {
   function draw() {
     var figures = JSON.parse(document.getElementById('gigawatt-figures').textContent);
+    var narrow = JSON.parse(document.getElementById('gigawatt-narrow-layouts').textContent);
     var config = {responsive: true, displaylogo: false, showLink: false,
                   modeBarButtonsToRemove: ['sendDataToCloud']};
     var ids = Object.keys(figures);
     return Promise.all(ids.map(function (id) {
       var f = figures[id];
-      return Plotly.newPlot('plot-' + id, f.data, f.layout, config);
+      var el = document.getElementById('plot-' + id);
+      // a phone: one panel under the other, wrapped titles, fewer ticks
+      var layout = el.clientWidth < NARROW_PX ? narrow[id] : f.layout;
+      return Plotly.newPlot(el, f.data, layout, config);
     })).then(function () {
       document.body.setAttribute('data-charts-rendered', String(ids.length));
     });
@@ -125,6 +136,11 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _json(value: Any) -> str:
+    """Compact JSON that is safe inside a ``<script>`` element."""
+    return json.dumps(value, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return f"<td>{'yes' if value else 'no'}</td>"
@@ -151,8 +167,12 @@ def _table(spec: TableSpec) -> str:
     body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in spec.rows)
     note = f'<p class="caption">{html.escape(spec.note)}</p>' if spec.note else ""
     return (
-        f'<section class="table" id="table-{spec.id}"><h2>{html.escape(spec.title)}</h2>{note}'
-        f'<div class="tablewrap"><table><thead><tr>{head}</tr></thead>'
+        f'<section class="table" id="table-{spec.id}">'
+        f'<h2 id="table-{spec.id}-title">{html.escape(spec.title)}</h2>{note}'
+        # a table taller than its box scrolls: a keyboard stop with a name (WCAG 2.1.1)
+        f'<div class="tablewrap" tabindex="0" role="region" '
+        f'aria-labelledby="table-{spec.id}-title">'
+        f"<table><thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table></div></section>"
     )
 
@@ -190,7 +210,8 @@ def render_html(
         answer: The table that heads the page (a plan's answer block), if any.
     """
     figures = {c.id: _clean(figure(c)) for c in charts}
-    figures_json = json.dumps(figures, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+    figures_json = _json(figures)
+    narrow_json = _json({c.id: _clean(figure(c, narrow=True)["layout"]) for c in charts})
     cards = "".join(
         f'<div class="card"><div class="label">{html.escape(f.label)}</div>'
         f'<div class="value">{html.escape(f.value)}</div>'
@@ -220,5 +241,6 @@ def render_html(
         + "</main>"
         + (f"<footer><ul class='notes'>{footer_notes}</ul></footer>" if footer_notes else "")
         + f"<script type='application/json' id='gigawatt-figures'>{figures_json}</script>"
-        + f"<script>{_BOOT}</script></body></html>\n"
+        + f"<script type='application/json' id='gigawatt-narrow-layouts'>{narrow_json}</script>"
+        + f"<script>{_BOOT.replace('NARROW_PX', str(NARROW_PX))}</script></body></html>\n"
     )

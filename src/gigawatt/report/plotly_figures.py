@@ -8,11 +8,24 @@ which the HTML report inlines so that it works offline.
 
 from __future__ import annotations
 
+import dataclasses
+import html
+import math
+import textwrap
 from typing import Any
 
 from gigawatt.report.charts import Chart, Panel, Series
 
-__all__ = ["figure", "plotly_js"]
+__all__ = ["NARROW_PX", "figure", "plotly_js"]
+
+#: Below this width (CSS pixels) a chart is drawn with its narrow layout (a phone).
+NARROW_PX = 640
+#: Characters per line of a panel title in the narrow layout.
+_NARROW_TITLE = 34
+#: Characters per line of a category name along a narrow vertical axis.
+_NARROW_LABEL = 16
+#: Pixels of one line of text.
+_LINE_PX = 16  # one line of 12-13 px text
 
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 _GAP_X, _GAP_Y, _TITLE_ROOM = 0.07, 0.1, 0.045
@@ -41,9 +54,11 @@ def _rgba(color: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def _domains(chart: Chart) -> list[tuple[list[float], list[float]]]:
+def _domains(
+    chart: Chart, gap_y: float = _GAP_Y, title_room: float = _TITLE_ROOM
+) -> list[tuple[list[float], list[float]]]:
     cols, rows = chart.grid_columns, chart.rows
-    gap_y = _GAP_Y if rows > 1 else 0.0
+    gap_y = gap_y if rows > 1 else 0.0
     width = (1.0 - _GAP_X * (cols - 1)) / cols
     height = (1.0 - gap_y * (rows - 1)) / rows
     out = []
@@ -51,7 +66,7 @@ def _domains(chart: Chart) -> list[tuple[list[float], list[float]]]:
         r, c = divmod(i, cols)
         x0 = c * (width + _GAP_X)
         y1 = 1.0 - r * (height + gap_y)
-        out.append(([x0, x0 + width], [max(0.0, y1 - height), y1 - _TITLE_ROOM / rows]))
+        out.append(([x0, x0 + width], [max(0.0, y1 - height), y1 - title_room / rows]))
     return out
 
 
@@ -176,15 +191,72 @@ def _panel_traces(
     return traces
 
 
-def figure(chart: Chart) -> dict[str, Any]:
-    """The ``{data, layout}`` of a chart for ``Plotly.newPlot``."""
+def _title(text: str, narrow: bool) -> str:
+    """A panel title in bold; on a phone wrapped to lines of :data:`_NARROW_TITLE` chars."""
+    safe = html.escape(text)
+    if narrow:
+        safe = "<br>".join(html.escape(t) for t in textwrap.wrap(text, _NARROW_TITLE))
+    return f"<b>{safe}</b>"
+
+
+def _narrow_geometry(chart: Chart) -> tuple[int, int, int]:
+    """Pixels of a panel, of the gap between panels, and of a first title's extra lines.
+
+    A gap holds the x tick labels of the panel above (upright category names take their
+    length) and the next panel's title, wrapped; a panel of horizontal bars gives each
+    category name its wrapped lines.
+    """
+    lines = [len(textwrap.wrap(p.title, _NARROW_TITLE)) or 1 for p in chart.panels]
+    upright = [
+        len(x)
+        for p in chart.panels
+        if not p.months and not p.horizontal and p.heatmap is None
+        for s in p.series
+        for x in s.x
+    ]
+    upright += [len(x) for p in chart.panels if p.waterfall is not None for x in p.waterfall.labels]
+    ticks_px = 12 + 7 * max(upright) if upright else 24
+    gap_px = 36 + ticks_px + _LINE_PX * max(lines)
+    names = [
+        len(textwrap.wrap(x, _NARROW_LABEL)) or 1
+        for p in chart.panels
+        if p.horizontal
+        for x in dict.fromkeys(x for s in p.series for x in s.x)
+    ]
+    panel_px = max(chart.panel_height - 60, 30 + _LINE_PX * sum(names))
+    return panel_px, gap_px, _LINE_PX * (lines[0] - 1)
+
+
+def figure(chart: Chart, *, narrow: bool = False) -> dict[str, Any]:
+    """The ``{data, layout}`` of a chart for ``Plotly.newPlot``.
+
+    Args:
+        chart: The chart.
+        narrow: The layout for a phone-width page (under :data:`NARROW_PX` wide): one
+            panel under the other, titles wrapped, fewer ticks, upright category labels.
+            Its ``data`` are the same as the wide figure's.
+    """
+    if narrow:
+        chart = dataclasses.replace(chart, columns=1)
     data: list[dict[str, Any]] = []
+    plot_px = chart.rows * chart.panel_height
+    domains = _domains(chart)
+    title_px = 0
+    if narrow:  # panels of fixed height, gaps with room for upright ticks and a title
+        panel_px, gap_px, title_px = _narrow_geometry(chart)
+        plot_px = chart.rows * panel_px + (chart.rows - 1) * gap_px
+        domains = _domains(chart, gap_px / plot_px, 0.0)
     layout: dict[str, Any] = {
         "font": {"family": _FONT, "size": 12, "color": "#222"},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
-        "height": chart.rows * chart.panel_height + 90 + _TOOLBAR_PX,
-        "margin": {"l": 60, "r": 30, "t": 30 + _TOOLBAR_PX, "b": 50},
+        "height": plot_px + 90 + _TOOLBAR_PX + title_px,
+        "margin": {
+            "l": 50 if narrow else 60,
+            "r": 12 if narrow else 30,
+            "t": 30 + _TOOLBAR_PX + title_px,
+            "b": 50,
+        },
         "barmode": "relative",
         "legend": {"orientation": "h", "y": -0.08, "yanchor": "top", "x": 0},
         "hovermode": "closest",
@@ -194,10 +266,10 @@ def figure(chart: Chart) -> dict[str, Any]:
     labels = [y for p in chart.panels if p.heatmap is not None for y in p.heatmap.y]
     labels += [x for p in chart.panels if p.horizontal for s in p.series for x in s.x]
     if labels:
-        layout["margin"]["l"] = min(420, 20 + 7 * max(len(y) for y in labels))
+        layout["margin"]["l"] = min(140 if narrow else 420, 20 + 7 * max(len(y) for y in labels))
     seen: set[str] = set()
     has_heatmap = False
-    for i, (panel, (dx, dy)) in enumerate(zip(chart.panels, _domains(chart), strict=True)):
+    for i, (panel, (dx, dy)) in enumerate(zip(chart.panels, domains, strict=True)):
         n = i + 1
         suffix = "" if n == 1 else str(n)
         has_heatmap = has_heatmap or panel.heatmap is not None
@@ -213,7 +285,11 @@ def figure(chart: Chart) -> dict[str, Any]:
         }
         if panel.heatmap is not None:
             xaxis["type"] = "category"
-            xaxis["nticks"] = 12
+            xaxis["nticks"] = 4 if narrow else 12
+        if narrow and xaxis["type"] == "date":
+            xaxis |= {"nticks": 3, "tickangle": 0}
+        elif narrow and xaxis["type"] == "category":  # upright: side by side they collide
+            xaxis["tickangle"] = 90
         yaxis: dict[str, Any] = {
             "domain": dy,
             "anchor": f"x{suffix}",
@@ -234,17 +310,24 @@ def figure(chart: Chart) -> dict[str, Any]:
         if panel.horizontal:
             xaxis |= {"type": "linear", "zeroline": True, "zerolinecolor": "#555"}
             yaxis |= {"type": "category", "title": {"text": ""}, "autorange": "reversed"}
+            if narrow:  # long category names on two or three short lines
+                names = list(dict.fromkeys(x for s in panel.series for x in s.x))
+                wrapped = ["<br>".join(textwrap.wrap(x, _NARROW_LABEL)) for x in names]
+                yaxis |= {"tickmode": "array", "tickvals": names, "ticktext": wrapped}
+                xaxis["nticks"] = 4
         if panel.heatmap is not None:
             yaxis |= {"title": {"text": ""}, "type": "category", "autorange": "reversed"}
         layout[f"xaxis{suffix}"] = xaxis
         layout[f"yaxis{suffix}"] = yaxis
         layout["annotations"].append(
             {
-                "text": f"<b>{panel.title}</b>",
+                "text": _title(panel.title, narrow),
                 "xref": "paper",
                 "yref": "paper",
                 "x": dx[0],
                 "y": dy[1] + 0.01,
+                # on a phone the title starts at the chart's left edge, not the axis
+                "xshift": -(layout["margin"]["l"] - 6) if narrow else 0,
                 "xanchor": "left",
                 "yanchor": "bottom",
                 "showarrow": False,
@@ -281,6 +364,14 @@ def figure(chart: Chart) -> dict[str, Any]:
                     "font": {"size": 11, "color": "#006b4f"},
                 }
             )
+    for t in data if narrow else ():  # the colour bar's title along it, not above it
+        if t.get("type") == "heatmap":
+            t["colorbar"]["title"]["side"] = "right"
+    if narrow:  # the legend below everything, in rows of about two entries
+        entries = sum(1 for t in data if t.get("showlegend") is True)
+        layout["legend"] = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"}
+        layout["margin"]["b"] = 50 + 22 * math.ceil(entries / 2)
+        layout["height"] += 22 * math.ceil(entries / 2)
     if not has_heatmap and all(p.waterfall is None for p in chart.panels):
         layout["hovermode"] = "x unified"
     return {"data": data, "layout": layout}

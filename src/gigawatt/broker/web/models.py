@@ -78,6 +78,10 @@ class PlanChartOut(BaseModel):
     caption: str
     notes: list[str]
     figure: dict[str, Any]
+    narrow_layout: dict[str, Any] = Field(
+        description="The figure's layout for a page narrower than narrow_px (a phone): "
+        "one panel under another, wrapped titles; drawn with the figure's data."
+    )
 
 
 class PlanOut(BaseModel):
@@ -95,3 +99,4 @@ class PlanOut(BaseModel):
     )
     charts: list[PlanChartOut]
     hint: str | None = None
+    narrow_px: int = Field(description="Below this width (CSS px) draw the narrow layouts.")

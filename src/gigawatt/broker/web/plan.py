@@ -53,7 +53,7 @@ def _finite(value: Any) -> Any:
 
 def _build(directory: str) -> dict[str, Any]:
     from gigawatt.report.build import build_content
-    from gigawatt.report.plotly_figures import figure
+    from gigawatt.report.plotly_figures import NARROW_PX, figure
 
     content = build_content(directory)
     return {
@@ -70,10 +70,13 @@ def _build(directory: str) -> dict[str, Any]:
                 "caption": c.caption,
                 "notes": list(c.notes),
                 "figure": _finite(figure(c)),
+                # the layout for a phone-width page (same data): one panel under another
+                "narrow_layout": _finite(figure(c, narrow=True)["layout"]),
             }
             for c in content.charts
         ],
         "hint": None,
+        "narrow_px": NARROW_PX,
     }
 
 
@@ -101,6 +104,8 @@ class PlanCharts:
             return self._body
 
     def _answer(self) -> dict[str, Any]:
+        from gigawatt.report.plotly_figures import NARROW_PX
+
         empty: dict[str, Any] = {
             "loaded": False,
             "directory": self.directory,
@@ -110,6 +115,7 @@ class PlanCharts:
             "answer": None,
             "charts": [],
             "hint": NO_PLAN_HINT,
+            "narrow_px": NARROW_PX,
         }
         if self.directory is None:
             return empty

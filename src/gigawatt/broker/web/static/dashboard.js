@@ -330,14 +330,18 @@
       var box = el('div', { className: 'chart', id: 'chart-' + c.id }, [
         el('h3', { text: c.title }),
         el('p', { className: 'note', text: c.caption }),
-        el('div', { className: 'plot', id: 'plot-' + c.id, role: 'img', 'aria-label': c.title + '. ' + c.caption }),
+        // a figure, not an image: plotly's toolbar inside it holds buttons
+        el('div', { className: 'plot', id: 'plot-' + c.id, role: 'figure', 'aria-label': c.title + '. ' + c.caption }),
       ]);
       charts.appendChild(box);
     });
     return loadScript('/vendor/plotly.min.js').then(function () {
       var config = { responsive: true, displaylogo: false, showLink: false };
       return Promise.all(plan.charts.map(function (c) {
-        return window.Plotly.newPlot('plot-' + c.id, c.figure.data, c.figure.layout, config);
+        var plot = $('plot-' + c.id);
+        // a phone: one panel under the other, wrapped titles, fewer ticks
+        var layout = plot.clientWidth < plan.narrow_px ? c.narrow_layout : c.figure.layout;
+        return window.Plotly.newPlot(plot, c.figure.data, layout, config);
       }));
     }).then(function () {
       section.setAttribute('data-charts-rendered', String(plan.charts.length));
