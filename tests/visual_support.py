@@ -102,7 +102,7 @@ def chart_problems(page: Any, root: str = "body") -> list[str]:
     """Overlapping text, text outside its chart, and fractional count ticks on a page.
 
     A count axis is one whose figure says ``tickformat: ",d"`` (the charts' ``counts``
-    panels); its tick labels must all be whole numbers.
+    panels); its tick labels must be whole numbers, each once.
     """
     problems = []
     for chart in page.evaluate(PLOTLY_TEXT, root):
@@ -116,6 +116,8 @@ def chart_problems(page: Any, root: str = "body") -> list[str]:
         fractional = [t for t in labels if not t.replace(",", "").lstrip("-−").isdigit()]
         if fractional:
             problems.append(f"{chart_id}: count axis {axis} has ticks {fractional}")
+        if len(set(labels)) < len(labels):  # 0.5 steps shown rounded: 0, 1, 1, 2
+            problems.append(f"{chart_id}: count axis {axis} repeats ticks {labels}")
     return problems
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from report_support import Built, BuiltComparison
+from report_support import Built, BuiltComparison, BuiltForecast
 from stress_charts import stress_charts
 
 from gigawatt.report.build import build_content
@@ -77,9 +77,10 @@ def test_stress_charts_have_no_colliding_labels() -> None:
 
 @pytest.mark.slow
 def test_report_charts_have_no_colliding_labels(
-    built: Built, built_comparison: BuiltComparison
+    built: Built, built_forecast: BuiltForecast, built_comparison: BuiltComparison
 ) -> None:
     charts = [*build_content(built.plan_dir).charts]
+    charts += build_content(built_forecast.forecast_dir, scenario=built.scenario).charts
     charts += build_content(built_comparison.directory).charts
     problems = [p for chart in charts for p in label_problems(chart)]
     assert problems == [], "\n".join(problems)

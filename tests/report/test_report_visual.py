@@ -16,7 +16,11 @@ from report_support import Built, BuiltComparison, BuiltForecast, BuiltSweep
 from stress_charts import write_stress_page
 
 from chromium_support import launch_chromium
+from gigawatt.report.charts import Chart, Panel, Series
+from gigawatt.report.html import render_html
+from gigawatt.report.summary import Summary
 from visual_support import (
+    COUNT_TICKS,
     VIEWPORTS,
     axe_violations,
     chart_problems,
@@ -96,3 +100,28 @@ def test_every_link_and_control_is_reachable_by_keyboard(
     finally:
         page.close()
     assert missing == []
+
+
+def test_count_axes_have_whole_ticks_and_the_check_sees_steps_of_a_half(
+    browser: Any, tmp_path: Path
+) -> None:
+    """Three samples at most per bin: plotly would tick 0, 0.5, 1, ... on its own."""
+    bins = Series("samples", ("1-2", "2-3", "3-4"), (1.0, 3.0, 2.0), "bar", legend=False)
+    panel = Panel("Samples per bin", "samples", (bins,), months=False, counts=True)
+    chart = Chart("counts", "Counts", "Small counts.", (panel,))
+    html = tmp_path / "counts.html"
+    html.write_text(
+        render_html(title="t", meta=[], summary=Summary(["s"]), charts=[chart], tables=[]),
+        encoding="utf-8",
+    )
+    page = _open(browser, html, "laptop")
+    try:
+        ticks = page.evaluate(COUNT_TICKS, "body")
+        whole = chart_problems(page)
+        page.evaluate("() => Plotly.relayout('plot-counts', {'yaxis.dtick': 0.5})")
+        halves = chart_problems(page)
+    finally:
+        page.close()
+    assert ticks == [["plot-counts", "y", ["0", "1", "2", "3"]]]
+    assert whole == []
+    assert halves and all("repeats ticks" in p for p in halves)

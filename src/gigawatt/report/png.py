@@ -206,7 +206,7 @@ def _panel(fig: Figure, ax: Axes, panel: Panel, small: bool, columns: int = 1) -
         import matplotlib.dates
 
         dates: Any = matplotlib.dates  # its locator and formatter are untyped
-        locator = dates.AutoDateLocator(minticks=3, maxticks=max(4, 12 // columns))
+        locator = dates.AutoDateLocator(minticks=1, maxticks=max(4, 12 // columns))
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
     if small:
