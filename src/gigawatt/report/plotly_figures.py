@@ -314,7 +314,7 @@ def figure(chart: Chart, *, narrow: bool = False) -> dict[str, Any]:
                 names = list(dict.fromkeys(x for s in panel.series for x in s.x))
                 wrapped = ["<br>".join(textwrap.wrap(x, _NARROW_LABEL)) for x in names]
                 yaxis |= {"tickmode": "array", "tickvals": names, "ticktext": wrapped}
-                xaxis["nticks"] = 4
+                xaxis |= {"nticks": 4, "tickangle": 0}  # values across: level numbers
         if panel.heatmap is not None:
             yaxis |= {"title": {"text": ""}, "type": "category", "autorange": "reversed"}
         layout[f"xaxis{suffix}"] = xaxis
