@@ -1,0 +1,175 @@
+"""The ``decide`` command: a two-stage stochastic plan over sampled futures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from gigawatt.cli.app import guarded
+from gigawatt.cli.output import (
+    ReportOption,
+    console,
+    print_json,
+    print_problems,
+    say,
+    styled,
+    table,
+)
+from gigawatt.cli.runs import FileArg
+from gigawatt.errors import InputError
+
+if TYPE_CHECKING:
+    from gigawatt.decide import Decision
+
+__all__ = ["decide_command", "register"]
+
+_METHODS = {"extensive": "extensive form", "hedging": "progressive hedging"}
+
+
+def _print_decision(result: Decision) -> None:
+    from gigawatt.report.fmt import count, pct, usd
+
+    s = result.summary
+    when = s["second_stage_from"] or "the end of the plan"
+    say(
+        styled(s["scenario"], "bold"),
+        f": {s['futures']} futures, {_METHODS[s['method']]}, commitments before {when}; "
+        f"{s['status']}, {s['seconds']['total_s']:.1f}s",
+    )
+    rows = [
+        [
+            r["provider"],
+            r["site"],
+            r["accelerator"],
+            r["pricing"],
+            r["month"],
+            count(r["accelerators"]),
+            usd(r["usd_committed"]),
+        ]
+        for r in result.commitments.to_dict("records")
+    ]
+    console.print(
+        table(
+            "Sign now: first-stage commitments",
+            ["with", "site", "accelerator", "pricing", "from", "count", "committed"],
+            rows or [["nothing", "", "", "", "", "", ""]],
+        )
+    )
+    d = s["cost_distribution"]
+    risk = s["risk"]
+    figures = [
+        ["objective (risk-adjusted)", usd(s["objective_usd"])],
+        ["expected cost + lost revenue", usd(s["expected_cost_usd"])],
+        ["cost median [5%, 95%]", f"{usd(d['p50'])} [{usd(d['p5'])}, {usd(d['p95'])}]"],
+        [f"CVaR {pct(risk['cvar_alpha'])} (weight {risk['cvar_weight']:g})", usd(d["cvar"])],
+        ["mean-value plan (EEV)", usd(s["mean_value_objective_usd"])],
+        ["VSS: EEV - stochastic", usd(s["vss_usd"])],
+        ["wait-and-see (WS)", usd(s["wait_and_see_objective_usd"])],
+        ["EVPI: stochastic - WS", usd(s["evpi_usd"])],
+    ]
+    console.print(table("What it is worth (present value)", ["", "value"], figures))
+    regret = s["regret"]
+    if regret:
+        console.print(
+            table(
+                "Regret of each min-spend commitment across futures",
+                ["contract", "clause", "with", "expected", "p95", "P(>0)"],
+                [
+                    [
+                        r["contract"],
+                        f"#{r['clause_index'] + 1}",
+                        r["counterparty"],
+                        usd(r["expected_regret_usd"]),
+                        usd(r["p95_regret_usd"]),
+                        pct(r["probability_of_regret"]),
+                    ]
+                    for r in regret
+                ],
+            )
+        )
+
+
+@guarded
+def decide_command(
+    file: FileArg = None,
+    samples: Annotated[int, typer.Option("--samples", "-n", help="Number of futures.")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Seed; same seed, same futures.")] = 0,
+    decision_months: Annotated[
+        int,
+        typer.Option(
+            "--decision-months", help="Commitments starting in these first months are decided now."
+        ),
+    ] = 12,
+    cvar_alpha: Annotated[
+        float, typer.Option("--cvar-alpha", help="CVaR level (0.95: worst 5%).")
+    ] = 0.95,
+    cvar_weight: Annotated[
+        float, typer.Option("--cvar-weight", help="Weight of CVaR in the objective, 0..1.")
+    ] = 0.0,
+    hedging: Annotated[
+        bool, typer.Option("--hedging", help="Progressive hedging instead of the extensive form.")
+    ] = False,
+    ray: Annotated[
+        bool, typer.Option("--ray", help="Solve per-future plans as Ray tasks.")
+    ] = False,
+    address: Annotated[
+        str | None, typer.Option("--address", help="Ray cluster address (with --ray).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="CPUs of the local Ray.")] = None,
+    regret: Annotated[
+        bool,
+        typer.Option("--regret/--no-regret", help="Cost each min-spend commitment per future."),
+    ] = True,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Solver limit per solve, seconds.")
+    ] = None,
+    mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write Parquet tables and summary.json here.")
+    ] = None,
+    report: ReportOption = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Decide what to commit now across sampled futures: a two-stage stochastic plan."""
+    if address and not ray:
+        raise InputError("--address is for Ray; add --ray or drop --address")
+    from gigawatt.decide import HedgingOptions, Risk, decide
+    from gigawatt.plan import SolveOptions
+    from gigawatt.scenario import load_scenario
+
+    scenario = load_scenario(file)
+    if not as_json:
+        print_problems(scenario.warnings)
+    result = decide(
+        scenario,
+        samples=samples,
+        seed=seed,
+        decision_months=decision_months,
+        risk=Risk(cvar_alpha, cvar_weight),
+        options=SolveOptions(time_limit_s=time_limit, mip_gap=mip_gap, duals=False),
+        method="hedging" if hedging else "extensive",
+        backend="ray" if ray else "serial",
+        address=address,
+        workers=workers,
+        regret=regret,
+        hedging=HedgingOptions(),
+    )
+    if out is not None:
+        result.save(out)
+        if report:
+            from gigawatt.report import write_report
+
+            write_report(out)
+    if as_json:
+        print_json({**result.to_json(), "out": None if out is None else str(out)})
+        return
+    _print_decision(result)
+    if out is not None:
+        console.print(f"tables and summary.json written to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``decide`` command to the application."""
+    app.command("decide")(decide_command)
