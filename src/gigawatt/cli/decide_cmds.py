@@ -35,8 +35,8 @@ def _print_decision(result: Decision) -> None:
     when = s["second_stage_from"] or "the end of the plan"
     say(
         styled(s["scenario"], "bold"),
-        f": {s['futures']} futures, {_METHODS[s['method']]}, commitments before {when}; "
-        f"{s['status']}, {s['seconds']['total_s']:.1f}s",
+        f": {s['futures']} futures, {_METHODS[s['method']]}; {s['status']} in "
+        f"{s['seconds']['total_s']:.1f}s",
     )
     rows = [
         [
@@ -52,7 +52,7 @@ def _print_decision(result: Decision) -> None:
     ]
     console.print(
         table(
-            "Sign now: first-stage commitments",
+            f"Sign now: commitments starting before {when}",
             ["with", "site", "accelerator", "pricing", "from", "count", "committed"],
             rows or [["nothing", "", "", "", "", "", ""]],
         )
