@@ -167,7 +167,8 @@ def decide_command(
         return
     _print_decision(result)
     if out is not None:
-        console.print(f"tables and summary.json written to {out}")
+        written = "tables, summary.json and report.html" if report else "tables, summary.json"
+        console.print(f"{written} written to {out}")
 
 
 def register(app: typer.Typer) -> None:
