@@ -49,6 +49,11 @@ def test_hedging_on_ray_equals_the_extensive_form(newsvendor: Scenario, ray_clus
     assert hedged.commitments["accelerators"].iloc[0] == pytest.approx(
         extensive.commitments["accelerators"].iloc[0], rel=1e-3
     )
+    # in this process the futures' models are built once; on Ray each task builds its
+    # own: the same iterations and the same consensus
+    serial = decide(newsvendor, values=FUTURES, weights=WEIGHTS, regret=False, method="hedging")
+    assert serial.summary["hedging"] == h["hedging"]
+    assert serial.summary["objective_usd"] == pytest.approx(h["objective_usd"], rel=1e-9)
     # the figures that do not depend on the method are the same
     for key in ("mean_value_objective_usd", "wait_and_see_objective_usd"):
         assert h[key] == pytest.approx(e[key], rel=1e-9)

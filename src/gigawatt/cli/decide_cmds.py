@@ -38,6 +38,8 @@ def _print_decision(result: Decision) -> None:
         f": {s['futures']} futures, {_METHODS[s['method']]}; {s['status']} in "
         f"{s['seconds']['total_s']:.1f}s",
     )
+    frame = result.commitments
+    signed = frame[frame["pricing"] != "site"]
     rows = [
         [
             r["provider"],
@@ -48,15 +50,24 @@ def _print_decision(result: Decision) -> None:
             count(r["accelerators"]),
             usd(r["usd_committed"]),
         ]
-        for r in result.commitments.to_dict("records")
+        for r in signed.to_dict("records")
     ]
     console.print(
         table(
             f"Sign now: commitments starting before {when}",
-            ["with", "site", "accelerator", "pricing", "from", "count", "committed"],
+            ["with", "site", "accel", "pricing", "from", "count", "committed"],
             rows or [["nothing", "", "", "", "", "", ""]],
         )
     )
+    placed = frame[frame["pricing"] == "site"]
+    if len(placed):
+        console.print(
+            table(
+                "Training runs placed now",
+                ["run", "site", "with"],
+                [[r["offer"], r["site"], r["provider"]] for r in placed.to_dict("records")],
+            )
+        )
     d = s["cost_distribution"]
     risk = s["risk"]
     figures = [
@@ -69,6 +80,9 @@ def _print_decision(result: Decision) -> None:
         ["wait-and-see (WS)", usd(s["wait_and_see_objective_usd"])],
         ["EVPI: stochastic - WS", usd(s["evpi_usd"])],
     ]
+    gap = (s.get("model") or {}).get("mip_gap")
+    if gap is not None:
+        figures.append(["MIP gap of the stochastic plan", pct(gap, 2)])
     console.print(table("What it is worth (present value)", ["", "value"], figures))
     regret = s["regret"]
     if regret:

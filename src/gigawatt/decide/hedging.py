@@ -31,7 +31,7 @@ import numpy as np
 
 from gigawatt.decide.futures import Futures
 from gigawatt.decide.parallel import Backend, map_futures
-from gigawatt.decide.subproblem import FutureSolve, Prices, Values, solve_future
+from gigawatt.decide.subproblem import FutureSolve, Prices, Values, future_model, solve_future
 from gigawatt.errors import InputError
 from gigawatt.plan.solve import SolveOptions
 
@@ -121,8 +121,19 @@ def progressive_hedging(
     common = (raw, source, futures.paths)
     weights = futures.weights
 
+    # In this process each future's model is built once and only its objective changes
+    # between iterations; a Ray task is stateless and builds the model it solves.
+    models = (
+        [future_model(*common, spec, options, decision_month) for spec in futures.specs]
+        if backend == "serial"
+        else []
+    )
+
     def solve_all(args: list[tuple[Any, ...]], what: str) -> list[FutureSolve]:
-        solves = map_futures(solve_future, args, common=common, backend=backend, what=what)
+        if models:
+            solves = [model.solve(*a[3:]) for model, a in zip(models, args, strict=True)]
+        else:
+            solves = map_futures(solve_future, args, common=common, backend=backend, what=what)
         for s in solves:
             if s.status == "infeasible":
                 raise InputError(f"{what}: future {s.index} is infeasible: {s.message}")

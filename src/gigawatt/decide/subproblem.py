@@ -33,10 +33,18 @@ from gigawatt.plan.model import PlanModel
 from gigawatt.plan.planner import build
 from gigawatt.plan.solve import SolveOptions, solve_model
 from gigawatt.scenario.load import scenario_from_data
+from gigawatt.scenario.schema import Scenario
 from gigawatt.scenario.yamlmarks import PathItem
 from gigawatt.sweep.scenarios import SampleSpec, apply_values
 
-__all__ = ["FutureSolve", "Prices", "fix_first_stage", "solve_future"]
+__all__ = [
+    "FutureModel",
+    "FutureSolve",
+    "Prices",
+    "fix_first_stage",
+    "future_model",
+    "solve_future",
+]
 
 Values = dict[str, npt.NDArray[np.float64]]
 
@@ -91,9 +99,11 @@ def fix_first_stage(pm: PlanModel, masks: dict[str, npt.NDArray[np.bool_]], fixe
             )
 
 
-def _price(pm: PlanModel, masks: dict[str, npt.NDArray[np.bool_]], prices: Prices) -> Any:
-    """The objective plus the hedging terms (a quadratic expression)."""
-    objective: Any = pm.model.objective.expression
+def _price(
+    pm: PlanModel, base: Any, masks: dict[str, npt.NDArray[np.bool_]], prices: Prices
+) -> Any:
+    """The planner's objective ``base`` plus the hedging terms (a quadratic expression)."""
+    objective: Any = base
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=LinopySemanticsWarning)
         for name, var, on in _first_stage_entries(pm, masks):
@@ -102,6 +112,70 @@ def _price(pm: PlanModel, masks: dict[str, npt.NDArray[np.bool_]], prices: Price
             objective = objective + (var * var.labels.copy(data=linear)).sum()
             objective = objective + (var * var * var.labels.copy(data=half_rho)).sum()
     return objective
+
+
+class FutureModel:
+    """One future's planning model, built once and solved as often as needed.
+
+    Progressive hedging in this process keeps one per future and changes only the
+    objective between iterations; a Ray task builds one for its single solve.
+    """
+
+    def __init__(
+        self, scenario: Scenario, index: int, options: SolveOptions, decision_month: int
+    ) -> None:
+        """Build the model of ``scenario`` (future ``index``)."""
+        self.index = index
+        self.options = replace(options, duals=False, export_mps=None)
+        self.pm = build(scenario, self.options)
+        self.stage = first_stage(self.pm, decision_month)
+        self.base = self.pm.model.objective.expression
+
+    def solve(self, fixed: Values | None = None, prices: Prices | None = None) -> FutureSolve:
+        """Solve with the first stage fixed (for good) or priced (this solve only).
+
+        Raises:
+            GigawattError: hedging terms on a model with binaries, or a solver failure.
+        """
+        pm = self.pm
+        if fixed is not None:
+            fix_first_stage(pm, self.stage.masks, fixed)
+        if prices is not None and prices.rho > 0:
+            if pm.model.binaries.nvars:
+                raise GigawattError(
+                    f"future {self.index} has binary variables (right of first refusal or "
+                    "single-site runs); progressive hedging needs a quadratic programme, "
+                    "which HiGHS solves only without binaries: use the extensive form"
+                )
+            pm.model.add_objective(_price(pm, self.base, self.stage.masks, prices), overwrite=True)
+        else:
+            pm.model.add_objective(self.base, overwrite=True)
+        try:
+            outcome = solve_model(pm, self.options)
+        except InfeasibleError as exc:
+            return FutureSolve(self.index, "infeasible", float("inf"), {}, str(exc))
+        values = first_stage_values(self.stage, outcome.primal)
+        cost = expression_value(self.base, outcome.primal, pm)
+        return FutureSolve(self.index, outcome.status, cost, values)
+
+
+def future_model(
+    raw: dict[str, Any],
+    source: str,
+    paths: dict[str, tuple[PathItem, ...]],
+    spec: SampleSpec,
+    options: SolveOptions,
+    decision_month: int,
+) -> FutureModel:
+    """The model of one future, from the scenario's raw data and the future's values.
+
+    Raises:
+        ScenarioError: the future's values make an invalid scenario.
+    """
+    scenario = scenario_from_data(
+        apply_values(raw, paths, spec.values), f"{source} (future {spec.index})"
+    )
+    return FutureModel(scenario, spec.index, options, decision_month)
 
 
 def solve_future(
@@ -119,30 +193,8 @@ def solve_future(
     Raises:
         GigawattError: the future's scenario is invalid, or the solver failed otherwise.
     """
-    options = replace(options, duals=False, export_mps=None)
-    scenario = scenario_from_data(
-        apply_values(raw, paths, spec.values), f"{source} (future {spec.index})"
-    )
-    pm = build(scenario, options)
-    stage = first_stage(pm, decision_month)
-    if fixed is not None:
-        fix_first_stage(pm, stage.masks, fixed)
-    base = pm.model.objective.expression
-    if prices is not None and prices.rho > 0:
-        if pm.model.binaries.nvars:
-            raise GigawattError(
-                f"future {spec.index} has binary variables (right of first refusal or "
-                "single-site runs); progressive hedging needs a quadratic programme, which "
-                "HiGHS solves only without binaries: use the extensive form"
-            )
-        pm.model.add_objective(_price(pm, stage.masks, prices), overwrite=True)
-    try:
-        outcome = solve_model(pm, options)
-    except InfeasibleError as exc:
-        return FutureSolve(spec.index, "infeasible", float("inf"), {}, str(exc))
-    values = first_stage_values(stage, outcome.primal)
-    cost = expression_value(base, outcome.primal, pm)
-    return FutureSolve(spec.index, outcome.status, cost, values)
+    model = future_model(raw, source, paths, spec, options, decision_month)
+    return model.solve(fixed, prices)
 
 
 def expression_value(expression: Any, primal: Values, pm: PlanModel) -> float:
