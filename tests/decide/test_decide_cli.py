@@ -42,6 +42,18 @@ def test_json_and_tables(tmp_path: Path) -> None:
     assert again["objective_usd"] == data["objective_usd"]
 
 
+def test_hedging_stopped_before_agreement_exits_1() -> None:
+    proc = run("decide", NEWSVENDOR, "-n", "3", "--hedging", "--hedging-iterations", "1")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Sign now" in proc.stdout  # printed all the same
+    assert "progressive hedging stopped after 1 iterations" in proc.stderr
+    proc = run("decide", NEWSVENDOR, "-n", "3", "--hedging", "--hedging-iterations", "1", "--json")
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
+    assert data["status"] == "not_converged" and not data["hedging"]["converged"]
+    assert "solver_warning" in data
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -50,6 +62,7 @@ def test_json_and_tables(tmp_path: Path) -> None:
         (["--decision-months", "0"], "--decision-months"),
         (["--samples", "0"], "--samples"),
         (["--hedging", "--cvar-weight", "0.5"], "--cvar-weight"),
+        (["--hedging", "--rho", "0"], "rho"),
     ],
 )
 def test_bad_options_are_refused(args: list[str], message: str) -> None:

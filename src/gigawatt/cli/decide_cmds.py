@@ -11,6 +11,7 @@ from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
     ReportOption,
     console,
+    err_console,
     print_json,
     print_problems,
     say,
@@ -105,6 +106,28 @@ def _print_decision(result: Decision) -> None:
         )
 
 
+def _unproven(result: Decision) -> str | None:
+    """The warning for a stochastic plan stopped before its optimum was proven."""
+    s = result.summary
+    if s["status"] == "optimal":
+        return None
+    if s["status"] == "not_converged":
+        h = s["hedging"]
+        return (
+            f"progressive hedging stopped after {h['iterations']} iterations with the "
+            f"futures' first stages {h['spread_kacc']:.3g} thousand accelerators apart: the "
+            "commitments are their mean, not a proven optimum. Use the extensive form "
+            "(drop --hedging)."
+        )
+    gap = (s.get("model") or {}).get("mip_gap")
+    gap_text = f"a MIP gap of {gap:.2%}" if gap is not None else "no proof of optimality"
+    return (
+        f"the solver stopped at its {s['status'].replace('_', ' ')} with {gap_text}: the "
+        "commitments are the best found, not a proven optimum. Raise --time-limit, or "
+        "accept the gap with --mip-gap."
+    )
+
+
 @guarded
 def decide_command(
     file: FileArg = None,
@@ -125,6 +148,12 @@ def decide_command(
     hedging: Annotated[
         bool, typer.Option("--hedging", help="Progressive hedging instead of the extensive form.")
     ] = False,
+    rho: Annotated[
+        float, typer.Option("--rho", help="Hedging penalty, $M per (thousand accelerators)^2.")
+    ] = 1.0,
+    hedging_iterations: Annotated[
+        int, typer.Option("--hedging-iterations", help="Most hedging iterations.")
+    ] = 200,
     ray: Annotated[
         bool, typer.Option("--ray", help="Solve per-future plans as Ray tasks.")
     ] = False,
@@ -168,7 +197,7 @@ def decide_command(
         address=address,
         workers=workers,
         regret=regret,
-        hedging=HedgingOptions(),
+        hedging=HedgingOptions(rho=rho, max_iterations=hedging_iterations),
     )
     if out is not None:
         result.save(out)
@@ -176,13 +205,23 @@ def decide_command(
             from gigawatt.report import write_report
 
             write_report(out)
+    warning = _unproven(result)
     if as_json:
-        print_json({**result.to_json(), "out": None if out is None else str(out)})
-        return
-    _print_decision(result)
-    if out is not None:
-        written = "tables, summary.json and report.html" if report else "tables, summary.json"
-        console.print(f"{written} written to {out}")
+        data = {**result.to_json(), "out": None if out is None else str(out)}
+        if warning is not None:
+            data["solver_warning"] = warning
+        print_json(data)
+    else:
+        _print_decision(result)
+        if out is not None:
+            written = "tables, summary.json and report.html" if report else "tables, summary.json"
+            console.print(f"{written} written to {out}")
+    if warning is not None:
+        # as `plan`: a result without a proven optimum is a failure (1), printed and saved
+        if not as_json:
+            err_console.quiet = False
+            err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -59,11 +59,11 @@ class HedgingOptions:
             InputError: rho or tolerance not positive, or no iteration allowed.
         """
         if not self.rho > 0:
-            raise InputError(f"rho must be positive (got {self.rho})")
+            raise InputError(f"--rho must be positive (got {self.rho})")
         if not self.tolerance > 0:
             raise InputError(f"the hedging tolerance must be positive (got {self.tolerance})")
         if self.max_iterations < 1:
-            raise InputError(f"max_iterations must be at least 1 (got {self.max_iterations})")
+            raise InputError(f"--hedging-iterations must be at least 1 (got {self.max_iterations})")
 
 
 @dataclass(frozen=True)
