@@ -11,14 +11,13 @@ from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
     ReportOption,
     console,
-    err_console,
     print_json,
     print_problems,
     say,
     styled,
     table,
 )
-from gigawatt.cli.runs import FileArg
+from gigawatt.cli.runs import FileArg, exit_unproven
 from gigawatt.errors import InputError
 
 if TYPE_CHECKING:
@@ -216,12 +215,7 @@ def decide_command(
         if out is not None:
             written = "tables, summary.json and report.html" if report else "tables, summary.json"
             console.print(f"{written} written to {out}")
-    if warning is not None:
-        # as `plan`: a result without a proven optimum is a failure (1), printed and saved
-        if not as_json:
-            err_console.quiet = False
-            err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
-        raise typer.Exit(1)
+    exit_unproven(warning, as_json=as_json)
 
 
 def register(app: typer.Typer) -> None:
