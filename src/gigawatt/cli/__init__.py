@@ -17,6 +17,7 @@ _COMMAND_MODULES = (
     "broker_cmds",
     "compare_cmds",
     "sweep_cmds",
+    "decide_cmds",
     "skypilot_cmds",
 )
 

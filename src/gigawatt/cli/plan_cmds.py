@@ -14,7 +14,6 @@ from gigawatt.cli.output import (
     ReportOption,
     compact_table,
     console,
-    err_console,
     fits,
     plain,
     print_json,
@@ -24,7 +23,7 @@ from gigawatt.cli.output import (
     status,
     table,
 )
-from gigawatt.cli.runs import FileArg
+from gigawatt.cli.runs import FileArg, exit_unproven
 from gigawatt.scenario.clause_text import clause_label
 
 if TYPE_CHECKING:
@@ -239,13 +238,7 @@ def plan_command(
                 "tables, summary.json and report.html" if report else "tables and summary.json"
             )
             console.print(f"{written} written to {out}")
-    if warning is not None:
-        # docs/decisions.md: a solver limit without a proven optimum is a failure (1); the
-        # plan is still printed and saved. With --json the status and mip_gap say it.
-        if not as_json:
-            err_console.quiet = False
-            err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
-        raise typer.Exit(1)
+    exit_unproven(warning, as_json=as_json)
 
 
 @guarded

@@ -122,7 +122,7 @@ def build_content(
     """Read a results directory and prepare its summary, charts and tables.
 
     Args:
-        directory: A plan, forecast, comparison or sweep directory.
+        directory: A plan, forecast, comparison, sweep or decision directory.
         scenario: The scenario it came from (for commitments and the reference
             provider); looked up from the recorded source when omitted.
         cash_year: Forecasts: report P(cash < 0) before January of this year
@@ -131,10 +131,15 @@ def build_content(
     Raises:
         GigawattError: the directory holds no readable result.
     """
-    if detect_kind(directory) == "sweep":
+    kind = detect_kind(directory)
+    if kind == "sweep":
         from gigawatt.report.sweep_charts import load_sweep_results, sweep_content
 
         return sweep_content(load_sweep_results(directory))
+    if kind == "decide":
+        from gigawatt.report.decide_view import decide_content, load_decide_results
+
+        return decide_content(load_decide_results(directory))
     results = load_results(directory)
     if results.kind == "comparison":
         from gigawatt.report.compare_view import comparison_content

@@ -45,7 +45,7 @@ __all__ = [
     "save_clause_costs",
 ]
 
-ResultKind = Literal["plan", "forecast", "comparison", "sweep"]
+ResultKind = Literal["plan", "forecast", "comparison", "sweep", "decide"]
 
 #: What ``gigawatt compare --out DIR`` writes beside its tables (no summary.json).
 COMPARISON_FILE = "comparison.json"
@@ -127,6 +127,8 @@ def _kind(folder: Path, summary: dict[str, Any]) -> ResultKind:
         return "comparison"
     if summary.get("kind") == "sweep":
         return "sweep"
+    if summary.get("kind") == "decide":
+        return "decide"
     if summary.get("kind") in ("forecast", "plan"):
         return "forecast" if summary["kind"] == "forecast" else "plan"
     # a forecast saved before its summary named its kind: bands but no capacity

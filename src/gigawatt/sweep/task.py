@@ -57,6 +57,8 @@ class SampleRecord:
         seconds: Wall time of the sample, including clause re-solves.
         values: The drawn value of each parameter, by key path.
         objective_usd: Planner objective (PV), NaN when failed.
+        model_objective_usd: The solver's objective (PV), months after the horizon
+            (``horizon.tail_months``) included; equal to ``objective_usd`` without them.
         cost_usd: Discounted spend (PV).
         lost_revenue_usd: Revenue lost to unserved demand (PV).
         penalty_usd: Shortfall penalties (PV).
@@ -75,6 +77,7 @@ class SampleRecord:
     seconds: float = 0.0
     values: dict[str, float] = field(default_factory=dict)
     objective_usd: float = _NAN
+    model_objective_usd: float = _NAN
     cost_usd: float = _NAN
     lost_revenue_usd: float = _NAN
     penalty_usd: float = _NAN
@@ -156,6 +159,7 @@ def solve_sample(
             seconds=time.perf_counter() - started,
             values=dict(spec.values),
             objective_usd=float(s["objective_usd"]),
+            model_objective_usd=float(s["model_objective_usd"]),
             cost_usd=float(s["cost_usd"]),
             lost_revenue_usd=float(s["lost_revenue_usd"]),
             penalty_usd=float(s["penalty_usd"]),
