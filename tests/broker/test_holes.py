@@ -235,6 +235,21 @@ def test_a_rerun_is_logged_with_its_cause_and_counted(
     loop.close()
     assert ctx.db.reruns == 1
     (rec,) = [r for r in caplog.records if "run again" in r.getMessage()]
-    assert "a queued write did not apply" in rec.getMessage()
+    assert "gigawatt check: a queued write did not apply" in rec.getMessage()
+    assert "invalid input syntax" not in rec.getMessage()  # raised, not a failed cast
     ctx.db.dispose()
     intruder.db.dispose()
+
+
+def test_a_statement_check_raises_its_own_error(pg: TempPostgres) -> None:
+    """``gigawatt_check`` (migration 0003) raises its message with SQLSTATE GW001."""
+    url = _new_pg_database(pg)
+    ctx = _context(url)
+    dsn = url.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT gigawatt_check(1 = 1, 'fine')").fetchone() == (True,)
+        with pytest.raises(psycopg.Error) as failed:
+            conn.execute("SELECT gigawatt_check(1 = 2, 'counts 3,2 expected 3,3')")
+    assert failed.value.sqlstate == "GW001"
+    assert str(failed.value).startswith("gigawatt check: counts 3,2 expected 3,3")
+    ctx.db.dispose()

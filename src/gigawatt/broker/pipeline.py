@@ -36,11 +36,12 @@ _TICKET = "SELECT pg_advisory_xact_lock(%s, %s)"
 _XID = "SELECT pg_current_xact_id()::text"
 _LOCK_AFTER = _LOCK_FIRST
 # Run after the lock (a statement of its own: the lock must be held before the status is
-# read). A failing check raises an error, which aborts the transaction before its commit.
+# read). A failing check raises an error (``gigawatt_check``, migration 0003), which
+# aborts the transaction before its commit.
 _BEFORE_COMMITTED = (
-    "SELECT CASE WHEN s.status = 'committed' THEN 0 ELSE "
-    "('gigawatt check: the batch before did not commit: ' || coalesce(s.status, '?'))::int "
-    "END FROM (SELECT pg_xact_status(%s::xid8) AS status) AS s"
+    "SELECT gigawatt_check(s.status = 'committed', "
+    "'the batch before did not commit: ' || coalesce(s.status, '?')) "
+    "FROM (SELECT pg_xact_status(%s::xid8) AS status) AS s"
 )
 
 T = TypeVar("T")

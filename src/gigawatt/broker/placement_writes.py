@@ -105,8 +105,8 @@ WRITE_ALL = (
     "clause, detail FROM ids "
     "WHERE pid IN (SELECT id FROM p) RETURNING 1) "
     "SELECT (SELECT json_agg(json_build_array(pid, oid) ORDER BY i) FROM ids), "
-    "(SELECT CASE WHEN c.got = %(want)s THEN 0 ELSE "
-    "('gigawatt check: a queued write did not apply: ' || c.got)::int END FROM (SELECT "
+    "(SELECT gigawatt_check(c.got = %(want)s, 'a queued write did not apply: ' || c.got) "
+    "FROM (SELECT "
     "concat_ws(',', (SELECT count(*) FROM u) + (SELECT count(*) FROM n), "
     "(SELECT count(*) FROM p), (SELECT count(*) FROM o), (SELECT count(*) FROM a)) AS got) c)"
 )

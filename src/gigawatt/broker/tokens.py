@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select, text, update
 
-from gigawatt.broker.audit import record
+from gigawatt.broker.audit import act_once, record
 from gigawatt.broker.auth import digest, require
 from gigawatt.broker.context import ROLES, BrokerContext, Principal
 from gigawatt.broker.errors import BadRequestError, ConflictError, NotFoundError
@@ -199,6 +199,11 @@ def list_tokens(
     return ctx.db.transact(read, write=False)
 
 
+def _revoked(row: Row[Any]) -> bool:
+    """Whether a token was revoked (the first revocation stays)."""
+    return row.revoked_at is not None
+
+
 def revoke_token(ctx: BrokerContext, principal: Principal, token_id: int) -> dict[str, Any]:
     """Revoke a token: an admin any, a team or provider one of its own principal's.
 
@@ -217,7 +222,8 @@ def revoke_token(ctx: BrokerContext, principal: Principal, token_id: int) -> dic
         if row is None or (principal.role != "admin" and row.principal_id != principal.id):
             raise NotFoundError("no_token", f"no token {token_id} of yours", "id")
         now = time.time()
-        if row.revoked_at is None:
+
+        def change(row: Row[Any]) -> dict[str, Any]:
             conn.execute(
                 update(tokens)
                 .where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None))
@@ -228,17 +234,14 @@ def revoke_token(ctx: BrokerContext, principal: Principal, token_id: int) -> dic
                 .where(auth_version.c.id == 1)
                 .values(version=auth_version.c.version + 1)
             )
-            record(
-                conn,
-                at=now,
-                actor=principal,
-                action="token_revoke",
-                revoked_token_id=token_id,
-                principal_id=row.principal_id,
-                role=row.role,
-                name=row.name,
-            )
-            row = conn.execute(q).one()
-        return render_token(row, now)
+            return {
+                "revoked_token_id": token_id,
+                "principal_id": row.principal_id,
+                "role": row.role,
+                "name": row.name,
+            }
+
+        revoked = act_once(conn, row, q, _revoked, change, (now, principal, "token_revoke"))
+        return render_token(revoked, now)
 
     return ctx.db.transact(revoke)
