@@ -113,8 +113,12 @@ def _released(row: Row[Any]) -> bool:
     return bool(row.status == "released")
 
 
-def release_placement(ctx: BrokerContext, principal: Principal, pid: int) -> dict[str, Any]:
+def release_placement(
+    ctx: BrokerContext, principal: Principal, pid: int, *, tx: Connection | None = None
+) -> dict[str, Any]:
     """Release a placement's capacity (and withdraw its pending offer).
+
+    ``tx``: the batch's connection (the committer passes it), else a transaction of its own.
 
     Idempotent: releasing a released placement answers it as it is (a retried release
     whose first answer was lost, e.g. to a crash, is not an error).
@@ -167,7 +171,7 @@ def release_placement(ctx: BrokerContext, principal: Principal, pid: int) -> dic
 
     for _ in range(MAX_RACES):
         try:
-            return ctx.db.transact(attempt)
+            return ctx.db.transact(attempt, tx=tx)
         except SlotsFull:
             continue
     raise ConflictError("busy", f"placement {pid} kept changing; retry", "id")
