@@ -2,8 +2,8 @@ r"""The group committer: operations queued per team, run in batches, answered af
 
 One placement request, end to end (PostgreSQL; SQLite differs where noted)::
 
-    client --POST /v1/placements--> fastpath.PlacementFastPath (plain ASGI; the FastAPI
-        |                           route create_placement reads the same way)
+    client --POST /v1/placements--> http.placement.PlacementFastPath (plain ASGI; the
+        |                           FastAPI route create_placement reads the same way)
         |  http.placement.parse_placement: headers, body, scenario, clock -> Request
         |  auth.cached_principal: token -> Principal
         v
@@ -18,6 +18,8 @@ One placement request, end to end (PostgreSQL; SQLite differs where noted)::
         |            first answers, booked hours, drained sites   -- round trip 1
         |  place_batch(snapshot, ops, now) -> Writes          placing.py (pure)
         |  store.write(tx, writes): one statement, checked by gigawatt_check
+        |            (SQLite, stores/sqlite.py: read, place_batch and write per
+        |            placement, counts checked in Python; no round trips to save)
         |  InFlight.publish(xid, booked, keys): the next batch may start deciding
         |  Tx.finish: COMMIT queued behind the write            -- round trip 2
         v
