@@ -149,11 +149,11 @@ async def submit_placement(
     """Place a parsed request: the team's limits, then its turn in the team's queue.
 
     Returns:
-        ``(response JSON, replayed)`` of :func:`gigawatt.broker.placements.place`.
+        ``(response JSON, replayed)`` from the committer (:mod:`gigawatt.broker.committer`).
 
     Raises:
         TooManyRequestsError: the team is over a limit (:mod:`gigawatt.broker.admission`).
-        BrokerError: what :func:`~gigawatt.broker.placements.place` raises.
+        BrokerError: the placement's own refusal (a key reused for another request).
     """
     try:
         text, replayed = await _submit(ctx, runner, who, req, key)
