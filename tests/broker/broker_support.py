@@ -218,3 +218,47 @@ def admin_token(server_url: str, role: str, name: str, provider: str | None = No
     )
     assert r.status_code == 201, r.text
     return str(r.json()["token"])
+
+
+def batch_beside_an_intruder(ctx: Any, intruder: Any, fill: Any, late: Any) -> list[Any]:
+    """Run a batch placing ``late`` while another writer, skipping the batch lock, books ``fill``.
+
+    The intruder (PostgreSQL) books in a transaction left open; the batch reads the
+    ledger without its booking, and its write then waits on the intruder's row lock. The
+    intruder commits once the batch is seen waiting (``pg_stat_activity``), so the
+    batch's conditional booking finds the room taken and its write check fails.
+
+    Returns:
+        The batch's ``(future, ok, answer)`` and the intruder's answer.
+    """
+    import asyncio
+    import threading
+
+    from sqlalchemy import text
+
+    from gigawatt.broker.committer import place, run_batch
+    from gigawatt.broker.context import Principal
+    from gigawatt.broker.placing import Placement
+
+    loop = asyncio.new_event_loop()
+    outcomes: list[Any] = []
+    call = Placement(ctx, Principal(12, "team", "b"), late, "late")
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND datname = current_database()"
+    )
+    with intruder.db.connect() as conn:
+        first = place(intruder, Principal(11, "team", "a"), fill, "fill", tx=conn)
+        batch = threading.Thread(
+            target=lambda: outcomes.extend(run_batch(ctx.db, [(call, loop.create_future())])),
+            daemon=True,
+        )
+        batch.start()
+        with intruder.db.engine.connect() as watcher:
+            for _ in range(3000):  # a hang detector: the batch waits on the row lock
+                if watcher.execute(waiting).scalar() or not batch.is_alive():
+                    break
+                time.sleep(0.01)
+    batch.join(60)
+    loop.close()
+    return [(None, True, first), *outcomes]

@@ -16,18 +16,25 @@ import time
 
 import httpx
 import pytest
-from broker_support import ADMIN, SCENARIO, _new_pg_database, admin_token, ledger_problems
+from broker_support import (
+    ADMIN,
+    SCENARIO,
+    _new_pg_database,
+    admin_token,
+    batch_beside_an_intruder,
+    ledger_problems,
+)
 from load import run_load
 
 from gigawatt.broker.catalog import Catalog
+from gigawatt.broker.committer import place, run_batch
 from gigawatt.broker.context import BrokerContext, Principal
 from gigawatt.broker.db import Database
 from gigawatt.broker.decide import Request
 from gigawatt.broker.errors import ConflictError
 from gigawatt.broker.ledger import check_ledger
 from gigawatt.broker.migrate import migrate
-from gigawatt.broker.placements import Placement, place
-from gigawatt.broker.runtime import run_batch
+from gigawatt.broker.placing import Placement
 from gigawatt.broker.settings import BrokerSettings
 from gigawatt.scenario import load_scenario
 
@@ -226,18 +233,15 @@ def test_batch_reruns_when_its_reads_went_stale(db_url: str) -> None:
     start = 490_896
     fill = Request((), "H100", 100, None, 1.0, start, start + 3, False)
     late = Request((), "H100", 50, None, 1.0, start + 1, start + 2, False)
-    calls = [
-        Placement(intruder, Principal(11, "team", "a"), fill, "fill"),
-        Placement(ctx, Principal(12, "team", "b"), late, "late"),
-    ]
-    loop = asyncio.new_event_loop()
     if db_url.startswith("sqlite"):  # one writer at a time: run the intruder first
-        alone = calls[0]()
-        outcomes = [(None, True, alone), *run_batch(ctx.db, [(calls[1], loop.create_future())])]
+        loop = asyncio.new_event_loop()
+        alone = place(intruder, Principal(11, "team", "a"), fill, "fill")
+        late_op = Placement(ctx, Principal(12, "team", "b"), late, "late")
+        outcomes = [(None, True, alone), *run_batch(ctx.db, [(late_op, loop.create_future())])]
+        loop.close()
     else:
-        outcomes = run_batch(ctx.db, [(call, loop.create_future()) for call in calls])
+        outcomes = batch_beside_an_intruder(ctx, intruder, fill, late)
         assert ctx.db.reruns == 1
-    loop.close()
     first, second = (json.loads(value[0]) for _f, _ok, value in outcomes)
     assert (first["status"], first["site"]) == ("placed", "abilene")
     assert (second["status"], second["site"]) == ("placed", "oci-phoenix")

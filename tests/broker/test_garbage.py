@@ -8,18 +8,17 @@ collector's pauses (6-26 ms) were the broker's slowest requests.
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 
 from broker_support import SCENARIO
 
 from gigawatt.broker.catalog import Catalog
+from gigawatt.broker.committer import run_batch
 from gigawatt.broker.context import BrokerContext, Principal
 from gigawatt.broker.db import Database
 from gigawatt.broker.decide import Request
 from gigawatt.broker.migrate import migrate
-from gigawatt.broker.placements import place
-from gigawatt.broker.runtime import run_batch
+from gigawatt.broker.placing import Placement
 from gigawatt.broker.settings import BrokerSettings
 from gigawatt.scenario import load_scenario
 
@@ -38,8 +37,7 @@ def test_batches_leave_no_cyclic_garbage(db_url: str) -> None:
 
     def batch(first: int) -> None:
         calls = [
-            functools.partial(
-                place,
+            Placement(
                 ctx,
                 who,
                 Request((), "H100", 3, None, 1.0, START + i % 7, START + i % 7 + 2, False),

@@ -25,20 +25,25 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from broker_support import ADMIN, SCENARIO, _new_pg_database, make_app
+from broker_support import (
+    ADMIN,
+    SCENARIO,
+    _new_pg_database,
+    batch_beside_an_intruder,
+    make_app,
+)
 
 from gigawatt.broker.catalog import Catalog
+from gigawatt.broker.committer import BATCH_LOCK, InFlight, run_batch
 from gigawatt.broker.context import ADMIN as ADMIN_PRINCIPAL
 from gigawatt.broker.context import BrokerContext, Principal
-from gigawatt.broker.db import BATCH_LOCK, Database
+from gigawatt.broker.db import Database
 from gigawatt.broker.decide import Request
 from gigawatt.broker.drain import drain_site
-from gigawatt.broker.inflight import InFlight
 from gigawatt.broker.migrate import migrate
 from gigawatt.broker.pgtemp import TempPostgres
 from gigawatt.broker.placement_views import release_placement
-from gigawatt.broker.placements import Placement
-from gigawatt.broker.runtime import run_batch
+from gigawatt.broker.placing import Placement
 from gigawatt.broker.settings import BrokerSettings
 from gigawatt.scenario import load_scenario
 
@@ -130,8 +135,8 @@ class _AbortError(Exception):
 
 def test_a_drain_that_does_not_commit_leaves_no_trace(db_url: str) -> None:
     ctx = _context(db_url)
-    with pytest.raises(_AbortError), ctx.db.batch():
-        out = drain_site(ctx, ADMIN_PRINCIPAL, "abilene")
+    with pytest.raises(_AbortError), ctx.db.connect() as conn:
+        out = drain_site(ctx, ADMIN_PRINCIPAL, "abilene", tx=conn)
         assert out["newly_drained"] is True
         raise _AbortError  # the batch's commit fails
     assert "abilene" not in ctx.drained
@@ -225,16 +230,26 @@ def test_a_rerun_is_logged_with_its_cause_and_counted(
     ctx, intruder = _context(url), _context(url)
     fill = Request((), "H100", 100, None, 1.0, START, START + 3, False)
     late = Request((), "H100", 50, None, 1.0, START + 1, START + 2, False)
-    loop = asyncio.new_event_loop()
-    calls = [
-        Placement(intruder, Principal(11, "team", "a"), fill, "fill"),
-        Placement(ctx, Principal(12, "team", "b"), late, "late"),
-    ]
     with caplog.at_level(logging.WARNING, logger="gigawatt.broker"):
-        run_batch(ctx.db, [(c, loop.create_future()) for c in calls])
-    loop.close()
+        outcomes = batch_beside_an_intruder(ctx, intruder, fill, late)
+    assert [json.loads(v[0])["site"] for _f, ok, v in outcomes if ok] == ["abilene", "oci-phoenix"]
     assert ctx.db.reruns == 1
     (rec,) = [r for r in caplog.records if "run again" in r.getMessage()]
-    assert "a queued write did not apply" in rec.getMessage()
+    assert "gigawatt check: a queued write did not apply" in rec.getMessage()
+    assert "invalid input syntax" not in rec.getMessage()  # raised, not a failed cast
     ctx.db.dispose()
     intruder.db.dispose()
+
+
+def test_a_statement_check_raises_its_own_error(pg: TempPostgres) -> None:
+    """``gigawatt_check`` (migration 0003) raises its message with SQLSTATE GW001."""
+    url = _new_pg_database(pg)
+    ctx = _context(url)
+    dsn = url.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT gigawatt_check(1 = 1, 'fine')").fetchone() == (True,)
+        with pytest.raises(psycopg.Error) as failed:
+            conn.execute("SELECT gigawatt_check(1 = 2, 'counts 3,2 expected 3,3')")
+    assert failed.value.sqlstate == "GW001"
+    assert str(failed.value).startswith("gigawatt check: counts 3,2 expected 3,3")
+    ctx.db.dispose()

@@ -20,15 +20,14 @@ import pytest
 from broker_support import SCENARIO, _new_pg_database
 
 from gigawatt.broker.catalog import Catalog
+from gigawatt.broker.committer import BATCH_LOCK, InFlight, Runner, place, run_batch
 from gigawatt.broker.context import BrokerContext, Principal
 from gigawatt.broker.db import Database
 from gigawatt.broker.decide import Request
-from gigawatt.broker.inflight import InFlight
 from gigawatt.broker.ledger import check_ledger
 from gigawatt.broker.migrate import migrate
 from gigawatt.broker.pgtemp import TempPostgres
-from gigawatt.broker.placements import Placement, place
-from gigawatt.broker.runtime import Runner, run_batch
+from gigawatt.broker.placing import Placement
 from gigawatt.broker.settings import BrokerSettings
 from gigawatt.scenario import load_scenario
 
@@ -69,8 +68,10 @@ class HeldBatch(threading.Thread):
 
     def run(self) -> None:
         try:
-            with self.ctx.db.batch(pipelined=False) as conn:
-                text, _ = place(self.ctx, Principal(11, "team", "a"), self.req, self.key)  # type: ignore[misc]
+            with self.ctx.db.connect() as conn:
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({BATCH_LOCK})")
+                who = Principal(11, "team", "a")
+                text, _ = place(self.ctx, who, self.req, self.key, tx=conn)
                 self.answer = json.loads(text)
                 xid = conn.exec_driver_sql("SELECT pg_current_xact_id()::text").scalar()
                 rows = conn.exec_driver_sql("SELECT resource, hour, booked FROM slots").all()
@@ -249,7 +250,7 @@ def test_the_runner_overlaps_batches_and_answers_as_one_at_a_time(
     ]
     who = Principal(10, "team", "t")
     serial_ctx = _context(_new_pg_database(pg))
-    serial = [json.loads(place(serial_ctx, who, r, f"k{i}")[0]) for i, r in enumerate(reqs)]  # type: ignore[index]
+    serial = [json.loads(place(serial_ctx, who, r, f"k{i}")[0]) for i, r in enumerate(reqs)]
     serial_ctx.db.dispose()
     runner = Runner(ctx.db, max_batch=16)
 

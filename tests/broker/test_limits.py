@@ -12,10 +12,10 @@ from broker_support import SCENARIO, Api
 
 from gigawatt.broker.admission import TeamLimits, accelerator_hours
 from gigawatt.broker.catalog import Catalog
+from gigawatt.broker.committer import Runner
 from gigawatt.broker.db import Database
 from gigawatt.broker.decide import Request
 from gigawatt.broker.errors import TooManyRequestsError
-from gigawatt.broker.runtime import Runner
 from gigawatt.scenario import load_scenario
 
 

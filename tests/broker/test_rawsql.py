@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from gigawatt.broker.pgtemp import TempPostgres
-from gigawatt.broker.rawsql import pg_array
+from gigawatt.broker.stores.postgresql import pg_array
 
 pytestmark = [pytest.mark.service]
 

@@ -12,9 +12,8 @@ import asyncio
 import threading
 import time
 
+from gigawatt.broker.committer import Runner, run_batch
 from gigawatt.broker.db import Database
-from gigawatt.broker.pipeline import Later
-from gigawatt.broker.runtime import Runner, run_batch
 
 
 def test_an_operation_queued_from_another_loop_is_answered_promptly(db_url: str) -> None:
@@ -24,7 +23,7 @@ def test_an_operation_queued_from_another_loop_is_answered_promptly(db_url: str)
     started = threading.Event()
     outcome: dict[str, float | str] = {}
 
-    def slow() -> str:
+    def slow(*, tx: object) -> str:
         started.set()
         time.sleep(0.3)  # loop A's batch is running when loop B queues its operation
         return "a"
@@ -34,7 +33,7 @@ def test_an_operation_queued_from_another_loop_is_answered_promptly(db_url: str)
 
     async def on_b() -> None:
         t0 = time.perf_counter()
-        outcome["b"] = await asyncio.wait_for(runner(lambda: "b"), timeout=10)
+        outcome["b"] = await asyncio.wait_for(runner(lambda *, tx: "b"), timeout=10)
         outcome["seconds"] = time.perf_counter() - t0
 
     def thread_b() -> None:
@@ -52,16 +51,16 @@ def test_an_operation_queued_from_another_loop_is_answered_promptly(db_url: str)
     assert float(outcome["seconds"]) < 2.0  # answered with loop A's next batch, not at 10 s
 
 
-def test_an_answer_that_cannot_be_read_fails_its_operation_alone(db_url: str) -> None:
-    """Answers are read after the commit; one that raises does not fail the others."""
+def test_an_operation_that_fails_fails_alone(db_url: str) -> None:
+    """An operation that raises is answered with its error; the others commit."""
 
-    def boom() -> str:
+    def boom(*, tx: object) -> str:
         raise ValueError("unreadable")
 
     db = Database(db_url, pool_size=2)
     loop = asyncio.new_event_loop()
     try:
-        calls = [lambda: Later(lambda: "fine"), lambda: Later(boom), lambda: "plain"]
+        calls = [lambda *, tx: "fine", boom, lambda *, tx: "plain"]
         outcomes = run_batch(db, [(call, loop.create_future()) for call in calls])
     finally:
         loop.close()

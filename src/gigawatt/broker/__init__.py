@@ -39,6 +39,10 @@ Semantics (the choices the design leaves open):
   it is a 503 with the cause, logged once (:mod:`gigawatt.broker.health`); a release is
   idempotent.
 
+One placement request crosses eight modules; the docstring of
+:mod:`gigawatt.broker.committer` draws its whole sequence, from the HTTP request to the
+answer sent after the commit.
+
 Importing :mod:`gigawatt` does not import this package; importing this package does not
 import FastAPI or SQLAlchemy until one of the names below is used.
 """

@@ -29,12 +29,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gigawatt.broker.auth import watch_revocations
 from gigawatt.broker.catalog import Catalog
+from gigawatt.broker.committer import Runner
 from gigawatt.broker.context import BrokerContext
 from gigawatt.broker.db import Database
 from gigawatt.broker.errors import BadRequestError, BrokerError, UnavailableError
-from gigawatt.broker.fastpath import PlacementFastPath
 from gigawatt.broker.http.body import invalid
 from gigawatt.broker.http.headers import singleton_headers
+from gigawatt.broker.http.placement import PlacementFastPath
 from gigawatt.broker.http.query import refuse_repeated_parameters
 from gigawatt.broker.metrics import BrokerMetrics
 from gigawatt.broker.migrate import migrate
@@ -43,7 +44,6 @@ from gigawatt.broker.offers import any_due, expire_due
 from gigawatt.broker.requestid import RequestId
 from gigawatt.broker.routes_admin import router as admin_router
 from gigawatt.broker.routes_placements import router as placements_router
-from gigawatt.broker.runtime import Runner
 from gigawatt.broker.settings import SETTINGS_ENV, BrokerSettings
 from gigawatt.broker.web import install_web
 from gigawatt.scenario import load_scenario
@@ -156,9 +156,10 @@ def _install_errors(app: FastAPI) -> None:
 def create_app(settings: BrokerSettings, *, fast_path: bool = True) -> FastAPI:
     """Build the broker application: load the scenario, migrate the database, wire routes.
 
-    With ``fast_path`` the placement route's fast path (:mod:`gigawatt.broker.fastpath`)
-    is the outermost middleware; :func:`app_factory` wraps the whole application in it
-    instead, ahead of the framework's own outermost layers.
+    With ``fast_path`` the placement route's ASGI shortcut
+    (:class:`gigawatt.broker.http.placement.PlacementFastPath`) is the outermost
+    middleware; :func:`app_factory` wraps the whole application in it instead, ahead of
+    the framework's own outermost layers.
 
     Raises:
         ScenarioError: the scenario is invalid.

@@ -8,15 +8,16 @@ the bootstrap admin token and for the service itself, ``system``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, Select, select
 
 from gigawatt.broker.context import Principal
 from gigawatt.broker.hours import iso_seconds
 from gigawatt.broker.tables import audit
 
-__all__ = ["list_audit", "record", "render_audit"]
+__all__ = ["act_once", "list_audit", "record", "render_audit"]
 
 
 def record(
@@ -47,6 +48,30 @@ def record(
             "detail": json.dumps(detail, separators=(",", ":")),
         },
     )
+
+
+def act_once(
+    conn: Connection,
+    row: Row[Any],
+    query: Select[Any],
+    done: Callable[[Row[Any]], bool],
+    change: Callable[[Row[Any]], dict[str, Any]],
+    action: tuple[float, Principal, str],
+) -> Row[Any]:
+    """An idempotent action on one row: the first one changes it, a repeat answers it.
+
+    A row already ``done`` (released, revoked) is answered as it is, so a retry whose
+    first answer was lost gets the first outcome again. Otherwise ``change(row)`` makes
+    the change (or raises) and returns the audit entry's fields, the entry is recorded
+    and the row is answered as it now stands (``query`` reads it again). ``action`` is
+    the entry's ``(at, actor, action)``.
+    """
+    if done(row):
+        return row
+    fields = change(row)
+    at, actor, name = action
+    record(conn, at=at, actor=actor, action=name, **fields)
+    return conn.execute(query).one()
 
 
 def list_audit(

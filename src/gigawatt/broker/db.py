@@ -5,11 +5,11 @@
   loss), writes in ``BEGIN IMMEDIATE`` transactions so that two writers never interleave,
   and an in-process lock in front of them so that writers of one process queue without
   sleeping in SQLite's busy handler. The server groups the operations that arrive
-  together into one transaction with a savepoint each (:meth:`Database.batch`): one
-  commit for many placements, each acknowledged only after that commit.
+  together into one transaction (:mod:`gigawatt.broker.committer`): one commit for many
+  placements, each acknowledged only after that commit.
 * **PostgreSQL** (psycopg 3): ``READ COMMITTED`` transactions. The server batches
   operations the same way (group commit, one writer thread per process), and a batch
-  holds a transaction-level advisory lock (``BATCH_LOCK``) so that the batches of several
+  holds a transaction-level advisory lock (``committer.BATCH_LOCK``) so that the batches of several
   server processes take turns instead of deadlocking on each other's slot rows (a batch
   locks rows for many placements, in no global order). Capacity is never
   over-booked because every booking is one conditional ``INSERT ... ON CONFLICT DO UPDATE
@@ -25,7 +25,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -34,10 +34,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from gigawatt.broker.health import DatabaseHealth
-from gigawatt.broker.inflight import InFlight
-from gigawatt.broker.pipeline import BATCH_LOCK, Pipeline
 
-__all__ = ["BATCH_LOCK", "MAX_ATTEMPTS", "Database", "is_retryable", "normalize_url"]
+__all__ = ["MAX_ATTEMPTS", "Database", "is_retryable", "normalize_url"]
 
 T = TypeVar("T")
 
@@ -87,8 +85,7 @@ class Database:
         if self.dialect not in ("sqlite", "postgresql"):
             raise ValueError(f"unsupported database {self.dialect!r}: use sqlite or postgresql")
         self._lock = threading.Lock() if self.dialect == "sqlite" else None
-        self._ambient = threading.local()
-        self.reruns = 0  # batches run again without the pipeline (see runtime.run_batch)
+        self.reruns = 0  # batches run again without the pipeline (see committer.run_ops)
         self.health = DatabaseHealth()
         self.engine = self._make_engine(pool_size, sqlite_synchronous.upper())
 
@@ -155,59 +152,16 @@ class Database:
                 lock.release()
         self.health.up()
 
-    @contextmanager
-    def batch(
-        self,
-        *,
-        pipelined: bool = True,
-        after: InFlight | None = None,
-        ticket: tuple[int, int] | None = None,
-    ) -> Iterator[Connection]:
-        """One write transaction shared by several operations (group commit).
-
-        Inside it, :meth:`transact` on this thread runs each operation in a savepoint of
-        the shared transaction: an operation that fails is rolled back alone, and nothing
-        is durable (or acknowledged) before the one commit at the end. On PostgreSQL the
-        batch holds the advisory lock ``BATCH_LOCK`` and, when ``pipelined``, offers
-        :meth:`pipeline` to the placement path (checked before the commit). A pipelined
-        batch run ``after`` another still committing takes the lock before its first
-        write instead of first, and ``ticket`` is the batch's own lock, which the batch
-        after it waits for (:mod:`gigawatt.broker.inflight`).
-        """
-        with self.connect(write=True) as conn:
-            pipe = None
-            if self.dialect == "postgresql" and pipelined:
-                pipe = Pipeline(conn.connection.driver_connection, after)
-                pipe.begin(ticket)  # the locks are queued, not waited for
-            elif self.dialect == "postgresql":
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({BATCH_LOCK})")
-            self._ambient.conn = conn
-            self._ambient.pipe = pipe
-            try:
-                yield conn
-                if pipe is not None:
-                    pipe.finish()
-            finally:
-                self._ambient.conn = None
-                self._ambient.pipe = None
-                if pipe is not None:
-                    with suppress(Exception):  # already failed: leave pipeline mode to roll back
-                        pipe.sync()
-                    pipe.close()
-
-    def pipeline(self) -> Pipeline | None:
-        """The pipeline of the batch running on this thread (PostgreSQL), else None."""
-        pipe: Pipeline | None = getattr(self._ambient, "pipe", None)
-        return pipe
-
-    def transact(self, fn: Callable[[Connection], T], *, write: bool = True) -> T:
+    def transact(
+        self, fn: Callable[[Connection], T], *, write: bool = True, tx: Connection | None = None
+    ) -> T:
         """Run ``fn`` in a transaction, retrying transient conflicts with jittered backoff.
 
-        Inside :meth:`batch`, ``fn`` runs in a savepoint of the batch's transaction.
+        With ``tx`` (a batch's connection, passed by the committer), ``fn`` runs in a
+        savepoint of that transaction instead: a failure rolls back ``fn`` alone.
         """
-        shared: Connection | None = getattr(self._ambient, "conn", None)
-        if shared is not None:
-            return self._in_savepoint(shared, fn)
+        if tx is not None:
+            return self._in_savepoint(tx, fn)
         for attempt in range(MAX_ATTEMPTS):
             try:
                 with self.connect(write=write) as conn:
@@ -220,12 +174,6 @@ class Database:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _in_savepoint(self, shared: Connection, fn: Callable[[Connection], T]) -> T:
-        pipe = self.pipeline()
-        if pipe is not None:  # plain statements from here: wait for the queued ones
-            pipe.flush()
-            pipe.writing()
-            pipe.sync()
-            pipe.stale = True
         cursor = shared.connection.cursor()
         for attempt in range(MAX_ATTEMPTS):
             cursor.execute("SAVEPOINT gw_op")

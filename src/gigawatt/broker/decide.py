@@ -42,6 +42,7 @@ __all__ = [
     "decide",
     "fewest_accelerators",
     "options",
+    "with_room",
 ]
 
 
@@ -216,3 +217,28 @@ def decide(catalog: Catalog, req: Request, opts: Options, feasible: set[int]) ->
             f"{cheaper[0].label} keeps it on {cheaper[0].counterparty}: cheapest allowed site",
         )
     return Decision("placed", best, None, None, "cheapest site with room")
+
+
+def with_room(
+    catalog: Catalog,
+    candidates: list[tuple[OfferResource, int]],
+    peaks: list[tuple[int, dict[int, int]]],
+) -> set[int]:
+    """Offer resources with room, given ``(month index, peak per resource)`` per segment.
+
+    An offer has room when, in every segment, its peak plus its count is within its
+    capacity and (at a power-capped site) its power peak plus ``count x watts_each`` is
+    within the site's power.
+    """
+    ok = {o.resource for o, _ in candidates}
+    for month, peak in peaks:
+        for offer, count in candidates:
+            if offer.resource not in ok:
+                continue
+            if peak.get(offer.resource, 0) + count > offer.capacity[month]:
+                ok.discard(offer.resource)
+            elif offer.power_resource is not None:
+                cap = catalog.power_capacity[offer.power_resource][month]
+                if peak.get(offer.power_resource, 0) + count * offer.watts_each > cap:
+                    ok.discard(offer.resource)
+    return ok

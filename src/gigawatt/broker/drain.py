@@ -36,7 +36,7 @@ from gigawatt.broker.tables import drained_sites, offers, placements
 __all__ = ["drain_site"]
 
 
-def _mark(ctx: BrokerContext, site: str, actor: Principal) -> bool:
+def _mark(ctx: BrokerContext, site: str, actor: Principal, tx: Connection | None) -> bool:
     def mark(conn: Connection) -> bool:
         exists = conn.execute(
             select(drained_sites.c.site).where(drained_sites.c.site == site)
@@ -47,7 +47,7 @@ def _mark(ctx: BrokerContext, site: str, actor: Principal) -> bool:
             record(conn, at=now, actor=actor, action="drain", site=site)
         return exists is None
 
-    return ctx.db.transact(mark)
+    return ctx.db.transact(mark, tx=tx)
 
 
 def _affected(conn: Connection, ctx: BrokerContext, site: str) -> list[int]:
@@ -122,8 +122,12 @@ def _replace_one(
     return render(conn.execute(select(placements).where(placements.c.id == pid)).one(), cat)
 
 
-def drain_site(ctx: BrokerContext, principal: Principal, site: str) -> dict[str, Any]:
+def drain_site(
+    ctx: BrokerContext, principal: Principal, site: str, *, tx: Connection | None = None
+) -> dict[str, Any]:
     """Drain a site (admin): re-place its placements or report them displaced.
+
+    ``tx``: the batch's connection (the committer passes it), else transactions of its own.
 
     Raises:
         ForbiddenError: not an admin.
@@ -134,7 +138,7 @@ def drain_site(ctx: BrokerContext, principal: Principal, site: str) -> dict[str,
         raise NotFoundError(
             "no_site", f"no site {site!r} in scenario {ctx.catalog.scenario.name}", "name"
         )
-    newly = _mark(ctx, site, principal)
+    newly = _mark(ctx, site, principal, tx)
 
     def move(conn: Connection) -> dict[str, Any]:
         if conn.dialect.name == "postgresql":
@@ -150,7 +154,7 @@ def drain_site(ctx: BrokerContext, principal: Principal, site: str) -> dict[str,
 
     for _ in range(8):
         try:
-            return ctx.db.transact(move)
+            return ctx.db.transact(move, tx=tx)
         except SlotsFull:  # pragma: no cover - impossible under the table lock
             continue
     raise AssertionError("drain could not settle")  # pragma: no cover

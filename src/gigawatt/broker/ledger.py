@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 
 from gigawatt.broker.catalog import Catalog, OfferResource
+from gigawatt.broker.decide import with_room
 from gigawatt.broker.rawsql import Raw
 from gigawatt.broker.tables import drained_sites, offers, placements, slots
 
@@ -43,7 +44,6 @@ __all__ = [
     "holds",
     "peak_queries",
     "release",
-    "with_room",
 ]
 
 _SERIES = {
@@ -199,31 +199,6 @@ def peak_queries(
         params["s"], params["e"] = seg.start_hour, seg.end_hour
         out.append((sql, params, seg.month_index))
     return out
-
-
-def with_room(
-    catalog: Catalog,
-    candidates: list[tuple[OfferResource, int]],
-    peaks: list[tuple[int, dict[int, int]]],
-) -> set[int]:
-    """Offer resources with room, given ``(month index, peak per resource)`` per segment.
-
-    An offer has room when, in every segment, its peak plus its count is within its
-    capacity and (at a power-capped site) its power peak plus ``count x watts_each`` is
-    within the site's power.
-    """
-    ok = {o.resource for o, _ in candidates}
-    for month, peak in peaks:
-        for offer, count in candidates:
-            if offer.resource not in ok:
-                continue
-            if peak.get(offer.resource, 0) + count > offer.capacity[month]:
-                ok.discard(offer.resource)
-            elif offer.power_resource is not None:
-                cap = catalog.power_capacity[offer.power_resource][month]
-                if peak.get(offer.power_resource, 0) + count * offer.watts_each > cap:
-                    ok.discard(offer.resource)
-    return ok
 
 
 def feasible(

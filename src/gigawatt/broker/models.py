@@ -15,11 +15,13 @@ from pydantic import (
 )
 
 from gigawatt.broker.hours import WHOLE_HOUR_PATTERN, hour_of
-from gigawatt.broker.tokens import MAX_TTL_SECONDS
+
+MAX_TTL_SECONDS = 10 * 366 * 86400  # the longest a token may live (ten years)
 
 __all__ = [
     "MAX_COUNT",
     "MAX_FLOPS",
+    "MAX_TTL_SECONDS",
     "MIN_UTILIZATION",
     "AuditOut",
     "CapacityRow",

@@ -134,9 +134,16 @@ def finalize(
 
 
 def answer_offer(
-    ctx: BrokerContext, principal: Principal, oid: int, accept: bool
+    ctx: BrokerContext,
+    principal: Principal,
+    oid: int,
+    accept: bool,
+    *,
+    tx: Connection | None = None,
 ) -> dict[str, Any]:
     """Accept or decline an offer as its provider (or an admin).
+
+    ``tx``: the batch's connection (the committer passes it), else a transaction of its own.
 
     Raises:
         NotFoundError: no such offer.
@@ -168,7 +175,7 @@ def answer_offer(
         off = conn.execute(select(offers).where(offers.c.id == oid)).one()
         return render_offer(off), None
 
-    result, closed = ctx.db.transact(attempt)
+    result, closed = ctx.db.transact(attempt, tx=tx)
     if closed is not None:
         raise ConflictError(
             "offer_not_pending", f"offer {oid} is {closed}; it can no longer be answered", "id"
@@ -182,8 +189,13 @@ def any_due(conn: Connection, now: float) -> bool:
     return conn.execute(due.limit(1)).first() is not None
 
 
-def expire_due(ctx: BrokerContext, now: float, batch: int = 200) -> int:
-    """Expire pending offers whose deadline has passed; their placements go to the fallback."""
+def expire_due(
+    ctx: BrokerContext, now: float, batch: int = 200, *, tx: Connection | None = None
+) -> int:
+    """Expire pending offers whose deadline has passed; their placements go to the fallback.
+
+    ``tx``: the batch's connection (the committer passes it), else transactions of its own.
+    """
     due = ctx.db.transact(
         lambda conn: list(
             conn.execute(
@@ -194,6 +206,7 @@ def expire_due(ctx: BrokerContext, now: float, batch: int = 200) -> int:
             ).scalars()
         ),
         write=False,
+        tx=tx,
     )
     done = 0
     for oid in due:
@@ -204,5 +217,5 @@ def expire_due(ctx: BrokerContext, now: float, batch: int = 200) -> int:
                 return False
             return finalize(ctx, conn, off, "expired", SYSTEM, now)
 
-        done += bool(ctx.db.transact(one))
+        done += bool(ctx.db.transact(one, tx=tx))
     return done

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select, update
 
-from gigawatt.broker.audit import record
+from gigawatt.broker.audit import act_once
 from gigawatt.broker.catalog import Catalog
 from gigawatt.broker.context import BrokerContext, Principal
 from gigawatt.broker.errors import ConflictError, NotFoundError
@@ -108,8 +108,17 @@ def list_placements(
     return ctx.db.transact(read, write=False)
 
 
-def release_placement(ctx: BrokerContext, principal: Principal, pid: int) -> dict[str, Any]:
+def _released(row: Row[Any]) -> bool:
+    """Whether a placement was released (a repeated release answers it again)."""
+    return bool(row.status == "released")
+
+
+def release_placement(
+    ctx: BrokerContext, principal: Principal, pid: int, *, tx: Connection | None = None
+) -> dict[str, Any]:
     """Release a placement's capacity (and withdraw its pending offer).
+
+    ``tx``: the batch's connection (the committer passes it), else a transaction of its own.
 
     Idempotent: releasing a released placement answers it as it is (a retried release
     whose first answer was lost, e.g. to a crash, is not an error).
@@ -120,50 +129,49 @@ def release_placement(ctx: BrokerContext, principal: Principal, pid: int) -> dic
     """
 
     def attempt(conn: Connection) -> dict[str, Any]:
-        row = conn.execute(select(placements).where(placements.c.id == pid)).first()
+        query = select(placements).where(placements.c.id == pid)
+        row = conn.execute(query).first()
         if row is None or not visible(principal, row) or principal.role == "provider":
             raise NotFoundError("no_placement", f"no placement {pid} of yours", "id")
-        if row.status == "released":  # a retry (e.g. after a crash): the same answer
-            return render(row, ctx.catalog)
-        if row.status not in HOLDING:
-            raise ConflictError(
-                "not_holding", f"placement {pid} is {row.status}: it holds no capacity", "id"
-            )
         now = time.time()
-        changed = conn.execute(
-            update(placements)
-            .where(placements.c.id == pid, placements.c.status == row.status)
-            .values(status="released", updated_at=now, reason=f"released by {principal.name}")
-        ).rowcount
-        if changed != 1:
-            raise SlotsFull(-1)  # changed under us: retry with a fresh read
-        cat = ctx.catalog
-        held = [(cat.offers[row.offer_resource], int(row._mapping["count"]))]
-        if row.status == "offered" and row.offer_id is not None:
-            off = conn.execute(select(offers).where(offers.c.id == row.offer_id)).one()
-            conn.execute(
-                update(offers)
-                .where(offers.c.id == off.id, offers.c.status == "pending")
-                .values(status="withdrawn", answered_at=now, answered_by=principal.name)
-            )
-            held.append((cat.offers[off.resource], int(off._mapping["count"])))
-        release(conn, cat, held, row.start_hour, row.end_hour)
-        record(
-            conn,
-            at=now,
-            actor=principal,
-            action="release",
-            placement_id=pid,
-            offer_id=row.offer_id,
-            site=row.site,
-            previous=row.status,
-        )
-        fresh = conn.execute(select(placements).where(placements.c.id == pid)).one()
-        return render(fresh, ctx.catalog)
+
+        def change(row: Row[Any]) -> dict[str, Any]:
+            if row.status not in HOLDING:
+                raise ConflictError(
+                    "not_holding", f"placement {pid} is {row.status}: it holds no capacity", "id"
+                )
+            changed = conn.execute(
+                update(placements)
+                .where(placements.c.id == pid, placements.c.status == row.status)
+                .values(status="released", updated_at=now, reason=f"released by {principal.name}")
+            ).rowcount
+            if changed != 1:
+                raise SlotsFull(-1)  # changed under us: retry with a fresh read
+            cat = ctx.catalog
+            held = [(cat.offers[row.offer_resource], int(row._mapping["count"]))]
+            if row.status == "offered" and row.offer_id is not None:
+                off = conn.execute(select(offers).where(offers.c.id == row.offer_id)).one()
+                conn.execute(
+                    update(offers)
+                    .where(offers.c.id == off.id, offers.c.status == "pending")
+                    .values(status="withdrawn", answered_at=now, answered_by=principal.name)
+                )
+                held.append((cat.offers[off.resource], int(off._mapping["count"])))
+            release(conn, cat, held, row.start_hour, row.end_hour)
+            return {
+                "placement_id": pid,
+                "offer_id": row.offer_id,
+                "site": row.site,
+                "previous": row.status,
+            }
+
+        changes = (now, principal, "release")
+        released = act_once(conn, row, query, _released, change, changes)
+        return render(released, ctx.catalog)
 
     for _ in range(MAX_RACES):
         try:
-            return ctx.db.transact(attempt)
+            return ctx.db.transact(attempt, tx=tx)
         except SlotsFull:
             continue
     raise ConflictError("busy", f"placement {pid} kept changing; retry", "id")

@@ -1,52 +1,27 @@
-"""Placements: create (idempotently), read, list and release.
+"""Placements decided one at a time, for drains and offer answers, and a key's first answer.
 
-A placement request is decided by :mod:`gigawatt.broker.decide` and booked in the
-ledger in one transaction with its row and its audit entry; the first answer is stored
-with the row, so a repeat with the same ``Idempotency-Key`` (per team) returns it
-unchanged, and a different request under a used key is refused (409).
+New placement requests are placed in batches (:mod:`gigawatt.broker.committer`,
+:mod:`gigawatt.broker.placing`). A drain re-places the placements of a drained site one
+at a time with :func:`apply_decision` (the same candidates and
+:func:`~gigawatt.broker.decide.decide`, read from and booked in the ledger directly), and
+an offered re-placement records its offer with :func:`open_offer`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import time
-from dataclasses import dataclass
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert, select
 
 from gigawatt.broker.context import BrokerContext, Principal
 from gigawatt.broker.decide import Decision, Request, decide, options
 from gigawatt.broker.errors import ConflictError
-from gigawatt.broker.ledger import SlotsFull, book, feasible
-from gigawatt.broker.pipeline import Later, Pipeline
-from gigawatt.broker.placement_pipeline import place_pipelined, prefetch_places
-from gigawatt.broker.placement_sql import (
-    AUDIT,
-    INSERT,
-    INSERT_AUDITED,
-    INSERT_OFFER,
-    PRIOR,
-    SET_OFFER,
-    answer,
-    audit_params,
-    placement_row,
-    request_json,
-)
-from gigawatt.broker.rawsql import Raw
+from gigawatt.broker.ledger import book, feasible
+from gigawatt.broker.placing import Prior, replay_json, request_json
+from gigawatt.broker.tables import offers, placements
 
-__all__ = [
-    "MAX_RACES",
-    "Placement",
-    "apply_decision",
-    "first_answer",
-    "open_offer",
-    "place",
-    "prefetch",
-    "request_from_json",
-]
-
-MAX_RACES = 16
+__all__ = ["apply_decision", "first_answer", "open_offer", "request_from_json"]
 
 
 def request_from_json(text: str) -> Request:
@@ -113,99 +88,8 @@ def open_offer(
         "deadline": deadline,
         "created_at": now,
     }
-    oid = Raw(conn).execute(INSERT_OFFER, row).fetchone()[0]
+    oid = conn.execute(insert(offers).returning(offers.c.id), row).scalar_one()
     return int(oid), deadline
-
-
-def place(
-    ctx: BrokerContext, principal: Principal, req: Request, idem_key: str
-) -> tuple[str, bool] | Later[tuple[str, bool]]:
-    """Decide, book and record a placement; or replay the first answer for this key.
-
-    Inside a PostgreSQL batch the statements are queued in pipeline mode
-    (:func:`gigawatt.broker.placement_pipeline.place_pipelined`) and the answer is read
-    before the batch commits.
-
-    Returns:
-        ``(response JSON, replayed)``, or that :class:`Later`.
-
-    Raises:
-        ConflictError: the key was used for a different request.
-    """
-    text = request_json(req)
-    req_digest = hashlib.sha256(text.encode()).hexdigest()
-    pipe = ctx.db.pipeline()
-    if pipe is not None:  # inside a PostgreSQL batch: queue the statements
-        return place_pipelined(ctx, pipe, principal, idem_key, req, text, req_digest)
-    excluded: set[int] = set()
-
-    def attempt(conn: Connection) -> str:
-        raw = Raw(conn)
-        now = time.time()
-        d = apply_decision(ctx, conn, req, excluded, now)
-        row = placement_row(principal, idem_key, req, text, req_digest, d, now)
-        body = answer(row, req, d)
-        row["response"] = body
-        audit = audit_params(d, None, principal, now, "place")
-        if raw.pg and d.status != "offered":  # one round trip for the row and its audit
-            got = raw.execute(INSERT_AUDITED, {**row, **audit}).fetchone()
-            if got is None:
-                raise _Replay
-            return f'{{"id":{got[0]},{body[1:]}'
-        got = raw.execute(INSERT, row).fetchone()
-        if got is None:
-            raise _Replay
-        pid = int(got[0])
-        if d.status == "offered":
-            oid, deadline = open_offer(ctx, conn, d, req, pid, now)
-            body = answer(row, req, d, oid, deadline)
-            raw.execute(SET_OFFER, {"oid": oid, "response": body, "pid": pid})
-            audit["offer_id"] = oid
-        audit["placement_id"] = pid
-        raw.execute(AUDIT, audit)
-        return f'{{"id":{pid},{body[1:]}'
-
-    for _ in range(MAX_RACES):
-        try:
-            return ctx.db.transact(attempt), False
-        except SlotsFull as exc:
-            excluded.add(exc.resource)
-        except _Replay:
-            return _replay(ctx, principal, idem_key, req_digest), True
-    raise ConflictError("busy", "capacity kept changing under this request; retry it", None)
-
-
-@dataclass(frozen=True, slots=True)
-class Placement:
-    """The operation kind of a placement request, as the runner queues it.
-
-    The runner's batches are told apart by the kinds of their operations, not by
-    inspecting callables: only a batch of placements alone may overlap the batch before
-    it, and its reads are queued ahead together (:func:`prefetch`).
-    """
-
-    ctx: BrokerContext
-    principal: Principal
-    req: Request
-    idem_key: str
-
-    def __call__(self) -> tuple[str, bool] | Later[tuple[str, bool]]:
-        """Place the request (:func:`place`)."""
-        return place(self.ctx, self.principal, self.req, self.idem_key)
-
-    @property
-    def key(self) -> tuple[int, str]:
-        """The idempotency key, scoped to its owner."""
-        return (self.principal.id, self.idem_key)
-
-
-def prefetch(pipe: Pipeline, ops: list[Placement]) -> None:
-    """Queue the reads of a batch's placements ahead of the first one (two statements)."""
-    prefetch_places(pipe, [(op.ctx, op.principal, op.req, op.idem_key) for op in ops])
-
-
-class _Replay(Exception):  # noqa: N818 - control flow, never leaves this module
-    """The idempotency key is taken: roll back and answer with the first response."""
 
 
 def first_answer(
@@ -216,28 +100,21 @@ def first_answer(
     Raises:
         ConflictError: the key was used for a different request.
     """
-    text = request_json(req)
-    return _prior(ctx, principal, idem_key, hashlib.sha256(text.encode()).hexdigest())
+    digest = hashlib.sha256(request_json(req).encode()).hexdigest()
+    q = select(
+        placements.c.id, placements.c.offer_id, placements.c.response, placements.c.request_digest
+    ).where(placements.c.owner_id == principal.id, placements.c.idem_key == idem_key)
 
-
-def _replay(ctx: BrokerContext, principal: Principal, idem_key: str, req_digest: str) -> str:
-    found = _prior(ctx, principal, idem_key, req_digest)
-    if found is None:  # pragma: no cover - the conflicting row was committed
-        raise ConflictError("busy", "retry this request", "Idempotency-Key")
-    return found
-
-
-def _prior(ctx: BrokerContext, principal: Principal, idem_key: str, req_digest: str) -> str | None:
     def read(conn: Connection) -> str | None:
-        prior = Raw(conn).execute(PRIOR, {"owner": principal.id, "key": idem_key}).fetchone()
-        if prior is None:
+        row = conn.execute(q).first()
+        if row is None:
             return None
-        if prior[2] != req_digest:
+        if row.request_digest != digest:
             raise ConflictError(
                 "idempotency_key_reused",
                 "this Idempotency-Key was used for a different request; use a new key",
                 "Idempotency-Key",
             )
-        return f'{{"id":{prior[0]},{prior[1][1:]}'
+        return replay_json(Prior(int(row.id), row.offer_id, row.response, row.request_digest))
 
     return ctx.db.transact(read, write=False)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-__all__ = ["Raw", "pg_array", "pyformat"]
+__all__ = ["Raw", "pyformat"]
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -23,21 +23,6 @@ _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 def pyformat(sql: str) -> str:
     """The statement with psycopg's ``%(name)s`` parameters instead of ``:name``."""
     return _PARAM.sub(r"%(\1)s", sql)
-
-
-def pg_array(values: list[int] | list[str]) -> str:
-    """A PostgreSQL array literal (``{1,2}``, ``{"a","b"}``) for a ``%s::type[]`` parameter.
-
-    Sent as one string: psycopg's adaptation of a Python list (finding the element
-    type, dumping each element) costs more than the statement on the placement path.
-    """
-    return "{" + ",".join(_element(v) for v in values) + "}"
-
-
-def _element(value: int | str) -> str:
-    if isinstance(value, int):
-        return str(value)
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class Raw:

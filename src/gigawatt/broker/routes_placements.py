@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from gigawatt.broker.auth import require
+from gigawatt.broker.committer import Runner
 from gigawatt.broker.http.headers import idempotency_key, singleton_headers
 from gigawatt.broker.http.placement import (
     PLACEMENT_OPENAPI,
@@ -22,7 +23,7 @@ from gigawatt.broker.models import ErrorOut, Name, OfferOut, PlacementOut
 from gigawatt.broker.offers import answer_offer, any_due, expire_due, list_offers
 from gigawatt.broker.placement_views import get_placement, list_placements, release_placement
 from gigawatt.broker.placements import first_answer
-from gigawatt.broker.runtime import Caller, Ctx, Runner, context_of, principal_of, read, run
+from gigawatt.broker.runtime import Caller, Ctx, context_of, principal_of, read, run
 
 __all__ = ["ERRORS", "router"]
 

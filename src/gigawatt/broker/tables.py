@@ -33,6 +33,8 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "NEW_OFFER_COLUMNS",
+    "NEW_PLACEMENT_COLUMNS",
     "audit",
     "auth_version",
     "drained_sites",
@@ -168,3 +170,10 @@ drained_sites = Table(
     Column("site", String(64), primary_key=True),
     Column("drained_at", Float, nullable=False),
 )
+
+# The columns a new placement row sets: every column of the table but its id.
+NEW_PLACEMENT_COLUMNS = [c.name for c in placements.columns if c.name != "id"]
+# The columns a new offer sets: all but its id and its answer (set when it is answered).
+NEW_OFFER_COLUMNS = [
+    c.name for c in offers.columns if c.name not in ("id", "answered_at", "answered_by")
+]

@@ -19,17 +19,17 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select, text, update
 
-from gigawatt.broker.audit import record
+from gigawatt.broker.audit import act_once, record
 from gigawatt.broker.auth import digest, require
 from gigawatt.broker.context import ROLES, BrokerContext, Principal
 from gigawatt.broker.errors import BadRequestError, ConflictError, NotFoundError
 from gigawatt.broker.hours import iso_seconds
+from gigawatt.broker.models import MAX_TTL_SECONDS
 from gigawatt.broker.tables import auth_version, principals, tokens
 
 __all__ = ["MAX_TTL_SECONDS", "RESERVED_NAMES", "create_token", "list_tokens", "revoke_token"]
 
 RESERVED_NAMES = frozenset({"admin", "system"})
-MAX_TTL_SECONDS = 10 * 366 * 86400
 _ENSURE_PRINCIPAL = text(
     "INSERT INTO principals (role, name, provider, created_at) "
     "VALUES (:role, :name, :provider, :now) ON CONFLICT (role, name) DO NOTHING"
@@ -125,8 +125,12 @@ def create_token(
     provider: str | None,
     ttl_seconds: int | None = None,
     expires_at: datetime | None = None,
+    *,
+    tx: Connection | None = None,
 ) -> dict[str, Any]:
     """Create a token (admin only); the secret is in the answer, only its digest is kept.
+
+    ``tx``: the batch's connection (the committer passes it), else a transaction of its own.
 
     Raises:
         ForbiddenError: the caller is not an admin.
@@ -179,7 +183,7 @@ def create_token(
         row = conn.execute(select(*_COLUMNS).select_from(_JOINED).where(tokens.c.id == tid))
         return {"token": secret, **render_token(row.one(), now)}
 
-    return ctx.db.transact(insert)
+    return ctx.db.transact(insert, tx=tx)
 
 
 def list_tokens(
@@ -199,8 +203,17 @@ def list_tokens(
     return ctx.db.transact(read, write=False)
 
 
-def revoke_token(ctx: BrokerContext, principal: Principal, token_id: int) -> dict[str, Any]:
+def _revoked(row: Row[Any]) -> bool:
+    """Whether a token was revoked (the first revocation stays)."""
+    return row.revoked_at is not None
+
+
+def revoke_token(
+    ctx: BrokerContext, principal: Principal, token_id: int, *, tx: Connection | None = None
+) -> dict[str, Any]:
     """Revoke a token: an admin any, a team or provider one of its own principal's.
+
+    ``tx``: the batch's connection (the committer passes it), else a transaction of its own.
 
     Revoking a revoked token changes nothing and answers it again (the first revocation
     time stays). Once the transaction has committed (inside a batch: once the batch
@@ -217,7 +230,8 @@ def revoke_token(ctx: BrokerContext, principal: Principal, token_id: int) -> dic
         if row is None or (principal.role != "admin" and row.principal_id != principal.id):
             raise NotFoundError("no_token", f"no token {token_id} of yours", "id")
         now = time.time()
-        if row.revoked_at is None:
+
+        def change(row: Row[Any]) -> dict[str, Any]:
             conn.execute(
                 update(tokens)
                 .where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None))
@@ -228,17 +242,14 @@ def revoke_token(ctx: BrokerContext, principal: Principal, token_id: int) -> dic
                 .where(auth_version.c.id == 1)
                 .values(version=auth_version.c.version + 1)
             )
-            record(
-                conn,
-                at=now,
-                actor=principal,
-                action="token_revoke",
-                revoked_token_id=token_id,
-                principal_id=row.principal_id,
-                role=row.role,
-                name=row.name,
-            )
-            row = conn.execute(q).one()
-        return render_token(row, now)
+            return {
+                "revoked_token_id": token_id,
+                "principal_id": row.principal_id,
+                "role": row.role,
+                "name": row.name,
+            }
 
-    return ctx.db.transact(revoke)
+        revoked = act_once(conn, row, q, _revoked, change, (now, principal, "token_revoke"))
+        return render_token(revoked, now)
+
+    return ctx.db.transact(revoke, tx=tx)

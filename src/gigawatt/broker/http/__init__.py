@@ -1,8 +1,8 @@
 """What the broker reads from an HTTP request, in one place for every code path.
 
-The placement route and its ASGI shortcut (:mod:`gigawatt.broker.fastpath`) read a
-request through the same functions, so that the two can never disagree on what a
-request says:
+The placement route and its ASGI shortcut
+(:class:`~gigawatt.broker.http.placement.PlacementFastPath`) read a request through
+the same functions, so that the two can never disagree on what a request says:
 
 * :mod:`~gigawatt.broker.http.headers`: the singleton headers (``Authorization``,
   ``Idempotency-Key``, ``Content-Type``, ``Content-Length``), a repeated one refused
