@@ -90,7 +90,7 @@ def operating_mw(data: dict[str, Any], month: int) -> float:
     """Facility MW that can be operating in a month.
 
     Per site: min(power_mw (no cap if absent), sum over offers of available accelerators
-    x facility_watts x pue / 1e6), an offer counting only once its lead time has passed
+    x IT watts x pue / 1e6, docs/decisions.md), an offer counting only once its lead time has passed
     and its accelerator is available.
     """
     start, _ = horizon(data)
@@ -106,7 +106,8 @@ def operating_mw(data: dict[str, Any], month: int) -> float:
             if month < month_index(acc.get("available_from", month_text(start))):
                 continue
             count = schedule_at(offer["available"], month)
-            mw += count * float(acc["facility_watts"]) * pue / 1e6
+            it_watts = acc["it_watts"] if "it_watts" in acc else acc["facility_watts"]
+            mw += count * float(it_watts) * pue / 1e6
         if "power_mw" in site:
             mw = min(mw, schedule_at(site["power_mw"], month))
         total += mw

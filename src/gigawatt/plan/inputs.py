@@ -112,10 +112,11 @@ def _offer_cost(scenario: Scenario, ref: OfferRef, hours: F64) -> tuple[F64, F64
     """Per k-acc-month installed cost and in-use electricity ($M), lead and term."""
     site = scenario.sites[ref.site]
     offer = site.offers[ref.index]
-    acc = scenario.accelerators[offer.accelerator]
     owned = scenario.providers[site.provider].kind == "owned"
     elec_usd_per_acc_hour = (
-        acc.facility_watts * site.pue / 1e6 * site.electricity_usd_per_mwh if owned else 0.0
+        scenario.facility_watts_at(offer.accelerator, ref.site) / 1e6 * site.electricity_usd_per_mwh
+        if owned
+        else 0.0
     )
     elec = elec_usd_per_acc_hour * hours * KACC / MUSD
     if isinstance(offer, OnDemandOffer):
@@ -154,8 +155,7 @@ def _gather(scenario: Scenario) -> PlanInputs:
         avail[k] = offer_availability(scenario, r) / KACC
         cost[k], elec[k], lead[k], term[k] = _offer_cost(scenario, r, hours)
         acc = scenario.accelerators[r.accelerator]
-        site = scenario.sites[r.site]
-        mw[k] = acc.facility_watts * site.pue / 1e6 * KACC
+        mw[k] = scenario.facility_watts_at(r.accelerator, r.site) / 1e6 * KACC
         site_of[k] = sites.index(r.site)
         peak[k] = acc.peak_flops
     cap = np.full((len(sites), n_t), np.inf)
