@@ -37,7 +37,9 @@ workloads:
 """
 
 
-def scenario(a_watts: str = "it_watts: 1000", b_watts: str = "it_watts: 2000", c_pue: float = 1.2):  # type: ignore[no-untyped-def]
+def scenario(
+    a_watts: str = "it_watts: 1000", b_watts: str = "it_watts: 2000", c_pue: float = 1.2
+) -> Scenario:
     return parse_scenario(BASE.format(a_watts=a_watts, b_watts=b_watts, c_pue=c_pue), "p.yaml")
 
 
