@@ -1,0 +1,80 @@
+"""Calibration on outcomes: the default scenario's PLAN against the public record.
+
+The scenario is solved once per test session (real HiGHS); every anchor of
+:data:`gigawatt.report.fidelity.ANCHORS` marked ``tested`` must hold, and
+``docs/fidelity.md`` must be the page generated from this very plan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gigawatt.plan import plan
+from gigawatt.plan.results import Plan
+from gigawatt.report.fidelity import (
+    ANCHORS,
+    accelerators_online,
+    installed_gw,
+    render_page,
+    revenue_usd,
+    suppliers,
+)
+from gigawatt.scenario import load_scenario
+
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "fidelity.md"
+
+
+@pytest.fixture(scope="session")
+def default_plan() -> Plan:
+    return plan(load_scenario("frontier-lab-2025"))
+
+
+def test_installed_power_end_2025(default_plan: Plan) -> None:
+    """~1.9 GW operating at end-2025 (Friar, 2026-01-18, facts.md B.3), +/-15%."""
+    assert 1.9 * 0.85 <= installed_gw(default_plan, "2025-12") <= 1.9 * 1.15
+
+
+def test_accelerators_end_2025(default_plan: Plan) -> None:
+    """'Well over 1M' accelerators (2025-07): at least 0.9M installed in 2025-12."""
+    assert accelerators_online(default_plan, "2025-12") >= 0.9e6
+
+
+def test_revenue_2025(default_plan: Plan) -> None:
+    """$13.07B of 2025 revenue (facts.md C), +/-10%, as earned in the plan."""
+    assert 13.07e9 * 0.9 <= revenue_usd(default_plan, 2025) <= 13.07e9 * 1.1
+
+
+def test_suppliers_2025(default_plan: Plan) -> None:
+    """Oracle (Abilene) and CoreWeave supplied the lab in 2025 (facts.md B.1, B.2)."""
+    names = suppliers(default_plan, 2025)
+    assert {"azure", "oci", "coreweave"} <= set(names)
+
+
+def test_installed_power_is_the_sum_of_accelerators_times_facility_watts(
+    default_plan: Plan,
+) -> None:
+    """An independent count: installed accelerators x IT watts x pue (the convention)."""
+    scenario = load_scenario("frontier-lab-2025")
+    cap = default_plan.tables["capacity"]
+    dec = cap[cap["month"] == "2025-12"]
+    mw = sum(
+        row.installed
+        * scenario.accelerators[row.accelerator].it_power_w
+        * scenario.sites[row.site].pue
+        / 1e6
+        for row in dec.itertuples()
+    )
+    assert installed_gw(default_plan, "2025-12") == pytest.approx(mw / 1e3)
+
+
+@pytest.mark.parametrize("anchor", [a for a in ANCHORS if a.tested], ids=lambda a: a.metric)
+def test_tested_anchors_hold(default_plan: Plan, anchor: object) -> None:
+    _, ok = anchor.check(default_plan)  # type: ignore[attr-defined]
+    assert ok
+
+
+def test_fidelity_page_is_up_to_date(default_plan: Plan) -> None:
+    """docs/fidelity.md is generated from this plan (python -m gigawatt.report.fidelity)."""
+    assert PAGE.read_text(encoding="utf-8") == render_page(default_plan)
