@@ -22,7 +22,7 @@ import pytest
 from ruamel.yaml import YAML
 
 BUILTIN = Path(__file__).resolve().parents[2] / "src" / "gigawatt" / "scenario" / "builtin"
-FILES = ["frontier-lab-2025.yaml", "frontier-lab-2025-10.yaml"]
+FILES = ["frontier-lab-2025.yaml", "frontier-lab-2025-10.yaml", "frontier-lab-2026-04.yaml"]
 
 GROWTH_KEY = "growth_per_year"
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -381,3 +381,24 @@ def test_g_demand_not_sized_from_supply(name: str) -> None:
     workloads = text.split("\nworkloads:\n", 1)[1].split("\ncontracts:\n", 1)[0]
     assert "to fill" not in workloads and "of the peak FLOP/s offered" not in workloads
     assert "cost of revenue" in workloads and "compute budget" in workloads
+
+
+# (h) The April 2026 amendment (facts.md A.3): from 2026-05 no clause pins a product to
+# Azure, the revenue share runs at the same ~20% through 2030 (the horizon's end), and its
+# unknown cap is an uncertain input on that clause's percent.
+def test_h_april_2026_terms() -> None:
+    data = load("frontier-lab-2026-04.yaml")
+    (microsoft,) = [c for c in data["contracts"] if c["counterparty"] == "azure"]
+    clauses = microsoft["clauses"]
+    for clause in clauses:
+        if clause["type"] in ("pin", "exclusive", "right_of_first_refusal"):
+            assert month_index(clause["until"]) < month_index("2026-05")
+    after = [
+        i
+        for i, c in enumerate(clauses)
+        if c["type"] == "revenue_share" and c.get("from") == "2026-05"
+    ]
+    assert len(after) == 1 and clauses[after[0]]["percent"] == 20
+    key = f"contracts.{microsoft['name']}.clauses[{after[0]}].percent"
+    assert key in data["uncertainty"]
+    assert data["uncertainty"][key]["uniform"]["high"] == 20
