@@ -30,10 +30,10 @@ from gigawatt.scenario.schema import (
 AVERAGE_MONTH_HOURS = 8766.0 / 12.0
 
 
-
 def _it_watts(acc: Any) -> float:
     """IT watts: ``it_watts``, else the older ``facility_watts`` (same meaning)."""
     return float(acc.it_watts if acc.it_watts is not None else acc.facility_watts)
+
 
 def sampled_scenarios(scenario: Scenario, samples: int, seed: int) -> list[Scenario]:
     unc = parse_uncertainty(scenario)
