@@ -14,6 +14,7 @@ __all__ = [
     "InfeasibleError",
     "InputError",
     "Location",
+    "MissingExtraError",
     "Problem",
     "ScenarioError",
     "SolverError",
@@ -101,6 +102,21 @@ class InputError(GigawattError):
     """
 
     exit_code = 2
+
+
+class MissingExtraError(GigawattError):
+    """An optional package a command needs is not installed (exit code 1).
+
+    A failure of the environment the run needs, not of the input; the message names the
+    extra that installs it (``pip install 'gigawatt[ray]'``).
+    """
+
+    def __init__(self, package: str, extra: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{package} is not installed; install it with `pip install 'gigawatt[{extra}]'`"
+        )
 
 
 class SolverError(GigawattError):

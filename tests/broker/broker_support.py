@@ -127,9 +127,10 @@ def free_port() -> int:
 class Server:
     """``gigawatt serve`` in a subprocess on 127.0.0.1."""
 
-    def __init__(self, db_url: str, *extra: str) -> None:
+    def __init__(self, db_url: str, *extra: str, scenario: str = SCENARIO) -> None:
         self.db_url = db_url
         self.extra = extra
+        self.scenario = scenario
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -141,7 +142,7 @@ class Server:
             "from gigawatt.cli import main; main()",
             "serve",
             "--scenario",
-            SCENARIO,
+            self.scenario,
             "--db",
             self.db_url,
             "--port",
@@ -184,8 +185,8 @@ class Server:
 def server_factory() -> Iterator[Callable[..., Server]]:
     started: list[Server] = []
 
-    def make(db_url: str, *extra: str) -> Server:
-        s = Server(db_url, *extra).start()
+    def make(db_url: str, *extra: str, scenario: str = SCENARIO) -> Server:
+        s = Server(db_url, *extra, scenario=scenario).start()
         started.append(s)
         return s
 

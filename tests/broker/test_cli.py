@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -90,9 +91,43 @@ def test_place_list_offers(tmp_path: Path, server_factory) -> None:  # type: ign
     assert code == 2 and "whole hour" in out and "Traceback" not in out
 
 
-def test_unreachable_broker_is_a_clean_error() -> None:
-    code, out = _run("broker", "list", "--url", "http://127.0.0.1:9", "--token", "x")
-    assert code == 2 and "cannot reach the broker" in out
+def test_unreachable_broker_exits_1() -> None:
+    # docs/decisions.md: an unreachable broker is a failure of the run (1), not bad input.
+    # The port stays bound but never listens, so no other test's server can take it.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        code, out = _run("broker", "list", "--url", f"http://127.0.0.1:{port}", "--token", "x")
+    assert code == 1 and "cannot reach the broker" in out and "Traceback" not in out
+
+
+def test_rejected_placement_exits_1_with_the_reason(tmp_path: Path, server_factory) -> None:  # type: ignore[no-untyped-def]
+    server = server_factory(f"sqlite:///{tmp_path / 'rejected.db'}")
+    team = admin_token(server.url, "team", "cli-team")
+    ask = [
+        "broker",
+        "place",
+        "--accelerator",
+        "H100",
+        "--start",
+        "2026-01-01T00:00:00Z",
+        "--end",
+        "2026-01-01T02:00:00Z",
+        "--url",
+        server.url,
+        "--token",
+        team,
+    ]
+    # no H100 offer of the test scenario holds more than 100 accelerators
+    code, out = _run(*ask, "--count", "1000")
+    assert code == 1, out
+    assert "placement rejected: no offer can ever hold 1000 H100" in out
+    code, out = _run(*ask, "--count", "1000", "--json")
+    assert code == 1, out
+    answer = json.loads(out)
+    assert answer["status"] == "rejected" and "no offer can ever hold" in answer["reason"]
+    code, out = _run(*ask, "--count", "10", "--json")
+    assert code == 0 and json.loads(out)["status"] == "placed", out
 
 
 def test_serve_with_a_bad_scenario_is_a_clean_error(tmp_path: Path) -> None:

@@ -247,6 +247,12 @@ def test_plan_endpoint_needs_a_token(api_factory: Callable[..., Api], plan_dir: 
     got = api.c.get("/v1/plan/charts", headers=team).json()
     assert got["loaded"] is True and got["directory"] == str(plan_dir)
     assert api.c.get("/v1/plan/charts", headers=api.admin).json() == got
+    # the answer block is the report's, read from the same figures
+    from gigawatt.plan import Plan
+    from gigawatt.report.answer import answer_table
+
+    want = answer_table(Plan.load(plan_dir).figures())
+    assert want is not None and got["answer"] == want.to_dict()
     # the plan shows the lab's spend with each provider: not for providers' eyes
     azure = api.token("provider", "azure-ops", "azure")
     refused = api.c.get("/v1/plan/charts", headers=azure)
@@ -319,6 +325,9 @@ def _story(url: str) -> None:
         assert n_charts >= 3
         assert watcher.page.locator("#plan-charts .js-plotly-plot").count() == n_charts
         assert watcher.page.locator("#plan-charts svg.main-svg").count() >= n_charts
+        answer_rows = watcher.page.locator("#plan-answer tbody tr")
+        assert answer_rows.count() >= 7
+        assert answer_rows.first.inner_text().startswith(("GW", "MW"))
 
         # a team places through the API; the admin's dashboard shows it appear, offered
         r = httpx.post(

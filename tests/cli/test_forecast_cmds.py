@@ -68,3 +68,28 @@ def test_forecast_bad_uncertainty_is_located(tmp_path: Path) -> None:
     assert f"{f}:14:3:" in out.stderr
     assert "cannot be sampled" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_forecast_names_structural_gaps_and_years(tmp_path: Path) -> None:
+    # tests/forecast/gap_scenarios.py: chat is short in 2026-03 in every sample
+    sys.path.insert(0, str(Path(__file__).parents[1] / "forecast"))
+    from gap_scenarios import GAPS, STEP
+
+    f = tmp_path / "gaps.yaml"
+    f.write_text(GAPS.replace("CHAT", STEP))
+    data = json.loads(run("forecast", str(f), "-n", "200", "--json").stdout)
+    out = run("--no-color", "forecast", str(f), "-n", "200")
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    aside = data["p_demand_exceeds_supply_any_month_excluding_structural"]
+    assert f"structural gaps aside: {aside:.0%}" in text
+    assert "Structural gaps: short in every sample" in text
+    row = next(line for line in text.splitlines() if "2026-03" in line)
+    assert "chat" in row and "0.5" in row  # 5e17 FLOP/s = 0.5 EFLOP/s
+    by_year = data["p_demand_exceeds_supply_by_year"]
+    aside_by_year = data["p_demand_exceeds_supply_by_year_excluding_structural"]
+    rows = [[c.strip() for c in x.strip("│").split("│")] for x in text.splitlines() if "│" in x]
+    for year in ("2026", "2027"):
+        [cells] = [r for r in rows if r[0] == year]
+        assert cells[1:] == [f"{by_year[year]:.0%}", f"{aside_by_year[year]:.0%}"]
+    assert by_year["2026"] == 1.0 and aside_by_year["2026"] < 1.0

@@ -129,3 +129,56 @@ def test_plan_default_scenario_runs() -> None:
     data = json.loads(out.stdout)
     assert data["scenario"] == "frontier-lab-2025"
     assert data["status"] in ("optimal", "time_limit")
+
+
+def _site_choice_scenario(runs: int = 8, sites: int = 4) -> str:
+    """Single-site training runs of uneven sizes packed onto uneven sites: a MIP whose
+    root node leaves a gap (HiGHS needs branching to prove the optimum)."""
+    lines = [
+        "name: site-choice",
+        "horizon: {start: 2025-01, months: 3}",
+        "accelerators:",
+        "  X: {peak_flops: 1.0e15, facility_watts: 1000}",
+        "providers:",
+        "  p: {kind: cloud}",
+        "sites:",
+    ]
+    for s in range(sites):
+        lines.append(
+            f"  s{s}: {{provider: p, offers: [{{accelerator: X, pricing: on_demand, "
+            f"usd_per_hour: {2 + 0.37 * s:.2f}, available: {1000 + 311 * s}}}]}}"
+        )
+    lines.append("workloads:")
+    for w in range(runs):
+        flop = (300 + 97 * ((w * 7) % 11)) * 5e14 * 744 * 3600
+        lines.append(
+            f"  - {{name: r{w}, kind: training, flop: {flop:.6e}, "
+            "window: [2025-01, 2025-03], mfu: 0.5}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_a_solver_limit_without_proven_optimum_exits_1_with_the_gap(tmp_path: Path) -> None:
+    # docs/decisions.md: a solver limit is a failure of the run (exit 1). A node limit
+    # (HiGHS mip_max_nodes = 1: the root only) stops at the same point on every machine.
+    f = tmp_path / "sites.yaml"
+    f.write_text(_site_choice_scenario())
+    out = run("plan", str(f), "--node-limit", "1", "--out", str(tmp_path / "res"))
+    assert out.returncode == 1, out.stderr
+    assert "Traceback" not in out.stderr
+    gap = re.search(r"MIP gap of (\d+\.\d+)%", out.stderr)
+    assert gap is not None and float(gap.group(1)) > 0, out.stderr
+    assert "not a proven optimum" in out.stderr
+    # the plan is still printed and saved
+    assert "node_limit" in out.stdout and "objective" in out.stdout
+    saved = json.loads((tmp_path / "res" / "summary.json").read_text())
+    assert saved["status"] == "node_limit" and saved["mip_gap"] > 0
+    js = run("plan", str(f), "--node-limit", "1", "--json", "--no-duals")
+    assert js.returncode == 1, js.stderr
+    data = json.loads(js.stdout)
+    assert data["status"] == "node_limit" and data["mip_gap"] > 0
+    assert "MIP gap" in data["solver_warning"]
+    # without the limit the same scenario is solved to optimality and exits 0
+    full = run("plan", str(f), "--json", "--no-duals")
+    assert full.returncode == 0, full.stderr
+    assert json.loads(full.stdout)["status"] == "optimal"

@@ -277,6 +277,18 @@ def evaluate_one(s: Scenario) -> dict[str, Any]:
         "revenue_usd": revenue,
         "revenue_share_usd": shared,
         "gap_total_flop": sum(gap[t] * hours[t] * 3600.0 for t in range(n_t)),
+        # per workload [W, T]: its demand, its class's unmet share of it, and its class
+        "workload_demand_flops": deliv,
+        "workload_gap_flops": [
+            [unmet[ci][t] * deliv[wi][t] for t in range(n_t)]
+            for wi in range(len(workloads))
+            for ci, (_, members) in enumerate(classes)
+            if wi in members
+        ],
+        "workload_class": [
+            next(ci for ci, (_, members) in enumerate(classes) if wi in members)
+            for wi in range(len(workloads))
+        ],
     }
     if s.finance is not None:
         cash = s.finance.cash_usd

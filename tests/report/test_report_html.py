@@ -43,7 +43,7 @@ def test_summary_generalises_the_headline(built: Built) -> None:
     first = built.report.summary.sentences[0]
     # the horizon ends in 2026; the first contract's counterparty is azure
     assert first.startswith("By 2026 the plan needs ")
-    assert re.search(r"\d+% of it outside azure\.$", first), first
+    assert re.search(r"\d+% of the MW-months of 2026 are outside azure\.$", first), first
     text = " ".join(built.report.summary.sentences)
     assert "Cash stays positive" in text
     assert "costliest clause is ms #1 (revenue share, azure)" in text

@@ -163,7 +163,8 @@ def test_schedule_evaluator_follows_decisions() -> None:
 def test_name_and_horizon(name: str) -> None:
     data = load(name)
     assert data["name"] == Path(name).stem
-    assert data["horizon"] == {"start": "2025-01", "months": 72}
+    # solved 12 months past 2030-12, the longest reserved term (docs/decisions.md)
+    assert data["horizon"] == {"start": "2025-01", "months": 72, "tail_months": 12}
 
 
 # --------------------------------------------------------------------------------------

@@ -30,6 +30,14 @@ Semantics (the choices the design leaves open):
   invariant over the whole ledger (:mod:`gigawatt.broker.ledger`, :mod:`gigawatt.broker.db`).
 * **Idempotency**: a key is scoped to the team; a repeat returns the first answer (201,
   header ``Idempotency-Replayed: true``); a different body under a used key is a 409.
+* **Requests** are read once for every code path (:mod:`gigawatt.broker.http`): strict
+  types, bounded numbers, RFC 3339 whole hours, a start at or after the current hour
+  (admins may back-fill), a repeated singleton header refused (400).
+* **Fair sharing**: one queue per team served in turn, batches capped in hour slots, and
+  per-team limits answered 429 with ``Retry-After`` (:mod:`gigawatt.broker.admission`).
+* **Degraded, not broken**: while the database does not answer, every request that needs
+  it is a 503 with the cause, logged once (:mod:`gigawatt.broker.health`); a release is
+  idempotent.
 
 Importing :mod:`gigawatt` does not import this package; importing this package does not
 import FastAPI or SQLAlchemy until one of the names below is used.

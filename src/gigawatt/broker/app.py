@@ -1,9 +1,11 @@
 """The broker's FastAPI application: wiring, limits, errors, background expiry.
 
-Every error answers ``{"error": {"code", "message", "field"}}``: 401 without a known
-token, 403 for a role that may not, 404, 409 for state conflicts, 413 for a body over
-``max_body_bytes``, 422 for invalid input. An unexpected failure is logged and answers a
-JSON 500 (the tests assert it never happens).
+Every error answers ``{"error": {"code", "message", "field"}}``: 400 for a malformed
+request (a repeated singleton header), 401 without a known token, 403 for a role that may
+not, 404, 409 for state conflicts, 413 for a body over ``max_body_bytes``, 422 for
+invalid input (a body that is not JSON included), 429 for a team over its limits and 503
+while the database does not answer (both with ``Retry-After``). An unexpected failure is
+logged and answers a JSON 500 (the tests assert it never happens).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -31,10 +33,11 @@ from gigawatt.broker.auth import watch_revocations
 from gigawatt.broker.catalog import Catalog
 from gigawatt.broker.context import BrokerContext
 from gigawatt.broker.db import Database
-from gigawatt.broker.errors import BrokerError, UnavailableError
+from gigawatt.broker.errors import BadRequestError, BrokerError, UnavailableError
 from gigawatt.broker.fastpath import PlacementFastPath
 from gigawatt.broker.http.body import invalid
 from gigawatt.broker.http.headers import singleton_headers
+from gigawatt.broker.http.query import refuse_repeated_parameters
 from gigawatt.broker.migrate import migrate
 from gigawatt.broker.models import PlacementIn
 from gigawatt.broker.offers import any_due, expire_due
@@ -68,7 +71,8 @@ class BodyLimit:
     """ASGI middleware refusing oversized bodies and repeated singleton headers.
 
     A body over ``max_bytes``, declared or streamed, is a 413; a repeated singleton
-    header (:mod:`gigawatt.broker.http.headers`) a 400.
+    header (:mod:`gigawatt.broker.http.headers`) or query parameter
+    (:mod:`gigawatt.broker.http.query`) a 400.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -81,7 +85,8 @@ class BodyLimit:
             return
         try:
             value = singleton_headers(scope["headers"]).content_length
-        except BrokerError as exc:  # a repeated singleton header
+            refuse_repeated_parameters(scope.get("query_string", b""))
+        except BrokerError as exc:  # a repeated singleton header or query parameter
             await _send_error(send, exc.status, exc.code, exc.message, exc.field)
             return
         if value is not None and (not value.isdigit() or int(value) > self.max_bytes):
@@ -174,7 +179,12 @@ def create_app(settings: BrokerSettings, *, fast_path: bool = True) -> FastAPI:
     migrate(db, catalog)
     ctx = BrokerContext(db=db, catalog=catalog, settings=settings)
     db.transact(ctx.refresh_drained, write=False)
-    runner = Runner(db, threads=settings.pool_size, in_flight=settings.batches_in_flight)
+    runner = Runner(
+        db,
+        threads=settings.pool_size,
+        in_flight=settings.batches_in_flight,
+        max_batch_hours=settings.max_batch_hours,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -201,6 +211,7 @@ def create_app(settings: BrokerSettings, *, fast_path: bool = True) -> FastAPI:
             db.dispose()
 
     app = FastAPI(
+        dependencies=[Depends(_known_query)],
         title="gigawatt broker",
         version="1",
         description="Enforces a scenario's contracts on live placement requests.",
@@ -221,6 +232,25 @@ def create_app(settings: BrokerSettings, *, fast_path: bool = True) -> FastAPI:
             PlacementFastPath, ctx=ctx, runner=runner, max_body_bytes=settings.max_body_bytes
         )
     return app
+
+
+async def _known_query(request: Request) -> None:
+    """Refuse query parameters the route does not declare (422), as the schema says."""
+    if not request.scope.get("query_string"):
+        return
+    known: set[str] = set()
+    todo = [getattr(request.scope.get("route"), "dependant", None)]
+    while todo:
+        dependant = todo.pop()
+        if dependant is not None:
+            known.update(p.alias for p in dependant.query_params)
+            todo.extend(dependant.dependencies)
+    for name in request.query_params:
+        if name not in known:
+            listed = ", ".join(sorted(known)) or "none"
+            raise BadRequestError(
+                "unknown_parameter", f"no query parameter {name!r} here (known: {listed})", name
+            )
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -28,7 +28,7 @@ import time
 from sqlalchemy import Connection, select
 
 from gigawatt.broker.context import ADMIN, BrokerContext, Principal
-from gigawatt.broker.errors import ForbiddenError, UnauthorizedError
+from gigawatt.broker.errors import ForbiddenError, UnauthorizedError, UnavailableError
 from gigawatt.broker.hours import iso_seconds
 from gigawatt.broker.tables import auth_version, principals, tokens
 from gigawatt.broker.tokencache import POLL_S
@@ -158,7 +158,8 @@ async def watch_revocations(ctx: BrokerContext) -> None:
         try:
             await asyncio.to_thread(refresh_revocations, ctx)
         except Exception as exc:
-            if not failing:
+            # An outage is logged once by the database's health (broker/health.py).
+            if not failing and not isinstance(exc, UnavailableError):
                 log.warning("cannot read the token revocation version: %s", exc)
             failing = True
             continue

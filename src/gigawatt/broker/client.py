@@ -15,17 +15,20 @@ __all__ = ["BrokerClient", "BrokerClientError"]
 class BrokerClientError(GigawattError):
     """The broker refused a request, or could not be reached.
 
+    The exit code follows ``docs/decisions.md``: a request the broker refused as bad
+    input (a 4xx answer) is the user's to fix (2); a broker that cannot be reached or
+    failed itself (a 5xx answer) is a failure of the run (1).
+
     Attributes:
         status: HTTP status (0 when the broker was not reached).
         code: The broker's error code.
     """
 
-    exit_code = 2
-
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(f"broker said {status} {code}: {message}" if status else message)
         self.status = status
         self.code = code
+        self.exit_code = 2 if 400 <= status < 500 else 1
 
 
 class BrokerClient:

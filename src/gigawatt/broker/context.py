@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
+from gigawatt.broker.admission import TeamLimits
 from gigawatt.broker.catalog import Catalog
 from gigawatt.broker.db import Database
 from gigawatt.broker.hours import SECONDS_PER_HOUR, hour_of
@@ -61,8 +62,13 @@ class BrokerContext:
     admin_digest: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     _drained_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    limits: TeamLimits = field(init=False)
 
     def __post_init__(self) -> None:
+        self.limits = TeamLimits(
+            self.settings.team_placements_per_second,
+            self.settings.team_accelerator_hours_in_flight,
+        )
         token = self.settings.admin_token
         if token:
             self.admin_digest = hashlib.sha256(token.encode()).hexdigest()

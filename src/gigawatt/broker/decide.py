@@ -34,7 +34,15 @@ from gigawatt.broker.catalog import Catalog, OfferResource
 from gigawatt.broker.hours import iso_hour
 from gigawatt.scenario.rules import ClauseRef
 
-__all__ = ["Candidate", "Decision", "Options", "Request", "decide", "options"]
+__all__ = [
+    "Candidate",
+    "Decision",
+    "Options",
+    "Request",
+    "decide",
+    "fewest_accelerators",
+    "options",
+]
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,21 @@ class Decision:
     offer_to: Candidate | None
     clause: ClauseRef | None
     reason: str
+
+
+def fewest_accelerators(catalog: Catalog, req: Request) -> float:
+    """The count of a request, or for FLOP/s the fewest accelerators it may need.
+
+    That is ``flops / (peak x utilization)`` on the fastest accelerator the request may
+    use (its own, or any); not rounded up, and possibly infinite.
+    """
+    if req.count is not None:
+        return float(req.count)
+    assert req.flops is not None
+    accelerators = catalog.scenario.accelerators
+    names = [req.accelerator] if req.accelerator is not None else list(accelerators)
+    fastest = max(accelerators[n].peak_flops for n in names)
+    return req.flops / (fastest * req.utilization)
 
 
 # Above any count a request may ask for (the API's limit is 100,000,000): an offer that

@@ -5,9 +5,10 @@ request objects) between the server and a route; on the placement route they cos
 about as much CPU as deciding and booking. This middleware sits outermost and answers
 the common case itself: a known team (or admin) token from the cache, a valid
 ``Idempotency-Key``, a body within the limit that validates. It then runs the same
-:func:`gigawatt.broker.placements.place` through the same runner and answers the same
-JSON and statuses (a :class:`~gigawatt.broker.errors.BrokerError` as its error body,
-anything else as the 500 body, logged).
+:func:`~gigawatt.broker.http.placement.submit_placement` (team limits, then
+:func:`gigawatt.broker.placements.place` in the team's turn) through the same runner
+and answers the same JSON and statuses (a :class:`~gigawatt.broker.errors.BrokerError`
+as its error body, anything else as the 500 body, logged).
 
 Anything else (an unknown or uncached token, a missing header, a body that does not
 validate or names what the scenario lacks) goes to the application unchanged, the body
@@ -26,8 +27,7 @@ from gigawatt.broker.auth import cached_principal
 from gigawatt.broker.context import BrokerContext
 from gigawatt.broker.errors import BrokerError
 from gigawatt.broker.http.headers import IDEMPOTENCY_KEY, bearer_token, singleton_headers
-from gigawatt.broker.http.placement import check_not_past, parse_placement
-from gigawatt.broker.placements import place
+from gigawatt.broker.http.placement import check_not_past, parse_placement, submit_placement
 from gigawatt.broker.runtime import Runner
 
 __all__ = ["PlacementFastPath"]
@@ -63,6 +63,7 @@ class PlacementFastPath:
             scope["type"] != "http"
             or scope["method"] != "POST"
             or scope["path"] != "/v1/placements"
+            or scope.get("query_string")  # refused by the application
         ):
             await self.app(scope, receive, send)
             return
@@ -94,7 +95,9 @@ class PlacementFastPath:
             await self.app(scope, _replay(body, receive), send)
             return
         try:
-            text, replayed = await self.runner(place, self.ctx, who, req, key.decode("latin-1"))
+            text, replayed = await submit_placement(
+                self.ctx, self.runner, who, req, key.decode("latin-1")
+            )
         except BrokerError as exc:
             await _error(send, exc)
             return

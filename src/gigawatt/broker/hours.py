@@ -22,6 +22,7 @@ __all__ = [
     "iso_hour",
     "iso_seconds",
     "month_start_hour",
+    "rfc3339_seconds",
 ]
 
 SECONDS_PER_HOUR = 3600
@@ -63,6 +64,21 @@ def _hour_of(text: str | datetime) -> int:
     else:
         moment = _parse_rfc3339(text)
     return int((moment - _EPOCH).total_seconds()) // SECONDS_PER_HOUR
+
+
+def rfc3339_seconds(text: str) -> float:
+    """Epoch seconds of an RFC 3339 time (any offset, any fraction).
+
+    Raises:
+        ValueError: not an RFC 3339 time, or not a valid date and time.
+    """
+    found = _RFC3339.fullmatch(text) if isinstance(text, str) and len(text) <= 40 else None
+    if found is None:
+        raise ValueError(f"{text!r} is not an RFC 3339 time; write it as 2026-01-01T00:00:00Z")
+    try:
+        return datetime.fromisoformat(text.upper().replace("Z", "+00:00")).timestamp()
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a valid time: {exc}") from None
 
 
 def _parse_rfc3339(text: str) -> datetime:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -14,7 +13,7 @@ from gigawatt.broker.audit import list_audit
 from gigawatt.broker.auth import refresh_revocations, require
 from gigawatt.broker.drain import drain_site
 from gigawatt.broker.errors import BadRequestError, UnavailableError
-from gigawatt.broker.hours import hour_of
+from gigawatt.broker.hours import hour_of, rfc3339_seconds
 from gigawatt.broker.models import (
     AuditOut,
     CapacityRow,
@@ -27,7 +26,7 @@ from gigawatt.broker.models import (
     TokenOut,
 )
 from gigawatt.broker.routes_placements import ERRORS
-from gigawatt.broker.runtime import Caller, Ctx, run
+from gigawatt.broker.runtime import Caller, Ctx, read, run
 from gigawatt.broker.tokens import create_token, list_tokens, revoke_token
 from gigawatt.broker.views import capacity_rows
 
@@ -55,7 +54,7 @@ async def capacity(
 ) -> JSONResponse:
     """Capacity and bookings per offer and hour slot over [start, end)."""
     s, e = _hour(start, "start"), _hour(end, "end")
-    return JSONResponse(await run(request, capacity_rows, ctx, site, s, e))
+    return JSONResponse(await read(capacity_rows, ctx, site, s, e))
 
 
 @router.post("/v1/tokens", status_code=201, response_model=TokenOut)
@@ -121,7 +120,14 @@ async def audit(
     request: Request,
     who: Caller,
     ctx: Ctx,
-    since: Annotated[str | None, Query(max_length=40, description="ISO 8601 UTC time.")] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="RFC 3339 time: entries at or after it.",
+            json_schema_extra={"format": "date-time"},
+        ),
+    ] = None,
     after: Annotated[int | None, Query(ge=0, le=2**53)] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> JSONResponse:
@@ -130,19 +136,14 @@ async def audit(
     since_s = None
     if since is not None:
         try:
-            moment = datetime.fromisoformat(since)
-        except ValueError:
-            raise BadRequestError(
-                "invalid", f"'{since}' is not an ISO 8601 time", "since"
-            ) from None
-        if moment.utcoffset() is None:
-            raise BadRequestError("invalid", "since needs a time zone (end it with Z)", "since")
-        since_s = moment.timestamp()
+            since_s = rfc3339_seconds(since)
+        except ValueError as exc:
+            raise BadRequestError("invalid", str(exc), "since") from None
 
-    def read(conn: Connection) -> list[dict[str, object]]:
+    def rows_of(conn: Connection) -> list[dict[str, object]]:
         return list_audit(conn, since=since_s, after=after, limit=limit)
 
-    rows = await run(request, lambda: ctx.db.transact(read, write=False))
+    rows = await read(lambda: ctx.db.transact(rows_of, write=False))
     return JSONResponse(rows)
 
 
@@ -174,4 +175,4 @@ async def healthz(request: Request, ctx: Ctx) -> JSONResponse:
     if cause is not None:
         out.update(status="unavailable", cause=cause)
         return JSONResponse(out, status_code=503, headers={"Retry-After": "1"})
-    return JSONResponse({"status": "ok", **out, "cause": None})
+    return JSONResponse({"status": "ok", **out})

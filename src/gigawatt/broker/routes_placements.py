@@ -14,12 +14,13 @@ from gigawatt.broker.http.placement import (
     PastStartError,
     check_not_past,
     parse_placement,
+    submit_placement,
 )
 from gigawatt.broker.models import ErrorOut, Name, OfferOut, PlacementOut
 from gigawatt.broker.offers import answer_offer, list_offers
 from gigawatt.broker.placement_views import get_placement, list_placements, release_placement
-from gigawatt.broker.placements import first_answer, place
-from gigawatt.broker.runtime import Caller, Ctx, context_of, principal_of, run
+from gigawatt.broker.placements import first_answer
+from gigawatt.broker.runtime import Caller, Ctx, Runner, context_of, principal_of, read, run
 
 __all__ = ["ERRORS", "router"]
 
@@ -60,11 +61,12 @@ async def create_placement(request: Request) -> Response:
     try:
         check_not_past(ctx, who, body, req)
     except PastStartError:  # unless this is the retry of a placement made in time
-        first = await run(request, first_answer, ctx, who, req, key)
+        first = await read(first_answer, ctx, who, req, key)
         if first is None:
             raise
         return Response(first, 201, media_type="application/json", headers=_REPLAYED)
-    text, replayed = await run(request, place, ctx, who, req, key)
+    runner: Runner = request.app.state.runner
+    text, replayed = await submit_placement(ctx, runner, who, req, key)
     headers = _REPLAYED if replayed else None
     return Response(text, status_code=201, media_type="application/json", headers=headers)
 
@@ -83,9 +85,8 @@ async def placements_list(
     limit: Limit = 100,
 ) -> JSONResponse:
     """Placements you may see (a team its own, a provider those on its sites)."""
-    rows = await run(
-        request,
-        lambda: list_placements(ctx, who, status=status, site=site, after=after, limit=limit),
+    rows = await read(
+        lambda: list_placements(ctx, who, status=status, site=site, after=after, limit=limit)
     )
     return JSONResponse(rows)
 
@@ -93,7 +94,7 @@ async def placements_list(
 @router.get("/placements/{placement_id}", response_model=PlacementOut)
 async def placement_get(request: Request, placement_id: Id, who: Caller, ctx: Ctx) -> JSONResponse:
     """One placement."""
-    return JSONResponse(await run(request, get_placement, ctx, who, placement_id))
+    return JSONResponse(await read(get_placement, ctx, who, placement_id))
 
 
 @router.delete("/placements/{placement_id}", response_model=PlacementOut)
@@ -114,9 +115,7 @@ async def offers_list(
     limit: Limit = 100,
 ) -> JSONResponse:
     """Right-of-first-refusal offers (a provider sees its own)."""
-    rows = await run(
-        request, lambda: list_offers(ctx, who, status=status, after=after, limit=limit)
-    )
+    rows = await read(lambda: list_offers(ctx, who, status=status, after=after, limit=limit))
     return JSONResponse(rows)
 
 

@@ -34,6 +34,13 @@ class BrokerSettings:
         admin_token: First admin token; read from ``GIGAWATT_ADMIN_TOKEN`` when None.
         plan_dir: A folder written by ``gigawatt plan --out DIR`` whose charts the
             dashboard shows; None for none.
+        team_placements_per_second: Placement requests a team may send per second,
+            sustained (a burst of as many at once); 429 above. 0: no limit.
+        team_accelerator_hours_in_flight: Accelerator-hours (count x hours) of
+            placements a team may have waiting or running at once; 429 above. 0: no limit.
+        max_batch_hours: Hour slots one batch of operations touches at most (a longer
+            placement makes a batch alone): bounds how long another team's placement
+            waits behind a team's large ones.
         now: The present as an RFC 3339 whole hour, for replays of a past scenario and
             for tests: placements may not start before it. None: the wall clock.
     """
@@ -50,6 +57,9 @@ class BrokerSettings:
     batches_in_flight: int = 2
     admin_token: str | None = None
     plan_dir: str | None = None
+    team_placements_per_second: float = 500.0
+    team_accelerator_hours_in_flight: float = 10_000_000.0
+    max_batch_hours: int = 2 * 8784
     now: str | None = None
 
     def __post_init__(self) -> None:

@@ -13,6 +13,7 @@ import typer
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import console, print_json, table
+from gigawatt.errors import GigawattError
 
 if TYPE_CHECKING:
     from gigawatt.broker.client import BrokerClient
@@ -65,6 +66,27 @@ def serve_command(
         str | None,
         typer.Option("--plan", help="Plan folder (gigawatt plan --out DIR) for the dashboard."),
     ] = None,
+    team_placements_per_second: Annotated[
+        float,
+        typer.Option(
+            "--team-placements-per-second",
+            help="Placement requests per second per team (429 above; 0: no limit).",
+        ),
+    ] = 500.0,
+    team_accelerator_hours_in_flight: Annotated[
+        float,
+        typer.Option(
+            "--team-accelerator-hours-in-flight",
+            help="Accelerator-hours a team may have waiting or running (429 above; 0: none).",
+        ),
+    ] = 10_000_000.0,
+    max_batch_hours: Annotated[
+        int,
+        typer.Option(
+            "--max-batch-hours",
+            help="Hour slots one batch touches at most (bounds the wait behind large ones).",
+        ),
+    ] = 2 * 8784,
     now: Annotated[
         str | None,
         typer.Option(
@@ -101,6 +123,9 @@ def serve_command(
         pool_size=pool_size,
         sqlite_synchronous=sqlite_synchronous,
         plan_dir=plan_dir,
+        team_placements_per_second=team_placements_per_second,
+        team_accelerator_hours_in_flight=team_accelerator_hours_in_flight,
+        max_batch_hours=max_batch_hours,
         now=now,
     )
     serve(settings.resolved(), host=host, port=port, workers=workers, log_level=log_level)
@@ -170,14 +195,22 @@ def place_command(
             single_site=single_site,
             idempotency_key=key,
         )
+    rejected = result.get("status") == "rejected"
     if as_json:
         print_json(result)
-        return
-    console.print(table("Placement", PLACEMENT_COLUMNS, _placement_rows([result])))
-    if result.get("offer_id"):
-        console.print(
-            f"offer {result['offer_id']} to the counterparty until {result.get('offer_deadline')}"
-        )
+    else:
+        console.print(table("Placement", PLACEMENT_COLUMNS, _placement_rows([result])))
+        if result.get("offer_id"):
+            console.print(
+                f"offer {result['offer_id']} to the counterparty "
+                f"until {result.get('offer_deadline')}"
+            )
+    if rejected:
+        # docs/decisions.md: a placement the broker rejected is a failure of the run (1);
+        # the JSON answer already carries the reason.
+        if as_json:
+            raise typer.Exit(1)
+        raise GigawattError(f"placement rejected: {result.get('reason') or 'no reason given'}")
 
 
 @guarded

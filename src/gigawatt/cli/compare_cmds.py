@@ -8,15 +8,16 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.markup import escape
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
     ReportOption,
     console,
-    err_console,
     print_json,
     print_problems,
+    say,
+    status,
+    styled,
     table,
 )
 from gigawatt.compare import Comparison, compare, money, percent
@@ -59,13 +60,12 @@ _YEAR_METRICS = (
 def _print_summaries(c: Comparison) -> None:
     for s in c.summaries:
         gap = f", gap {s['mip_gap']:.2%}" if s.get("mip_gap") else ""
-        console.print(
-            f"[bold]{escape(s['name'])}[/bold]: {s['status']}{gap}; objective "
+        say(
+            styled(s["name"], "bold"),
+            f": {s['status']}{gap}; objective "
             f"{money(s['objective_usd'])} = spend {money(s['cost_usd'])} + lost revenue "
             f"{money(s['lost_revenue_usd'])} + penalties {money(s['penalty_usd'])} "
             "(present values)",
-            markup=True,
-            emoji=False,
         )
 
 
@@ -161,9 +161,9 @@ def _print(c: Comparison) -> None:
     _print_years(c)
     _print_outside(c)
     _print_clauses(c)
-    console.print("[bold]What differs most[/bold]", markup=True)
-    for line in c.findings:
-        console.print(f"- {line}", soft_wrap=True, markup=False, emoji=False)
+    say(styled("What differs most", "bold"))
+    for finding in c.findings:
+        say(f"- {finding}")
     console.print(f"compared in {c.seconds:.0f}s ({c.options['solves']} solves)")
 
 
@@ -205,13 +205,13 @@ def compare_command(
     if as_json:
         result = compare(loaded, options, clauses=clauses, processes=processes)
     else:
-        with err_console.status("Planning the scenarios...") as status:
+        with status("Planning the scenarios...") as spinner:
             result = compare(
                 loaded,
                 options,
                 clauses=clauses,
                 processes=processes,
-                progress=lambda done, total: status.update(f"Solved {done}/{total}..."),
+                progress=lambda done, total: spinner.update(f"Solved {done}/{total}..."),
             )
     if out is not None:
         result.save(out)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
@@ -23,6 +22,9 @@ from gigawatt.cli.output import (
     err_console,
     print_json,
     print_problems,
+    progress_text,
+    say,
+    styled,
     table,
 )
 from gigawatt.forecast.montecarlo import (
@@ -71,11 +73,11 @@ def _cell(result: Forecast, quantity: str, month: str, scale: float) -> str:
 
 def _print_forecast(result: Forecast) -> None:
     s = result.summary
-    console.print(
-        f"[bold]{s['scenario']}[/bold]: {s['samples']:,} samples (seed {s['seed']}), "
+    say(
+        styled(s["scenario"], "bold"),
+        f": {s['samples']:,} samples (seed {s['seed']}), "
         f"{s['months']['start']}..{s['months']['end']}, {len(s['parameters'])} uncertain "
         f"input(s); bands {s['quantile_method']}; {s['seconds']:.1f}s",
-        markup=True,
     )
     probs = result.probabilities
     labels = [str(m) for m in probs["month"]]
@@ -125,6 +127,7 @@ def _print_forecast(result: Forecast) -> None:
         f"P(demand exceeds contracted supply in some month): "
         f"{s['p_demand_exceeds_supply_any_month']:.0%}"
     )
+    _print_structure(s)
     sens = result.sensitivity
     if len(sens):
         top = sens[sens["rank"] <= 5]
@@ -138,6 +141,43 @@ def _print_forecast(result: Forecast) -> None:
                 ],
             )
         )
+
+
+def _print_structure(s: dict[str, Any]) -> None:
+    """Structural gaps (short in every sample) and P(short) per year, with and without."""
+    if "structural_gaps" not in s:  # a forecast saved before they existed
+        return
+    gaps = s["structural_gaps"]
+    console.print(
+        "P(demand exceeds contracted supply in some month), structural gaps aside: "
+        f"{s['p_demand_exceeds_supply_any_month_excluding_structural']:.0%}"
+    )
+    if gaps:
+        console.print(
+            table(
+                "Structural gaps: short in every sample (scenario steps, not chance)",
+                ["month", "workloads", "may use", "gap EFLOP/s (min)", "gap EFLOP/s (mean)"],
+                [
+                    [
+                        g["month"],
+                        ", ".join(g["workloads"]),
+                        ", ".join(g["providers"]),
+                        _num(g["gap_flops_min"] / 1e18),
+                        _num(g["gap_flops_mean"] / 1e18),
+                    ]
+                    for g in gaps
+                ],
+            )
+        )
+    by_year = s["p_demand_exceeds_supply_by_year"]
+    aside = s["p_demand_exceeds_supply_by_year_excluding_structural"]
+    console.print(
+        table(
+            "P(demand exceeds contracted supply in some month of the year)",
+            ["year", "P(short)", "structural gaps aside"],
+            [[y, f"{by_year[y]:.0%}", f"{aside[y]:.0%}"] for y in by_year],
+        )
+    )
 
 
 @guarded
@@ -169,7 +209,7 @@ def forecast_command(
     keep_freed_memory()
     show = not (quiet or as_json) and samples * scenario.timeline.n_months >= PROGRESS_MIN_CELLS
     with Progress(
-        TextColumn("{task.description}"),
+        progress_text(),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
+from rich.text import Text
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
     ReportOption,
+    compact_table,
     console,
     err_console,
+    fits,
     print_json,
     print_problems,
+    status,
     table,
 )
 from gigawatt.plan import Plan, SolveOptions, plan
 from gigawatt.plan.clauses import clause_costs
+from gigawatt.report import fmt
+from gigawatt.report.answer import answer_table
+from gigawatt.report.tables import TableSpec
 from gigawatt.scenario import load_scenario
 
 __all__ = ["register"]
@@ -28,6 +35,15 @@ FileArg = Annotated[
 ]
 TimeLimit = Annotated[float | None, typer.Option("--time-limit", help="Solver limit, seconds.")]
 MipGap = Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap to stop at.")]
+NodeLimit = Annotated[
+    int | None,
+    typer.Option(
+        "--node-limit",
+        min=1,
+        help="Most branch-and-bound nodes (HiGHS mip_max_nodes); stops at the same point "
+        "on every machine, unlike --time-limit.",
+    ),
+]
 
 
 def _options(
@@ -36,6 +52,7 @@ def _options(
     strict: bool = False,
     export_mps: Path | None = None,
     duals: bool = True,
+    node_limit: int | None = None,
 ) -> SolveOptions:
     return SolveOptions(
         time_limit_s=time_limit,
@@ -43,70 +60,114 @@ def _options(
         allow_shortfall=not strict,
         export_mps=export_mps,
         duals=duals,
+        node_limit=node_limit,
     )
+
+
+def _unproven(result: Plan) -> str | None:
+    """The warning for a plan a solver limit stopped before optimality was proven."""
+    s = result.summary
+    if s["status"] == "optimal":
+        return None
+    limit = {"time_limit": "time limit", "node_limit": "node limit"}.get(s["status"], s["status"])
+    gap = s.get("mip_gap")
+    gap_text = f"a MIP gap of {gap:.2%}" if gap is not None else "no proof of optimality"
+    return (
+        f"the solver stopped at its {limit} with {gap_text}: the plan is the best found, "
+        "not a proven optimum (its objective may be up to the gap above the optimum). "
+        "Raise --time-limit or --node-limit, or accept the gap with --mip-gap."
+    )
+
+
+def _print_answer(spec: TableSpec) -> None:
+    """The answer block, its years split over several tables to fit the terminal."""
+    label, *years = spec.columns
+    start = 0
+    while start < len(years):
+        end = len(years)
+        while True:
+            cols = slice(start + 1, end + 1)
+            part = compact_table(
+                spec.title if start == 0 else f"{spec.title} (continued)",
+                [label, *years[start:end]],
+                [(row[0], *row[cols]) for row in spec.rows],
+            )
+            if end - start == 1 or fits(part, console.width):
+                break
+            end -= 1
+        console.print(part)
+        start = end
+    console.print(Text(spec.note, style="dim"))
 
 
 def _print_plan(result: Plan) -> None:
     s = result.summary
     gap = f", gap {s['mip_gap']:.2%}" if s.get("mip_gap") else ""
-    console.print(
-        f"[bold]{s['scenario']}[/bold]: {s['status']}{gap} "
-        f"({s['variables']:,} variables, {s['binaries']} binaries; "
-        f"built in {s['build_seconds']:.1f}s, solved in {s['solve_seconds']:.1f}s)",
-        markup=True,
+    head = Text(str(s["scenario"]), style="bold")
+    head.append(
+        f": {s['status']}{gap} ({s['variables']:,} variables, {s['binaries']} binaries; "
+        f"built in {s['build_seconds']:.1f}s, solved in {s['solve_seconds']:.1f}s)"
     )
-    yearly = result.yearly()
-    providers = sorted(yearly["provider"].unique())
-    rows = []
-    for year, grp in yearly.groupby("year"):
-        by = grp.set_index("provider")
-        rows.append(
-            [
-                str(year),
-                *[
-                    f"{by.loc[p, 'accelerators'] / 1e3:,.0f}k / {by.loc[p, 'gw']:.2f} GW"
-                    if p in by.index
-                    else ""
-                    for p in providers
-                ],
-            ]
-        )
+    console.print(head)
+    figures = result.figures()
     console.print(
-        table(
-            "Accelerators in use (mean) / GW installed (peak), by provider",
-            ["year", *providers],
-            rows,
-        )
-    )
-    totals = result.yearly_totals()
-    console.print(
-        table(
-            "Money and shortfall by year (nominal)",
+        compact_table(
+            "By provider and year",
+            ["year", "provider", "in use k (mean)", "GW (peak)", "spend $B", "MW share"],
             [
-                "year",
-                "spend $B",
-                "revenue $B",
-                "lost revenue $B (PV)",
-                "shortfall FLOP",
-                "cash at year end $B",
+                [
+                    str(r["year"]),
+                    str(r["provider"]),
+                    r["accelerators"] / 1e3,
+                    r["gw"],
+                    r["spend_usd"] / 1e9,
+                    f"{r['supply_share']:.0%}",
+                ]
+                for r in figures.by_provider.to_dict("records")
             ],
+            numeric_from=2,
+        )
+    )
+    has_cash = "min_cash_usd" in s
+    console.print(
+        compact_table(
+            "Money and shortfall by year (nominal; lost revenue: present value)",
+            ["year", "spend $B", "revenue $B", "lost rev. $B", "short FLOP", "cash $B"],
             [
                 [
                     str(r["year"]),
                     r["spend_usd"] / 1e9,
                     r["revenue_usd"] / 1e9,
-                    r.get("lost_revenue_usd", 0.0) / 1e9,
-                    r.get("shortfall_flop", 0.0),
-                    r["cash_usd"] / 1e9,
+                    r["lost_revenue_usd"] / 1e9,
+                    r["shortfall_flop"],
+                    r["cash_usd"] / 1e9 if has_cash else "",
                 ]
-                for r in totals.to_dict("records")
+                for r in figures.by_year.to_dict("records")
             ],
         )
     )
     console.print(
         f"objective ${s['objective_usd'] / 1e9:,.1f}B = cost ${s['cost_usd'] / 1e9:,.1f}B "
         f"+ lost revenue ${s['lost_revenue_usd'] / 1e9:,.1f}B "
-        f"+ penalties ${s['penalty_usd'] / 1e9:,.1f}B (present values)"
+        f"+ penalties ${s['penalty_usd'] / 1e9:,.1f}B (present values)",
+        markup=False,
+    )
+    console.print(_beyond_horizon_line(s), markup=False)
+    answer = answer_table(figures)
+    if answer is not None:
+        _print_answer(answer)
+
+
+def _beyond_horizon_line(summary: dict[str, Any]) -> str:
+    """One line on the commitments that run past the horizon (plan/commitments.py)."""
+    rows = summary.get("committed_beyond_horizon") or []
+    if not rows:
+        return f"committed beyond the horizon ({summary['horizon']['end']}): nothing"
+    usd = fmt.usd(float(summary["committed_beyond_horizon_usd"]))
+    months = fmt.count(float(summary["committed_beyond_horizon_accelerator_months"]))
+    return (
+        f"committed beyond the horizon ({summary['horizon']['end']}): {usd}, "
+        f"{months} accelerator-months, {len(rows)} commitment{'s' if len(rows) != 1 else ''}"
     )
 
 
@@ -120,6 +181,7 @@ def plan_command(
     csv: Annotated[bool, typer.Option("--csv", help="Also write CSV tables with --out.")] = False,
     time_limit: TimeLimit = None,
     mip_gap: MipGap = None,
+    node_limit: NodeLimit = None,
     export_mps: Annotated[
         Path | None, typer.Option("--export-mps", help="Write the model as MPS.")
     ] = None,
@@ -135,11 +197,11 @@ def plan_command(
     scenario = load_scenario(file)
     if not as_json:
         print_problems(scenario.warnings)
-    options = _options(time_limit, mip_gap, strict_demand, export_mps, duals)
+    options = _options(time_limit, mip_gap, strict_demand, export_mps, duals, node_limit)
     if as_json:
         result = plan(scenario, options)
     else:
-        with err_console.status(f"Solving {scenario.name} with HiGHS..."):
+        with status(f"Solving {scenario.name} with HiGHS..."):
             result = plan(scenario, options)
     if out is not None:
         result.save(out, csv=csv)
@@ -147,13 +209,26 @@ def plan_command(
             from gigawatt.report import write_default_report
 
             write_default_report(out, scenario=scenario)
+    warning = _unproven(result)
     if as_json:
-        print_json(result.to_json())
-        return
-    _print_plan(result)
-    if out is not None:
-        written = "tables, summary.json and report.html" if report else "tables and summary.json"
-        console.print(f"{written} written to {out}")
+        data = result.to_json()
+        if warning is not None:
+            data["solver_warning"] = warning
+        print_json(data)
+    else:
+        _print_plan(result)
+        if out is not None:
+            written = (
+                "tables, summary.json and report.html" if report else "tables and summary.json"
+            )
+            console.print(f"{written} written to {out}")
+    if warning is not None:
+        # docs/decisions.md: a solver limit without a proven optimum is a failure (1); the
+        # plan is still printed and saved. With --json the status and mip_gap say it.
+        if not as_json:
+            err_console.quiet = False
+            err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @guarded
@@ -182,12 +257,12 @@ def clauses_command(
         )
         print_json({"scenario": scenario.name, "clauses": [c.to_dict() for c in costs]})
         return
-    with err_console.status("Re-solving without each clause...") as status:
+    with status("Re-solving without each clause...") as spinner:
         costs = clause_costs(
             scenario,
             options,
             processes=processes,
-            progress=lambda done, total: status.update(f"Re-solved {done}/{total} clauses..."),
+            progress=lambda done, total: spinner.update(f"Re-solved {done}/{total} clauses..."),
             backend=backend,
             address=address,
         )

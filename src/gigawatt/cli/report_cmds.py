@@ -8,10 +8,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TimeElapsedColumn
 
 from gigawatt.cli.app import guarded
-from gigawatt.cli.output import console, err_console, print_json, table
+from gigawatt.cli.output import (
+    console,
+    err_console,
+    print_json,
+    progress_text,
+    say,
+    styled,
+    table,
+)
 
 __all__ = ["register", "report_command"]
 
@@ -49,7 +57,8 @@ def report_command(
         Path | None, typer.Option("-o", "--out", help="HTML file (default: DIR/report.html).")
     ] = None,
     png: Annotated[
-        Path | None, typer.Option("--png", help="Also draw every chart as a PNG in this folder.")
+        Path | None,
+        typer.Option("--png", metavar="DIR", help="Also draw every chart as a PNG in folder DIR."),
     ] = None,
     export: Annotated[
         Path | None,
@@ -74,9 +83,9 @@ def report_command(
         source = load_scenario(scenario) if scenario else None
         with Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            progress_text(),
             BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
+            progress_text("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
             console=err_console,
             transient=True,
@@ -100,7 +109,7 @@ def report_command(
             print_json(report.to_dict())
             return
         for i, sentence in enumerate(report.summary.sentences):
-            console.print(f"[bold]{sentence}[/bold]" if i == 0 else sentence, markup=True)
+            say(styled(sentence, "bold") if i == 0 else sentence)
         console.print(
             table(
                 f"Key figures ({report.kind})",
@@ -122,7 +131,7 @@ def report_command(
             )
         )
         for note in report.missing:
-            err_console.print(f"[yellow]note[/yellow]: {note}", markup=True, soft_wrap=True)
+            say(styled("note", "yellow"), f": {note}", err=True)
 
 
 def _export_kind(path: Path) -> str:

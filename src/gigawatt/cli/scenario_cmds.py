@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from gigawatt.cli.app import guarded
-from gigawatt.cli.output import console, err_console, print_json, print_problems, table
+from gigawatt.cli.output import console, print_json, print_problems, say, styled, table
 from gigawatt.errors import Location, Problem, ScenarioError
 from gigawatt.scenario import builtin_names, builtin_text, load_scenario
 from gigawatt.scenario.reference import json_schema, reference_rows
@@ -67,7 +67,7 @@ def init(
     if as_json:
         print_json({"written": str(target), "scenario": name})
     else:
-        console.print(f"wrote {target} (from built-in {name})")
+        say(f"wrote {target} (from built-in {name})")
 
 
 @guarded
@@ -93,10 +93,10 @@ def validate(
             if ok:
                 n_warn = len(problems)
                 suffix = f" ({n_warn} warning(s))" if n_warn else ""
-                console.print(f"[green]ok[/green] {f}{suffix}", markup=True)
+                say(styled("ok", "green"), f" {f}{suffix}")
             else:
                 n = sum(p.severity == "error" for p in problems)
-                err_console.print(f"[red]invalid[/red] {f}: {n} error(s)", markup=True)
+                say(styled("invalid", "red"), f" {f}: {n} error(s)", err=True)
     if as_json:
         print_json({"valid": not failed, "files": results})
     if failed:
@@ -115,10 +115,10 @@ def show(
         print_json(data)
         return
     h = data["horizon"]
-    console.print(
-        f"[bold]{data['name']}[/bold]  {h['start']}..{h['end']} ({h['months']} months), "
+    say(
+        styled(data["name"], "bold"),
+        f"  {h['start']}..{h['end']} ({h['months']} months), "
         f"discount {data['discount_rate']:.0%}/yr",
-        markup=True,
     )
     console.print(table("Providers", ["provider", "kind"], data["providers"].items()))
     console.print(
@@ -208,18 +208,13 @@ def schema(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(json_schema())
         return
-    console.print("[bold]Scenario format[/bold] (units live in key names)\n", markup=True)
+    say(styled("Scenario format", "bold"), " (units live in key names)\n")
     for r in reference_rows():
         facts = [r.type, "required" if r.required else f"default {r.default}"]
         if r.unit:
             facts.append(r.unit)
-        console.print(
-            f"[bold]{r.path}[/bold]  ({', '.join(facts)})",
-            markup=True,
-            highlight=False,
-            soft_wrap=True,
-        )
-        console.print(f"    {r.description}", markup=False, highlight=False)
+        say(styled(r.path, "bold"), f"  ({', '.join(facts)})")
+        console.print(f"    {r.description}")
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,7 @@ import typer
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import console, print_json
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, MissingExtraError
 
 __all__ = ["register"]
 
@@ -90,10 +90,8 @@ def check_command(
     as_json = _json(ctx, as_json)
     try:
         from gigawatt.integrations.skypilot.policy import ScenarioPolicy, check_task_file
-    except ModuleNotFoundError as exc:
-        raise GigawattError(
-            f"SkyPilot is not installed ({exc}); pip install 'gigawatt[skypilot]'"
-        ) from None
+    except ModuleNotFoundError:
+        raise MissingExtraError("SkyPilot", "skypilot") from None
     from gigawatt.scenario import load_scenario
     from gigawatt.scenario.timeline import parse_month
 

@@ -11,13 +11,21 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
 from gigawatt.cli.app import guarded
-from gigawatt.cli.output import console, err_console, print_json, print_problems, table
+from gigawatt.cli.output import (
+    console,
+    err_console,
+    print_json,
+    print_problems,
+    progress_text,
+    say,
+    styled,
+    table,
+)
 from gigawatt.errors import GigawattError, InputError
 from gigawatt.plan import SolveOptions
 from gigawatt.scenario import load_scenario
@@ -40,11 +48,11 @@ def _print_sweep(result: Sweep) -> None:
     s = result.summary
     rate = s.get("samples_per_second") or 0.0
     where = s["backend"] if s["backend"] == "serial" else f"Ray, {s['workers']} CPU(s)"
-    console.print(
-        f"[bold]{s['scenario']}[/bold]: {s['samples']:,} samples (seed {s['seed']}) on {where}; "
+    say(
+        styled(s["scenario"], "bold"),
+        f": {s['samples']:,} samples (seed {s['seed']}) on {where}; "
         f"{s['solved']:,} solved, {s['failed']:,} failed; {s['seconds']:.1f}s "
         f"({rate:.2f} samples/s)",
-        markup=True,
     )
     dist = result.tables["distributions"]
     names = {
@@ -140,7 +148,7 @@ def sweep_command(
         time_limit_s=time_limit, mip_gap=mip_gap, allow_shortfall=not strict_demand, duals=False
     )
     with Progress(
-        TextColumn("{task.description}"),
+        progress_text(),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

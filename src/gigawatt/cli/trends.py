@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from gigawatt.cli.app import guarded
-from gigawatt.cli.output import console, err_console, print_json, table
+from gigawatt.cli.output import console, print_json, status, table
 from gigawatt.forecast.trends import (
     DEFAULT_FACILITY_OVERHEAD,
     EPOCH_TRAINING_DURATION_S,
@@ -181,7 +181,7 @@ def trends(
     )
     acc = _accelerator(accelerator, peak_flops, facility_watts, precision.value, facility_overhead)
     with (
-        err_console.status("Fitting trends (bootstrap and back-test)...")
+        status("Fitting trends (bootstrap and back-test)...")
         if not as_json
         else (contextlib.nullcontext())
     ):

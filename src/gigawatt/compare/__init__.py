@@ -5,11 +5,15 @@ each of its clauses, as :mod:`gigawatt.plan.clauses` does) in one pool of worker
 processes, then gathers long tables keyed by ``scenario`` (the scenario's name, made
 unique) and ``year``:
 
-* ``by_provider``: scenario, year, provider, accelerators (mean in use), gw (peak
-  installed), spend_usd (nominal, take-or-pay shortfalls included);
-* ``by_year``: scenario, year, spend_usd, revenue_usd, revenue_share_usd,
-  min_spend_shortfall_usd (nominal), lost_revenue_usd (present value), shortfall_flop,
-  cash_usd (at year end, nominal; null for a scenario without a ``finance`` section);
+* ``by_provider``: scenario and the columns of :func:`gigawatt.plan.figures.by_provider`
+  (year, provider, accelerators in use (mean), gw (peak installed), flops,
+  h100_equivalents, spend_usd (nominal, take-or-pay shortfalls included), energy_twh,
+  emissions_mtco2, supply_share);
+* ``by_year``: scenario and the columns of :func:`gigawatt.plan.figures.by_year` (year,
+  the capacity figures over all providers, spend_usd, revenue_usd, revenue_share_usd,
+  min_spend_shortfall_usd (nominal), lost_revenue_usd (present value), demand_flop,
+  shortfall_flop, inference_shortfall_flop, training_shortfall_flop, served_share,
+  cash_usd, min_cash_usd, funding_gap_usd (null for a scenario without ``finance``));
 * ``outside``: scenario, year, counterparty, spend_usd, spend_outside_usd,
   spend_outside_share, gw (peak installed), gw_outside (peak installed outside the
   counterparty), gw_outside_share (share of the year's installed MW-months outside),

@@ -49,7 +49,8 @@ from gigawatt.forecast.recurrences import weighted_sum
 from gigawatt.forecast.result import QUANTITIES, Forecast
 from gigawatt.forecast.sampling import Uncertainty, parse_uncertainty
 from gigawatt.forecast.stats import ExactStore, HistogramStore, RangeStore
-from gigawatt.forecast.summary import Store, Tally, assemble
+from gigawatt.forecast.structural import GapTally
+from gigawatt.forecast.summary import GAP_TOLERANCE, Store, Tally, assemble
 from gigawatt.forecast.supply import SupplyModel
 from gigawatt.forecast.values import ChunkValues
 from gigawatt.scenario.schema import Scenario
@@ -85,6 +86,9 @@ class ChunkOutputs:
         gap_total_flop: ``[n]`` delivered FLOP demanded but not served.
         cash_final_usd: ``[n]`` cash at the end of the horizon, or None.
         funding_needed_usd: ``[n]`` funding to keep cash at or above zero, or None.
+        class_gap_flops: Per demand class (``model.merit.classes``), ``[T, n]`` or
+            ``[T, 1]`` delivered FLOP/s demanded but not served.
+        class_demand_flops: Per demand class, the delivered FLOP/s demanded.
     """
 
     n: int
@@ -93,6 +97,8 @@ class ChunkOutputs:
     gap_total_flop: F64
     cash_final_usd: F64 | None
     funding_needed_usd: F64 | None
+    class_gap_flops: list[F64]
+    class_demand_flops: list[F64]
 
 
 class ForecastModel:
@@ -157,7 +163,22 @@ class ForecastModel:
         gap_total = weighted_sum(self.seconds, gap)  # month by month, whatever n
         names = self.uncertainty.names
         inputs = np.stack([draws[p] for p in names], axis=1) if names else np.zeros((n, 0))
-        return ChunkOutputs(n, quantities, inputs, gap_total, final, needed)
+        class_demand = [
+            sum(
+                (demand.delivered_flops[wi] for wi in c.members[1:]),
+                demand.delivered_flops[c.members[0]],
+            )
+            for c in self.merit.classes
+        ]
+        class_gap = [u * d for u, d in zip(merit.unmet, class_demand, strict=True)]
+        return ChunkOutputs(
+            n, quantities, inputs, gap_total, final, needed, class_gap, class_demand
+        )
+
+    def gap_tally(self) -> GapTally:
+        """An empty tally of this model's (month, class) shortfalls."""
+        years = np.array([int(label[:4]) for label in self.timeline.labels], dtype=np.int64)
+        return GapTally(years, len(self.merit.classes), GAP_TOLERANCE)
 
 
 def keep_freed_memory() -> bool:
@@ -262,7 +283,9 @@ def run_forecast(
 
     def run_pass(stores: dict[str, Store], final: bool) -> Tally:
         nonlocal done
-        tally = Tally(t, min(samples, SENSITIVITY_SAMPLES), len(model.uncertainty.names))
+        tally = Tally(
+            t, min(samples, SENSITIVITY_SAMPLES), len(model.uncertainty.names), model.gap_tally()
+        )
         for a, out in _evaluated(model, spans, seed, workers):
             for q in names:
                 stores[q].add(a, out.quantities[q], out.n)

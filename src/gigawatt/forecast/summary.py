@@ -24,6 +24,7 @@ from gigawatt.forecast.stats import (
     RangeStore,
     spearman_columns,
 )
+from gigawatt.forecast.structural import GapTally
 
 if TYPE_CHECKING:
     from gigawatt.forecast.montecarlo import ChunkOutputs, ForecastModel
@@ -39,7 +40,7 @@ GAP_TOLERANCE = 1e-9
 class Tally:
     """Counts and the sensitivity sample, accumulated chunk by chunk."""
 
-    def __init__(self, months: int, keep: int, k: int) -> None:
+    def __init__(self, months: int, keep: int, k: int, gaps: GapTally) -> None:
         self.shortfall = np.zeros(months, dtype=np.int64)
         self.cash_negative = np.zeros(months, dtype=np.int64)
         self.first_shortfall = np.zeros(months, dtype=np.int64)
@@ -50,6 +51,7 @@ class Tally:
         self.inputs = np.zeros((keep, k))
         self.cash_final = np.zeros(keep)
         self.gap_total = np.zeros(keep)
+        self.gaps = gaps
 
     def add(self, start: int, out: ChunkOutputs) -> None:
         """Count one chunk whose first sample is ``start``."""
@@ -58,6 +60,7 @@ class Tally:
         short = np.broadcast_to(q["gap_flops"] > GAP_TOLERANCE * q["demand_flops"], (months, n))
         self.shortfall += short.sum(axis=1)
         self.any_shortfall += first_months(short, self.first_shortfall)
+        self.gaps.add(out.class_gap_flops, out.class_demand_flops, short, n)
         if "cash_usd" in q:
             negative = np.broadcast_to(q["cash_usd"] < 0, (months, n))
             self.cash_negative += negative.sum(axis=1)
@@ -138,6 +141,7 @@ def assemble(
         ],
         "p_demand_exceeds_supply_any_month": tally.any_shortfall / samples,
         "p_demand_exceeds_supply_max": float(probabilities["p_demand_exceeds_supply"].max()),
+        **_gap_summary(model, tally.gaps),
         "finance": model.has_cash,
         "p_cash_negative_any_month": tally.any_cash_negative / samples if model.has_cash else None,
         "funding_needed_usd": None,
@@ -170,6 +174,18 @@ def assemble(
         "sensitivity": sensitivity,
     }
     return Forecast(summary, tables)
+
+
+def _gap_summary(model: ForecastModel, gaps: GapTally) -> dict[str, Any]:
+    """Structural gaps (named) and P(shortfall) by year, with and without them."""
+    names = [w.name for w in model.scenario.workloads]
+    providers = np.array(model.supply.providers)
+    workloads = [[names[wi] for wi in c.members] for c in model.merit.classes]
+    usable = [
+        [sorted(set(providers[c.eligible[:, t]].tolist())) for t in range(c.eligible.shape[1])]
+        for c in model.merit.classes
+    ]
+    return gaps.summary(model.timeline.labels, workloads, usable)
 
 
 def _sensitivity(model: ForecastModel, tally: Tally) -> tuple[pd.DataFrame, dict[str, Any]]:

@@ -3,6 +3,10 @@ r"""Numeric inputs of the planning model, gathered from a scenario as numpy arra
 Index sets: workloads :math:`w \in W`, offers :math:`o \in O` (site :math:`s(o)`,
 provider :math:`p(o)`, accelerator :math:`a(o)`), months :math:`t = 0..T-1`.
 
+With ``horizon.tail_months`` > 0 the model's months run past the horizon by that many
+(every schedule continued, contracts as written, min-spend commitments as in the
+horizon); :meth:`PlanInputs.reported` is the horizon alone, which results report.
+
 Model units (so that coefficients stay within about 1e-3..1e6): accelerators in
 thousands (``KACC``), money in $M (``MUSD``), inference in EFLOP/s (``EFLOPS``),
 training in 1e24 FLOP (``YFLOP``), power in MW. Conversion happens here and in the
@@ -11,7 +15,7 @@ results only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -28,8 +32,18 @@ from gigawatt.scenario.schema import (
     TrainingWorkload,
 )
 from gigawatt.scenario.supply import OfferRef, offer_availability, offers, site_power_cap_mw
+from gigawatt.scenario.timeline import Timeline
 
-__all__ = ["EFLOPS", "KACC", "MUSD", "YFLOP", "MinSpendTerm", "PlanInputs", "RofrTerm"]
+__all__ = [
+    "EFLOPS",
+    "KACC",
+    "MUSD",
+    "YFLOP",
+    "MinSpendTerm",
+    "PlanInputs",
+    "RofrTerm",
+    "with_tail",
+]
 
 KACC = 1e3
 MUSD = 1e6
@@ -48,6 +62,13 @@ class MinSpendTerm:
     offers: npt.NDArray[np.bool_]
     amount_musd: float
     pay_month: int
+    in_tail: bool = False  # the part of the window in the tail (never reported)
+
+    @property
+    def name(self) -> str:
+        """The clause, as the model's index names it."""
+        base = f"{self.ref.contract}[{self.ref.index}]"
+        return f"{base} tail" if self.in_tail else base
 
 
 @dataclass(frozen=True)
@@ -99,13 +120,55 @@ class PlanInputs:
     single_site: npt.NDArray[np.bool_]  # [W]
     penalty_musd_per_yflop: float
     penalty_musd_per_eflops_month: F64  # [T] penalty of 1 EFLOP/s short for a month
+    n_reported: int  # months of the horizon; the model's months after them are its tail
     min_spend: list[MinSpendTerm] = field(default_factory=list)
     rofr: list[RofrTerm] = field(default_factory=list)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> PlanInputs:
-        """Gather the inputs of a scenario."""
+        """Gather the inputs of a scenario (over its horizon plus ``tail_months``)."""
         return _gather(scenario)
+
+    @property
+    def tail_months(self) -> int:
+        """Months the model solves after the horizon."""
+        return len(self.months) - self.n_reported
+
+    def reported(self) -> PlanInputs:
+        """The same inputs over the horizon alone (the tail cut off)."""
+        n = self.n_reported
+        if n == len(self.months):
+            return self
+        return replace(
+            self,
+            months=self.months[:n],
+            hours=self.hours[:n],
+            discount=self.discount[:n],
+            allowed=self.allowed[:, :, :n],
+            avail_kacc=self.avail_kacc[:, :n],
+            cost_musd_per_kacc=self.cost_musd_per_kacc[:, :n],
+            elec_musd_per_kacc=self.elec_musd_per_kacc[:, :n],
+            power_cap_mw=self.power_cap_mw[:, :n],
+            demand_eflops=self.demand_eflops[:, :n],
+            unserved_musd_per_eflops=self.unserved_musd_per_eflops[:, :n],
+            revenue_musd=self.revenue_musd[:, :n],
+            share=self.share[:, :n],
+            yflop_per_kacc_month=self.yflop_per_kacc_month[:, :, :n],
+            penalty_musd_per_eflops_month=self.penalty_musd_per_eflops_month[:n],
+            min_spend=[replace(t, months=t.months[:n]) for t in self.min_spend if not t.in_tail],
+            rofr=[replace(t, months=t.months[:n]) for t in self.rofr],
+        )
+
+
+def with_tail(scenario: Scenario) -> Scenario:
+    """The scenario over its horizon plus ``horizon.tail_months`` (itself when 0)."""
+    tail = scenario.horizon.tail_months
+    if tail == 0:
+        return scenario
+    horizon = scenario.horizon.model_copy(
+        update={"months": scenario.horizon.months + tail, "tail_months": 0}
+    )
+    return scenario.model_copy(update={"horizon": horizon})
 
 
 def _offer_cost(scenario: Scenario, ref: OfferRef, hours: F64) -> tuple[F64, F64, int, int]:
@@ -134,7 +197,8 @@ def _offer_cost(scenario: Scenario, ref: OfferRef, hours: F64) -> tuple[F64, F64
     return np.asarray(cost, float), np.asarray(elec, float), offer.lead_months, term
 
 
-def _gather(scenario: Scenario) -> PlanInputs:
+def _gather(reported: Scenario) -> PlanInputs:
+    scenario = with_tail(reported)
     tl = scenario.timeline
     n_t = tl.n_months
     refs = offers(scenario)
@@ -197,7 +261,7 @@ def _gather(scenario: Scenario) -> PlanInputs:
             single[wi] = w.single_site
 
     inputs = PlanInputs(
-        scenario=scenario,
+        scenario=reported,
         workloads=[w.name for w in scenario.workloads],
         refs=refs,
         months=tl.labels,
@@ -226,12 +290,14 @@ def _gather(scenario: Scenario) -> PlanInputs:
         single_site=single,
         penalty_musd_per_yflop=penalty * YFLOP / MUSD,
         penalty_musd_per_eflops_month=penalty_eflops_month,
+        n_reported=reported.timeline.n_months,
     )
-    _gather_clauses(scenario, inputs)
+    _gather_clauses(scenario, inputs, reported.timeline)
     return inputs
 
 
-def _gather_clauses(scenario: Scenario, inputs: PlanInputs) -> None:
+def _gather_clauses(scenario: Scenario, inputs: PlanInputs, horizon: Timeline) -> None:
+    """Clause terms over the model's months; a min-spend commitment stays the horizon's."""
     tl = scenario.timeline
     providers = np.array([r.provider for r in inputs.refs])
     for contract in scenario.contracts:
@@ -239,15 +305,26 @@ def _gather_clauses(scenario: Scenario, inputs: PlanInputs) -> None:
             ref = ClauseRef(contract.name, i, clause.type, contract.counterparty)
             months = tl.mask(clause.from_, clause.until)
             if isinstance(clause, MinSpendClause):
-                first = clause.from_ or tl.start
-                last = clause.until or tl.end
+                # Prorated on the horizon as without a tail. A window that runs past the
+                # horizon has a second term for its months in the tail (prorated alike,
+                # paid at the last of them), so that the contract binds there as written.
+                first = clause.from_ or horizon.start
+                last = clause.until or horizon.end
                 total = last - first + 1
-                inside = int(months.sum())
-                amount = clause.usd / MUSD * (inside / total if total > 0 else 0.0)
-                pay = int(np.flatnonzero(months)[-1]) if inside else tl.n_months - 1
-                inputs.min_spend.append(
-                    MinSpendTerm(ref, months, providers == contract.counterparty, amount, pay)
-                )
+                window = tl.mask(first, last)
+                parts = (window & (np.arange(tl.n_months) < horizon.n_months), window)
+                for in_tail, part in enumerate(parts):
+                    if in_tail:
+                        part = part & ~parts[0]
+                        if not part.any():
+                            continue
+                    inside = int(part.sum())
+                    amount = clause.usd / MUSD * (inside / total if total > 0 else 0.0)
+                    pay = int(np.flatnonzero(part)[-1]) if inside else horizon.n_months - 1
+                    offers_mask = providers == contract.counterparty
+                    inputs.min_spend.append(
+                        MinSpendTerm(ref, part, offers_mask, amount, pay, bool(in_tail))
+                    )
             elif isinstance(clause, RightOfFirstRefusalClause):
                 covered = [covers(clause.tags, w.tags) for w in scenario.workloads]
                 groups: dict[tuple[str, ...], list[int]] = {}

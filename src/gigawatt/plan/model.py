@@ -313,7 +313,7 @@ def add_min_spend(pm: PlanModel, coords: dict[str, pd.Index]) -> None:
     m, inp = pm.model, pm.inputs
     if not inp.min_spend:
         return
-    idx = pd.Index([f"{t.ref.contract}[{t.ref.index}]" for t in inp.min_spend], name="clause")
+    idx = pd.Index([t.name for t in inp.min_spend], name="clause")
     short = m.add_variables(lower=0, coords=[idx], name="min_spend_short")
     installed = m.variables["installed"]
     kappa = _da(inp.cost_musd_per_kacc, O, T, coords=coords)

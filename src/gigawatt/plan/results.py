@@ -5,7 +5,8 @@ Tables (pandas DataFrames, one row per key):
 * ``allocation``: workload, site, provider, accelerator, offer, pricing, month,
   accelerators, power_mw;
 * ``capacity``: offer, site, provider, accelerator, pricing, month, available,
-  installed, new, used (accelerators), installed_mw;
+  installed, new, used (accelerators), installed_mw, peak_flops (FLOP/s of one
+  accelerator of the offer);
 * ``spend``: provider, site, offer, pricing, kind (rent, capex, opex, electricity,
   min_spend_shortfall), month, usd, usd_discounted;
 * ``power``: site, provider, month, cap_mw, installed_mw, used_mw, energy_mwh,
@@ -17,7 +18,13 @@ Tables (pandas DataFrames, one row per key):
   min_spend_shortfall_usd, other_opex_usd, funding_usd, net_usd, cash_usd (nominal);
 * ``duals``: kind (accelerator or power), site, offer, month, value_usd — the present
   value of one more accelerator of an offer for a month (USD per accelerator-month) or
-  one more MW at a site for a month (USD per MW-month).
+  one more MW at a site for a month (USD per MW-month);
+* ``beyond_horizon``: reservations and builds started inside the horizon whose term or
+  lifetime runs past its end (see :mod:`gigawatt.plan.commitments`).
+
+With ``horizon.tail_months`` the model also solved months after the horizon; every
+table and figure covers the horizon alone (``model_objective_usd`` is the solver's
+objective, tail included).
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gigawatt.plan.commitments import beyond_horizon_summary, commitments_beyond_horizon
+from gigawatt.plan.figures import PlanFigures, by_provider, by_year, plan_figures
 from gigawatt.plan.inputs import EFLOPS, KACC, MUSD, YFLOP, PlanInputs
 from gigawatt.plan.model import PlanModel
 from gigawatt.plan.solve import SolveOutcome
@@ -36,7 +45,16 @@ from gigawatt.resultio import read_summary, read_tables, save_result
 
 __all__ = ["TABLES", "Plan", "extract_plan"]
 
-TABLES = ("allocation", "capacity", "spend", "power", "shortfall", "finance", "duals")
+TABLES = (
+    "allocation",
+    "capacity",
+    "spend",
+    "power",
+    "shortfall",
+    "finance",
+    "duals",
+    "beyond_horizon",
+)
 
 
 @dataclass
@@ -68,40 +86,22 @@ class Plan:
             return table
         raise AttributeError(name)
 
+    def figures(self) -> PlanFigures:
+        """Every reported figure of the plan (:mod:`gigawatt.plan.figures`)."""
+        return plan_figures(self.tables, self.summary)
+
     def yearly(self) -> pd.DataFrame:
-        """Per year and provider: mean accelerators in use, GW installed, spend (USD)."""
-        cap = self.tables["capacity"].assign(year=lambda d: d["month"].str[:4])
-        acc = cap.groupby(["year", "provider"])["used"].mean()
-        gw = (
-            cap.groupby(["year", "provider", "month"])["installed_mw"]
-            .sum()
-            .groupby(["year", "provider"])
-            .max()
-            / 1e3
-        )
-        spend = self.tables["spend"].assign(year=lambda d: d["month"].str[:4])
-        usd = spend.groupby(["year", "provider"])["usd"].sum()
-        out = pd.concat({"accelerators": acc, "gw": gw, "spend_usd": usd}, axis=1).fillna(0.0)
-        return out.reset_index()
+        """Per year and provider: the columns of :func:`gigawatt.plan.figures.by_provider`."""
+        return by_provider(self.tables)
 
     def yearly_totals(self) -> pd.DataFrame:
-        """Per year: spend (nominal USD), shortfall FLOP, lost revenue, cash at year end."""
-        spend = self.tables["spend"].assign(year=lambda d: d["month"].str[:4])
-        short = self.tables["shortfall"]
-        fin = self.tables["finance"].assign(year=lambda d: d["month"].str[:4])
-        out = pd.DataFrame(index=sorted(fin["year"].unique()))
-        out["spend_usd"] = spend.groupby("year")["usd"].sum()
-        if len(short):
-            short = short.assign(year=lambda d: d["month"].str[:4])
-            out["shortfall_flop"] = short.groupby("year")["unserved_flop"].sum()
-            out["lost_revenue_usd"] = short.groupby("year")["lost_revenue_usd"].sum()
-        out["revenue_usd"] = fin.groupby("year")["revenue_usd"].sum()
-        out["cash_usd"] = fin.groupby("year")["cash_usd"].last()
-        return out.fillna(0.0).rename_axis("year").reset_index()
+        """Per year, all providers: the columns of :func:`gigawatt.plan.figures.by_year`."""
+        return by_year(self.tables, cash="min_cash_usd" in self.summary)
 
     def to_json(self, *, allocation: bool = True) -> dict[str, Any]:
-        """The summary (and allocation rows) as JSON-ready data."""
+        """The summary, the figures and the allocation rows as JSON-ready data."""
         data = dict(self.summary)
+        data["figures"] = self.figures().to_dict()
         if allocation:
             alloc = self.tables["allocation"][
                 ["workload", "site", "provider", "accelerator", "month", "accelerators"]
@@ -142,14 +142,16 @@ def _long(values: np.ndarray, index: pd.MultiIndex, name: str) -> pd.Series:
 
 def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float = 0.0) -> Plan:
     """Turn a solved model into a :class:`Plan` in the scenario's units."""
-    inp = pm.inputs
+    full = pm.inputs
+    inp = full.reported()  # the horizon: a tail the model solved beyond it is not reported
     s = inp.scenario
     n_w, n_o, n_t = len(inp.workloads), len(inp.refs), len(inp.months)
+    n_model = len(full.months)
     sol = outcome.primal
-    use = sol["use"].reshape(n_w, n_o, n_t)
-    installed = sol["installed"].reshape(n_o, n_t)
-    new = sol["new"].reshape(n_o, n_t)
-    unserved = sol["unserved"].reshape(n_w, n_t)
+    use = sol["use"].reshape(n_w, n_o, n_model)[:, :, :n_t]
+    installed = sol["installed"].reshape(n_o, n_model)[:, :n_t]
+    new = sol["new"].reshape(n_o, n_model)[:, :n_t]
+    unserved = sol["unserved"].reshape(n_w, n_model)[:, :n_t]
     train_short = sol["train_short"].reshape(n_w)
     used = use.sum(axis=0)
     offers = _offer_frame(inp)
@@ -181,6 +183,9 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
     capacity["new"] = (new * KACC).reshape(-1)
     capacity["used"] = (used * KACC).reshape(-1)
     capacity["installed_mw"] = (installed * inp.mw_per_kacc[:, None]).reshape(-1)
+    capacity["peak_flops"] = [
+        s.accelerators[r.accelerator].peak_flops for r in inp.refs for _ in months
+    ]
 
     # spend by kind
     spend_rows = []
@@ -212,11 +217,11 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
                     }
                 )
             )
-    if inp.min_spend:
+    if full.min_spend:
         short = sol["min_spend_short"]
-        for k, term in enumerate(inp.min_spend):
+        for k, term in enumerate(full.min_spend):
             short_usd = float(short[k]) * MUSD
-            if short_usd <= 1e-6:
+            if short_usd <= 1e-6 or term.in_tail:
                 continue
             spend_rows.append(
                 pd.DataFrame(
@@ -319,6 +324,8 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
         if outcome.duals_available
         else pd.DataFrame(columns=["kind", "site", "offer", "month", "value_usd"])
     )
+    duals = duals[duals["month"].isin(inp.months)].reset_index(drop=True)
+    beyond = commitments_beyond_horizon(inp, new)
 
     cost_usd = float(spend["usd_discounted"].sum()) if len(spend) else 0.0
     lost_usd = float(shortfall["lost_revenue_usd"].sum()) if len(shortfall) else 0.0
@@ -334,11 +341,16 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
             1.0,
         )
     share_paid_usd = float((inp.revenue_musd * inp.share * served * d).sum() * MUSD)
+    if full.tail_months:
+        # the model's objective also counts the tail; the reported one is the horizon's
+        objective_usd = cost_usd + lost_usd + penalty_usd
+    else:
+        objective_usd = outcome.objective_musd * MUSD
     summary: dict[str, Any] = {
         "scenario": s.name,
         "source": s.source,
         "status": outcome.status,
-        "objective_usd": outcome.objective_musd * MUSD,
+        "objective_usd": objective_usd,
         "cost_usd": cost_usd,
         "lost_revenue_usd": lost_usd,
         "penalty_usd": penalty_usd,
@@ -353,7 +365,13 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
         "constraints": int(pm.model.ncons),
         "binaries": int(pm.model.binaries.nvars),
         "duals": outcome.duals_available,
-        "horizon": {"start": inp.months[0], "end": inp.months[-1]},
+        "horizon": {
+            "start": inp.months[0],
+            "end": inp.months[-1],
+            "tail_months": full.tail_months,
+        },
+        "model_objective_usd": outcome.objective_musd * MUSD,
+        **beyond_horizon_summary(beyond),
         "warnings": [str(p) for p in s.warnings],
     }
     if len(finance) and s.finance is not None:
@@ -370,6 +388,7 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
         "shortfall": shortfall,
         "finance": finance,
         "duals": duals,
+        "beyond_horizon": beyond,
     }
     return Plan(summary, tables)
 

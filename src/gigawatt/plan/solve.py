@@ -1,6 +1,7 @@
 """Solve a planning model with HiGHS and turn every outcome into an explicit result.
 
-Outcomes: ``optimal``; ``time_limit`` (with the incumbent and its MIP gap);
+Outcomes: ``optimal``; ``time_limit`` or ``node_limit`` (a limit stopped the search
+before optimality was proven: the incumbent and its MIP gap);
 ``infeasible`` (raises :class:`~gigawatt.errors.InfeasibleError` naming the
 conflicting constraints in scenario terms, from HiGHS's IIS); ``unbounded`` (raises
 :class:`~gigawatt.errors.SolverError`).
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import sys
 import time
@@ -21,7 +23,8 @@ from typing import Any
 import highspy
 import numpy as np
 
-from gigawatt.errors import InfeasibleError, SolverError
+from gigawatt.errors import InfeasibleError, InputError, Problem, ScenarioError, SolverError
+from gigawatt.plan.conditioning import REFUSED_FROM, WELL_CONDITIONED, describe, magnitudes
 from gigawatt.plan.model import PlanModel
 
 __all__ = ["SolveOptions", "SolveOutcome", "describe_constraint", "solve_model"]
@@ -39,6 +42,9 @@ class SolveOptions:
         duals: Compute marginal values (an extra LP solve with binaries fixed).
         export_mps: Write the model to this MPS file before solving.
         threads: HiGHS threads (None = HiGHS default).
+        node_limit: Most branch-and-bound nodes HiGHS explores (``mip_max_nodes``;
+            None = no limit). Unlike a time limit it stops at the same point on every
+            machine.
     """
 
     time_limit_s: float | None = None
@@ -47,13 +53,30 @@ class SolveOptions:
     duals: bool = True
     export_mps: Path | None = None
     threads: int | None = None
+    node_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse settings HiGHS would silently ignore.
+
+        Raises:
+            InputError: a time limit that is not a positive number, a MIP gap outside
+                [0, 1], or fewer than one thread.
+        """
+        t = self.time_limit_s
+        if t is not None and not (math.isfinite(t) and t > 0):
+            raise InputError(f"--time-limit must be a positive number of seconds, got {t}")
+        gap = self.mip_gap
+        if gap is not None and not (math.isfinite(gap) and 0 <= gap <= 1):
+            raise InputError(f"--mip-gap must be between 0 and 1 (0.01 is 1%), got {gap}")
+        if self.threads is not None and self.threads < 1:
+            raise InputError(f"threads must be at least 1, got {self.threads}")
 
 
 @dataclass(frozen=True)
 class SolveOutcome:
     """What the solver reported."""
 
-    status: str  # optimal | time_limit
+    status: str  # optimal | time_limit | node_limit
     mip_gap: float | None
     solve_seconds: float
     duals_available: bool
@@ -91,6 +114,14 @@ def _quiet_stdout() -> Iterator[None]:
         linopy_log.setLevel(level)
 
 
+# linopy's termination conditions of a search stopped by a limit, and their names
+_LIMITS = {
+    "time_limit": "time limit",
+    "terminated_by_limit": "node limit",
+    "iteration_limit": "iteration limit",
+}
+
+
 def _solver_options(options: SolveOptions) -> dict[str, Any]:
     out: dict[str, Any] = {"output_flag": False, "log_to_console": False}
     if options.time_limit_s is not None:
@@ -99,6 +130,8 @@ def _solver_options(options: SolveOptions) -> dict[str, Any]:
         out["mip_rel_gap"] = float(options.mip_gap)
     if options.threads is not None:
         out["threads"] = int(options.threads)
+    if options.node_limit is not None:
+        out["mip_max_nodes"] = int(options.node_limit)
     return out
 
 
@@ -138,7 +171,8 @@ def describe_constraint(pm: PlanModel, name: str, coords: dict[str, Any]) -> str
         return f"contract {term.ref.contract} clause {term.ref.index} right_of_first_refusal{month}"
     if base == "min_spend":
         term_ms = pm.inputs.min_spend[int(arg)]
-        return f"contract {term_ms.ref.contract} clause {term_ms.ref.index} min_spend"
+        tail = " (its months after the horizon)" if term_ms.in_tail else ""
+        return f"contract {term_ms.ref.contract} clause {term_ms.ref.index} min_spend{tail}"
     return f"{name} {c}"
 
 
@@ -174,12 +208,16 @@ def solve_model(pm: PlanModel, options: SolveOptions) -> SolveOutcome:
         SolverError: unbounded, or a limit was hit before any solution was found.
     """
     m = pm.model
+    _refuse_magnitudes(pm)
     if options.export_mps is not None:
         m.to_file(Path(options.export_mps))
     solver_options = _solver_options(options)
     started = time.perf_counter()
-    with _quiet_stdout():
-        status, condition = m.solve(solver_name="highs", io_api="direct", **solver_options)
+    try:
+        with _quiet_stdout(), np.errstate(all="ignore"):
+            status, condition = m.solve(solver_name="highs", io_api="direct", **solver_options)
+    except Exception as exc:  # linopy or HiGHS failing on the model: explain, never crash
+        raise SolverError(_explain(pm, f"HiGHS failed ({type(exc).__name__}: {exc})")) from None
     seconds = time.perf_counter() - started
     condition = str(condition)
     if condition in ("infeasible", "infeasible_or_unbounded") and status != "ok":
@@ -192,17 +230,17 @@ def solve_model(pm: PlanModel, options: SolveOptions) -> SolveOutcome:
     if condition == "unbounded":
         raise SolverError("the plan is unbounded: some cost is negative without limit")
     has_solution = bool(np.isfinite(m.objective.value)) if m.objective.value is not None else False
-    if condition == "time_limit":
+    if condition in _LIMITS:
         if not has_solution:
             raise SolverError(
-                "the time limit was reached before any plan was found; "
-                "raise --time-limit or loosen --mip-gap"
+                f"the {_LIMITS[condition]} was reached before any plan was found; "
+                "raise --time-limit (or --node-limit) or loosen --mip-gap"
             )
-        result_status = "time_limit"
-    elif status == "ok" and condition == "optimal":
+        result_status = "time_limit" if condition == "time_limit" else "node_limit"
+    elif status == "ok" and condition == "optimal" and has_solution:
         result_status = "optimal"
     else:
-        raise SolverError(f"HiGHS stopped with status {status!r} ({condition})")
+        raise SolverError(_explain(pm, f"HiGHS stopped without a plan ({status}, {condition})"))
     gap = None
     if m.binaries.nvars:
         info = m.solver_model.getInfo() if m.solver_model is not None else None
@@ -217,6 +255,44 @@ def solve_model(pm: PlanModel, options: SolveOptions) -> SolveOutcome:
     return SolveOutcome(result_status, gap, seconds, duals, objective, primal)
 
 
+def _refuse_magnitudes(pm: PlanModel) -> None:
+    """Refuse, before solving, numbers HiGHS cannot represent (exit code 2, located)."""
+    scenario = pm.inputs.scenario
+    refused = [m for m in magnitudes(pm.inputs) if m.refused]
+    if refused:
+        raise ScenarioError(
+            [
+                Problem(
+                    scenario.locate(m.path),
+                    describe(m),
+                    f"the planner refuses {REFUSED_FROM:g} and more of its units (HiGHS reads "
+                    "such numbers as infinite or refuses them); write a realistic value",
+                )
+                for m in refused
+            ]
+        )
+
+
+def _explain(pm: PlanModel, what: str) -> str:
+    """A solver failure in scenario terms: the numbers most likely to blame, with keys."""
+    found = magnitudes(pm.inputs)
+    if not found:
+        return (
+            f"{what}. The scenario's numbers are within the range the planner keeps "
+            "well-conditioned; try --time-limit, or --export-mps and HiGHS on its own"
+        )
+    low, high = WELL_CONDITIONED
+    lines = [f"  - {describe(m)} [{pm.inputs.scenario.locate(m.path)}]" for m in found[:8]]
+    more = f"\n  ... and {len(found) - 8} more" if len(found) > 8 else ""
+    return (
+        f"{what}: the scenario has numbers outside what the planner keeps well-conditioned "
+        f"({low:g}..{high:g} of its units; see `gigawatt validate`):\n"
+        + "\n".join(lines)
+        + more
+        + "\nWrite realistic values for these keys."
+    )
+
+
 def _duals_with_fixed_binaries(pm: PlanModel, solver_options: dict[str, Any]) -> bool:
     """Re-solve as an LP with binaries at their values, so that duals exist."""
     m = pm.model
@@ -227,9 +303,11 @@ def _duals_with_fixed_binaries(pm: PlanModel, solver_options: dict[str, Any]) ->
         var.fix(value=var.solution.fillna(0.0).round().clip(0.0, 1.0))
     m.binaries.relax()
     try:
-        with _quiet_stdout():
+        with _quiet_stdout(), np.errstate(all="ignore"):
             status, condition = m.solve(solver_name="highs", io_api="direct", **solver_options)
         ok = status == "ok" and str(condition) == "optimal"
+    except Exception:  # no duals is a result, reported as such
+        ok = False
     finally:
         m.variables.relaxed.unrelax()
         m.variables.fixed.unfix()

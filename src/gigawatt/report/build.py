@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gigawatt.plan.figures import plan_figures
+from gigawatt.report.answer import answer_table
 from gigawatt.report.commitments import commitments_table, save_commitments, scenario_for
 from gigawatt.report.content import ReportContent
 from gigawatt.report.data import ResultSet, detect_kind, load_results, save_clause_costs
@@ -43,6 +45,7 @@ class Report:
     tables: list[TableSpec]
     notes: list[str]
     missing: list[str]
+    answer: TableSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping (the ``--json`` output of ``gigawatt report``)."""
@@ -56,6 +59,7 @@ class Report:
             "charts": list(self.charts),
             "summary": self.summary.sentences,
             "figures": self.summary.to_dict()["figures"],
+            "answer": None if self.answer is None else self.answer.to_dict(),
             "tables": [t.to_dict() for t in self.tables],
             "notes": list(self.notes),
             "missing": list(self.missing),
@@ -105,6 +109,7 @@ def _plan_content(
         tables=plan_tables(results),
         notes=notes + missing,
         missing=missing,
+        answer=answer_table(plan_figures(results.tables, s)),
     )
 
 
@@ -196,6 +201,7 @@ def write_report(
             charts=content.charts,
             tables=content.tables,
             notes=content.notes,
+            answer=content.answer,
         )
         html_path.write_text(page, encoding="utf-8")
         tick(f"wrote {html_path.name}")
@@ -223,6 +229,7 @@ def write_report(
         tables=content.tables,
         notes=content.notes,
         missing=content.missing,
+        answer=content.answer,
     )
 
 

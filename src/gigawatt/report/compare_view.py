@@ -10,7 +10,8 @@ gap between two lines:
 * gigawatts: peak installed GW, all providers and outside the counterparty;
 * gigawatts by provider: one panel per provider;
 * spend: nominal spend per year, and the share of it outside the counterparty;
-* shortfall: lost revenue (present value) and unserved FLOP per year;
+* shortfall: lost revenue (present value), and training and inference FLOP short per
+  year (each in its own panel);
 * cash at each year end (scenarios with a ``finance`` section);
 * clause costs: one bar per clause, one panel per scenario.
 """
@@ -50,6 +51,8 @@ def _lines(
 ) -> tuple[Series, ...]:
     """One line per scenario of ``value`` by year (years without a row are gaps)."""
     out = []
+    if value not in frame.columns:  # a comparison saved before the column existed
+        frame = frame.assign(**{value: math.nan})
     for n, label in enumerate(scenarios):
         mine = frame[frame["scenario"] == label].set_index("year")[value]
         ys = tuple(
@@ -77,10 +80,11 @@ def _gw_chart(results: ResultSet, s: list[str], y: list[str], c: dict[str, str])
             )
         )
     else:
-        bp = results.table("by_provider")
-        total = bp.groupby(["scenario", "year"])["gw"].sum().reset_index()
         panels[0] = Panel(
-            "Peak installed, all providers", "GW", _lines(total, "gw", s, y, c), months=False
+            "Peak installed, all providers",
+            "GW",
+            _lines(results.table("by_year"), "gw", s, y, c),
+            months=False,
         )
     return Chart(
         "compare_gw",
@@ -147,8 +151,9 @@ def _shortfall_chart(results: ResultSet, s: list[str], y: list[str], c: dict[str
     return Chart(
         "compare_shortfall",
         "Shortfall and lost revenue",
-        "Revenue lost to unserved inference demand (present value) and training FLOP not "
-        "delivered in their windows, by year.",
+        "Revenue lost to unserved inference demand (present value), training FLOP not "
+        "delivered in their windows (counted in the year a window ends) and inference "
+        "FLOP not served, by year.",
         (
             Panel(
                 "Lost revenue (present value)",
@@ -159,7 +164,13 @@ def _shortfall_chart(results: ResultSet, s: list[str], y: list[str], c: dict[str
             Panel(
                 "Training shortfall",
                 "FLOP",
-                _lines(by_year, "shortfall_flop", s, y, c),
+                _lines(by_year, "training_shortfall_flop", s, y, c),
+                months=False,
+            ),
+            Panel(
+                "Inference shortfall",
+                "FLOP",
+                _lines(by_year, "inference_shortfall_flop", s, y, c),
                 months=False,
             ),
         ),

@@ -14,7 +14,11 @@ __all__ = ["ReportContent"]
 
 @dataclass
 class ReportContent:
-    """Everything a report shows, before it is written anywhere."""
+    """Everything a report shows, before it is written anywhere.
+
+    ``answer`` (plans) is the block that heads the page: what the lab needs, per year,
+    and who supplies it (:func:`gigawatt.report.answer.answer_table`).
+    """
 
     results: ResultSet
     title: str
@@ -24,3 +28,4 @@ class ReportContent:
     tables: list[TableSpec]
     notes: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    answer: TableSpec | None = None

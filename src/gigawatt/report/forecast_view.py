@@ -17,6 +17,7 @@ from gigawatt.report.commitments import scenario_for
 from gigawatt.report.content import ReportContent
 from gigawatt.report.data import ResultSet, records
 from gigawatt.report.forecast_charts import band, forecast_charts
+from gigawatt.report.forecast_structure import structure_tables
 from gigawatt.report.summary import KeyFigure, Summary, target_year
 from gigawatt.report.tables import TableSpec
 
@@ -161,6 +162,7 @@ def forecast_tables(results: ResultSet) -> list[TableSpec]:
                 "Quantiles of each month; cash at month end, nominal.",
             )
         )
+    tables.extend(structure_tables(results))
     sens = results.table("sensitivity")
     s_n = results.summary.get("sensitivity_samples", "?")
     if len(sens):

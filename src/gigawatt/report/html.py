@@ -102,9 +102,15 @@ def _cell(value: Any) -> str:
 
 
 def _digits(value: float) -> int:
-    if value == 0 or abs(value) >= 100:
-        return 0 if value == int(value) or abs(value) >= 100 else 2
-    return 2 if abs(value) >= 0.1 else 3
+    """Decimals to show: none from 100 up, else those the (rounded) value has, at most 6.
+
+    A table's values are rounded before they get here; showing more decimals than they
+    carry would claim a precision they lack (15.0 is not "15.00").
+    """
+    if not math.isfinite(value) or abs(value) >= 100:
+        return 0
+    text = f"{value:.6f}".rstrip("0")
+    return len(text.split(".")[1])
 
 
 def _table(spec: TableSpec) -> str:
@@ -137,6 +143,7 @@ def render_html(
     charts: Sequence[Chart],
     tables: Sequence[TableSpec],
     notes: Sequence[str] = (),
+    answer: TableSpec | None = None,
 ) -> str:
     """The complete report page.
 
@@ -147,6 +154,7 @@ def render_html(
         charts: Charts, drawn in order.
         tables: Tables after the charts.
         notes: Footnotes (what is missing and how to add it, units, sources).
+        answer: The table that heads the page (a plan's answer block), if any.
     """
     figures = {c.id: _clean(figure(c)) for c in charts}
     figures_json = json.dumps(figures, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
@@ -168,7 +176,9 @@ def render_html(
         f"<title>{html.escape(title)}</title><style>{_CSS}</style>"
         f"<script>{_script_safe(plotly_js())}</script></head><body>"
         f"<header><h1>{html.escape(title)}</h1><p class='meta'>{meta_line}</p></header>"
-        f"<main><section class='summary' id='summary'>{sentences}</section>"
+        "<main>"
+        + ("" if answer is None else _table(answer))
+        + f"<section class='summary' id='summary'>{sentences}</section>"
         f"<div class='figures'>{cards}</div><nav class='toc'>{toc}</nav>"
         + "".join(_chart(c) for c in charts)
         + "".join(_table(t) for t in tables)

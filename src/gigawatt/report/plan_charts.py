@@ -7,6 +7,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from gigawatt.plan.figures import by_provider as by_provider_figures
+from gigawatt.plan.figures import spend_by_kind
 from gigawatt.report import fmt
 from gigawatt.report.charts import (
     PALETTE,
@@ -144,19 +146,20 @@ def _power_chart(results: ResultSet, colors: dict[str, str]) -> Chart | None:
 
 
 def _spend_chart(results: ResultSet, colors: dict[str, str]) -> Chart | None:
-    spend = results.table("spend")
+    spend = spend_by_kind(results.tables)
     if spend.empty:
         return None
     spend = spend.assign(
-        year=spend["month"].str[:4],
         label=[
             SPEND_KINDS.get((p, k), f"{p} {k}")
             for p, k in zip(spend["pricing"], spend["kind"], strict=True)
         ],
     )
-    by_provider = spend.pivot_table(
-        index="year", columns="provider", values="usd", aggfunc="sum", fill_value=0.0
+    by_provider = by_provider_figures(results.tables).pivot_table(
+        index="year", columns="provider", values="spend_usd", aggfunc="sum", fill_value=0.0
     )
+    by_provider = by_provider.loc[:, by_provider.sum(axis=0) > 0]
+    # several (pricing, kind) pairs share a label (electricity): one bar part each
     by_kind = spend.pivot_table(
         index="year", columns="label", values="usd", aggfunc="sum", fill_value=0.0
     )
@@ -165,8 +168,8 @@ def _spend_chart(results: ResultSet, colors: dict[str, str]) -> Chart | None:
     )
     kind_colors = {k: KIND_COLORS.get(k, PALETTE[i % len(PALETTE)]) for i, k in enumerate(kinds)}
     years = [str(y) for y in by_provider.index]
-    total = float(spend["usd"].sum())
-    top = spend.groupby("label")["usd"].sum().sort_values(ascending=False)
+    total = float(by_kind.to_numpy().sum())
+    top = by_kind.sum(axis=0).sort_values(ascending=False)
     scale, unit = fmt.money_unit(float(by_provider.sum(axis=1).max()))
     return Chart(
         id="spend",
@@ -218,7 +221,9 @@ def _shortfall_chart(results: ResultSet) -> Chart | None:
         index="month", columns="workload", values="usd", aggfunc="sum", fill_value=0.0
     )
     lost = lost.loc[:, lost.sum(axis=0) > 0]
-    total = float(money["usd"].sum())
+    total = float(results.summary.get("lost_revenue_usd", 0.0)) + float(
+        results.summary.get("penalty_usd", 0.0)
+    )
     panels = [
         Panel(
             "Share of demand served (training: at the window's end)",

@@ -9,12 +9,14 @@ probability for a forecast (see :mod:`gigawatt.report.forecast_view`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from gigawatt.plan.figures import PlanFigures, monthly_by_provider, plan_figures, provider_totals
 from gigawatt.report import fmt
-from gigawatt.report.data import ResultSet, row_at
+from gigawatt.report.data import ResultSet, records, row_at
 
 __all__ = [
     "KeyFigure",
@@ -73,106 +75,96 @@ def reference_provider(results: ResultSet, counterparty: str | None = None) -> s
         spend_terms = commitments[commitments["category"] == "Spend"]
         if len(spend_terms):
             return str(spend_terms["provider"].iloc[0])
-    spend = results.table("spend")
-    if len(spend) and spend["usd"].sum() > 0:
-        return str(spend.groupby("provider")["usd"].sum().idxmax())
-    cap = results.table("capacity")
-    if len(cap):
-        return str(cap.groupby("provider")["installed_mw"].sum().idxmax())
+    providers = provider_totals(results.tables)
+    if len(providers) and float(providers["spend_usd"].sum()) > 0:
+        return str(providers["provider"].iloc[0])
+    if len(providers):
+        return str(providers.sort_values("mw_months", ascending=False)["provider"].iloc[0])
     return None
 
 
 def capacity_by_month(results: ResultSet, column: str) -> pd.DataFrame:
     """A capacity column summed by month (rows) and provider (columns)."""
-    cap = results.table("capacity")
-    if cap.empty:
-        return pd.DataFrame()
-    table = cap.pivot_table(
-        index="month", columns="provider", values=column, aggfunc="sum", fill_value=0.0
-    )
-    return table.sort_index()
+    return monthly_by_provider(results.tables, column)
 
 
-def _capacity_sentence(results: ResultSet, ref: str | None) -> tuple[str, float]:
-    """The headline sentence and the peak installed MW of the final year."""
-    mw = capacity_by_month(results, "installed_mw")
-    used = capacity_by_month(results, "used")
-    if mw.empty:
+def _capacity_sentence(
+    figures: PlanFigures, months: list[str], ref: str | None
+) -> tuple[str, float]:
+    """The headline sentence and the installed GW of the target year (its largest month)."""
+    year = figures.by_year
+    if year.empty or not months or float(year["gw"].max()) <= 0:
         return "The plan installs no capacity.", 0.0
-    year = target_year(list(mw.index))
-    in_year = mw[mw.index.str.startswith(str(year))]
-    total = in_year.sum(axis=1)
-    peak_month = str(total.idxmax())
-    peak_mw = float(total.max())
-    accelerators = float(used.sum(axis=1).get(peak_month, 0.0))
-    text = (
-        f"By {year} the plan needs {fmt.power(peak_mw)} "
-        f"({fmt.count(accelerators)} accelerators in use)"
-    )
-    if ref is not None and peak_mw > 0:
-        at_ref = float(in_year[ref].get(peak_month, 0.0)) if ref in in_year.columns else 0.0
-        outside = 1.0 - at_ref / float(total.max())
+    target = str(target_year(months))
+    row = records(year[year["year"] == target])[0]
+    gw = float(row["gw"])
+    text = f"By {target} the plan needs {fmt.power(gw * 1e3)} installed at its peak"
+    if math.isfinite(float(row["h100_equivalents"])):
+        text += f" ({fmt.count(float(row['h100_equivalents']))} H100-equivalents)"
+    if ref is not None and gw > 0:
+        shares = figures.by_provider
+        mine = shares[(shares["year"] == target) & (shares["provider"] == ref)]
+        outside = 1.0 - (float(mine["supply_share"].iloc[0]) if len(mine) else 0.0)
         text += (
             f", all of it with {ref}."
             if outside < 5e-4
-            else f", {fmt.pct(outside)} of it outside {ref}."
+            else f"; {fmt.pct(outside)} of the MW-months of {target} are outside {ref}."
         )
     else:
         text += "."
-    return text, peak_mw
+    return text, gw * 1e3
 
 
-def _spend_sentence(results: ResultSet) -> str | None:
-    spend = results.table("spend")
-    if spend.empty:
+def _spend_sentence(results: ResultSet, figures: PlanFigures) -> str | None:
+    providers = provider_totals(results.tables)
+    nominal = float(figures.totals["spend_usd"] or 0.0)
+    if providers.empty or nominal <= 0:
         return None
-    nominal = float(spend["usd"].sum())
-    pv = float(results.summary.get("cost_usd", spend["usd_discounted"].sum()))
-    by = spend.groupby("provider")["usd"].sum().sort_values(ascending=False)
+    pv = float(results.summary.get("cost_usd", 0.0))
     horizon = results.summary.get("horizon") or {}
     span = f" from {horizon['start']} to {horizon['end']}" if horizon else ""
+    top = providers.iloc[0]
     return (
         f"It spends {fmt.usd(nominal)}{span} ({fmt.usd(pv)} in present value); "
-        f"{by.index[0]} takes {fmt.pct(float(by.iloc[0]) / nominal)} of it."
+        f"{top['provider']} takes {fmt.pct(float(top['spend_share']))} of it."
     )
 
 
-def _shortfall_sentence(results: ResultSet) -> str:
-    short = results.table("shortfall")
+def _shortfall_sentence(results: ResultSet, figures: PlanFigures) -> str:
+    year = figures.by_year
     lost = float(results.summary.get("lost_revenue_usd", 0.0))
-    if short.empty or not bool((short["unserved_flop"] > 1e-6 * short["demand"]).any()):
+    short = float(year["shortfall_flop"].sum()) if len(year) else 0.0
+    demand = float(year["demand_flop"].sum()) if len(year) else 0.0
+    if short <= 1e-6 * demand or demand <= 0:
         return "All demand is served and every training run finishes in its window."
-    inference = short[short["kind"] == "inference"]
-    parts = []
-    if len(inference) and float(inference["demand"].sum()) > 0:
-        frac = float(inference["unserved"].sum()) / float(inference["demand"].sum())
-        parts.append(f"{fmt.pct(frac, 1)} of inference demand goes unserved")
-    training = short[
-        (short["kind"] == "training") & (short["unserved_flop"] > 1e-6 * short["demand"])
+    parts = [f"{fmt.pct(short / demand, 1)} of the FLOP demanded goes unserved"]
+    shortfall = results.table("shortfall")
+    training = shortfall[
+        (shortfall["kind"] == "training")
+        & (shortfall["unserved_flop"] > 1e-6 * shortfall["demand"])
     ]
     if len(training):
         names = ", ".join(sorted(training["workload"].astype(str)))
         parts.append(f"training runs short: {names}")
-    text = "; ".join(parts) or "Some demand goes unserved"
+    text = "; ".join(parts)
     text = text[0].upper() + text[1:]
     if lost > 0:
         text += f", losing {fmt.usd(lost)} of revenue (present value)"
     return text + "."
 
 
-def _cash_sentence(results: ResultSet) -> str | None:
-    fin = results.table("finance")
-    if fin.empty or "min_cash_usd" not in results.summary:
+def _cash_sentence(figures: PlanFigures) -> str | None:
+    t = figures.totals
+    if t["min_cash_usd"] is None:
         return None
-    low = row_at(fin, "cash_usd")
-    first = results.summary.get("first_month_cash_negative")
-    if first:
+    low, month = float(t["min_cash_usd"]), str(t["min_cash_month"])
+    if low < 0:
         return (
-            f"Cash goes negative in {first} and bottoms out at {fmt.usd(float(low['cash_usd']))} "
-            f"in {low['month']}: the plan needs more funding than the scenario raises."
+            f"Cash goes negative and bottoms out at {fmt.usd(low)} in {month}: the plan "
+            f"needs {fmt.usd(float(t['funding_gap_usd'] or 0.0))} more funding than the "
+            "scenario raises."
         )
-    low_usd = fmt.usd(float(low["cash_usd"]))
-    return f"Cash stays positive; its low point is {low_usd} in {low['month']}."
+    return f"Cash stays positive; its low point is {fmt.usd(low)} in {month}."
 
 
 def _clause_sentence(results: ResultSet) -> str | None:
@@ -192,19 +184,21 @@ def plan_summary(results: ResultSet, counterparty: str | None = None) -> Summary
     """Headline sentences and key figures of a plan."""
     s = results.summary
     ref = reference_provider(results, counterparty)
-    capacity_text, peak_mw = _capacity_sentence(results, ref)
+    numbers = plan_figures(results.tables, s)
+    months = sorted(set(results.table("capacity").get("month", pd.Series(dtype=str))))
+    capacity_text, peak_mw = _capacity_sentence(numbers, [str(m) for m in months], ref)
     sentences = [capacity_text]
     for text in (
-        _spend_sentence(results),
-        _shortfall_sentence(results),
-        _cash_sentence(results),
+        _spend_sentence(results, numbers),
+        _shortfall_sentence(results, numbers),
+        _cash_sentence(numbers),
         _clause_sentence(results),
     ):
         if text:
             sentences.append(text)
     figures = [
         KeyFigure("Objective", fmt.usd(float(s.get("objective_usd", 0.0))), "present value"),
-        KeyFigure("Compute spend", fmt.usd(float(s.get("spend_usd_nominal", 0.0))), "nominal"),
+        KeyFigure("Compute spend", fmt.usd(float(numbers.totals["spend_usd"] or 0.0)), "nominal"),
         KeyFigure("Capacity", fmt.power(peak_mw), "peak installed, final year"),
         KeyFigure("Lost revenue", fmt.usd(float(s.get("lost_revenue_usd", 0.0))), "present value"),
     ]

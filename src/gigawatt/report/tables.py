@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
+from gigawatt.plan.figures import PlanFigures, plan_figures
 from gigawatt.report import fmt
+from gigawatt.report.beyond_horizon import beyond_horizon_table
 from gigawatt.report.data import ResultSet, records
 
 __all__ = ["TableSpec", "plan_tables"]
@@ -41,39 +42,35 @@ class TableSpec:
 
 
 def _r(value: float, digits: int = 2) -> float:
-    return round(float(value), digits) + 0.0
+    """``value`` rounded as the page shows it: to ``digits`` decimals, none from 100 up.
+
+    Rounding once here (the HTML shows the decimals a value has) keeps a cell from
+    being rounded twice (186.505 -> 186.5 -> "186").
+    """
+    v = float(value)
+    return round(v, 0 if abs(v) >= 100 else digits) + 0.0
 
 
-def _by_year_provider(results: ResultSet) -> TableSpec | None:
-    cap = results.table("capacity")
-    if cap.empty:
+def _figures(results: ResultSet) -> PlanFigures:
+    return plan_figures(results.tables, results.summary)
+
+
+def _by_year_provider(figures: PlanFigures) -> TableSpec | None:
+    frame = figures.by_provider
+    if frame.empty:
         return None
-    cap = cap.assign(year=cap["month"].str[:4])
-    acc = (
-        cap.groupby(["year", "provider"])["used"].sum()
-        / cap.groupby(["year", "provider"])["month"].nunique()
-    )
-    gw = (
-        cap.groupby(["year", "provider", "month"])["installed_mw"].sum().groupby(level=[0, 1]).max()
-    )
-    spend = results.table("spend")
-    usd = (
-        spend.assign(year=spend["month"].str[:4]).groupby(["year", "provider"])["usd"].sum()
-        if len(spend)
-        else pd.Series(dtype=float)
-    )
-    frame = pd.concat({"acc": acc, "gw": gw, "usd": usd}, axis=1).fillna(0.0).sort_index()
-    p_scale, p_unit = fmt.power_unit(float(frame["gw"].max()))
-    m_scale, m_unit = fmt.money_unit(float(frame["usd"].max()))
+    p_scale, p_unit = fmt.power_unit(float(frame["gw"].max()) * 1e3)
+    m_scale, m_unit = fmt.money_unit(float(frame["spend_usd"].max()))
     rows = tuple(
         (
             str(r["year"]),
             str(r["provider"]),
-            _r(r["acc"] / 1e3, 1),
-            _r(r["gw"] / p_scale),
-            _r(r["usd"] / m_scale),
+            _r(r["accelerators"] / 1e3, 1),
+            _r(r["gw"] * 1e3 / p_scale),
+            _r(r["spend_usd"] / m_scale),
+            _r(r["supply_share"] * 100, 1),
         )
-        for r in records(frame.reset_index())
+        for r in records(frame)
     )
     return TableSpec(
         "by_year_provider",
@@ -84,47 +81,32 @@ def _by_year_provider(results: ResultSet) -> TableSpec | None:
             "accelerators in use, k (mean)",
             f"{p_unit} installed (peak)",
             f"spend {m_unit}",
+            "share of MW-months %",
         ),
         rows,
-        "Spend is nominal; accelerators are the monthly mean of those in use.",
+        "Spend is nominal; accelerators are the monthly mean of those in use; installed "
+        "power is the year's largest month.",
     )
 
 
-def _money_by_year(results: ResultSet) -> TableSpec | None:
-    fin = results.table("finance")
-    if fin.empty:
+def _money_by_year(figures: PlanFigures) -> TableSpec | None:
+    out = figures.by_year
+    if out.empty:
         return None
-    fin = fin.assign(year=fin["month"].str[:4])
-    spend = results.table("spend")
-    short = results.table("shortfall")
-    out = pd.DataFrame(index=sorted(fin["year"].unique()))
-    out["spend"] = (
-        spend.assign(year=spend["month"].str[:4]).groupby("year")["usd"].sum()
-        if len(spend)
-        else 0.0
-    )
-    out["revenue"] = fin.groupby("year")["revenue_usd"].sum()
-    if len(short):
-        short = short.assign(year=short["month"].str[:4])
-        out["lost"] = short.groupby("year")["lost_revenue_usd"].sum()
-        out["flop"] = short.groupby("year")["unserved_flop"].sum()
-    else:
-        out["lost"] = 0.0
-        out["flop"] = 0.0
-    out["cash"] = fin.groupby("year")["cash_usd"].last()
-    out = out.fillna(0.0)
-    has_cash = "min_cash_usd" in results.summary
-    scale, unit = fmt.money_unit(float(out[["spend", "revenue", "lost", "cash"]].abs().max().max()))
+    has_cash = bool(out["cash_usd"].notna().any())
+    money = out[["spend_usd", "revenue_usd", "lost_revenue_usd"]].abs().max().max()
+    cash_max = float(out["cash_usd"].abs().max()) if has_cash else 0.0
+    scale, unit = fmt.money_unit(max(float(money), cash_max))
     rows = tuple(
         (
-            str(y),
-            _r(r["spend"] / scale),
-            _r(r["revenue"] / scale),
-            _r(r["lost"] / scale),
-            f"{r['flop']:.3g}",
-            _r(r["cash"] / scale) if has_cash else "",
+            str(r["year"]),
+            _r(r["spend_usd"] / scale),
+            _r(r["revenue_usd"] / scale),
+            _r(r["lost_revenue_usd"] / scale),
+            f"{r['shortfall_flop']:.3g}",
+            _r(r["cash_usd"] / scale) if has_cash else "",
         )
-        for y, r in out.iterrows()
+        for r in records(out)
     )
     return TableSpec(
         "money_by_year",
@@ -142,29 +124,20 @@ def _money_by_year(results: ResultSet) -> TableSpec | None:
     )
 
 
-def _sites(results: ResultSet) -> TableSpec | None:
-    power = results.table("power")
-    if power.empty:
+def _sites(figures: PlanFigures) -> TableSpec | None:
+    frame = figures.by_site
+    if frame.empty:
         return None
-    grouped = power.groupby(["site", "provider"], sort=True)
-    frame = pd.DataFrame(
-        {
-            "cap": grouped["cap_mw"].max(),
-            "peak": grouped["installed_mw"].max(),
-            "energy": grouped["energy_mwh"].sum() / 1e6,
-            "co2": grouped["emissions_tco2"].sum() / 1e6,
-        }
-    )
     rows = tuple(
         (
             str(r["site"]),
             str(r["provider"]),
-            _r(r["cap"], 0) if np.isfinite(r["cap"]) else "no cap",
-            _r(r["peak"], 0),
-            _r(r["energy"], 2),
-            _r(r["co2"], 3),
+            _r(r["cap_mw"], 0) if np.isfinite(r["cap_mw"]) else "no cap",
+            _r(r["installed_mw"], 0),
+            _r(r["energy_twh"], 2),
+            _r(r["emissions_mtco2"], 3),
         )
-        for r in records(frame.reset_index())
+        for r in records(frame)
     )
     return TableSpec(
         "sites",
@@ -250,11 +223,13 @@ def _commitments(results: ResultSet) -> TableSpec | None:
 
 def plan_tables(results: ResultSet) -> list[TableSpec]:
     """The summary tables of a plan, in reading order."""
+    figures = _figures(results)
     builders = (
-        _by_year_provider(results),
-        _money_by_year(results),
-        _sites(results),
+        _by_year_provider(figures),
+        _money_by_year(figures),
+        _sites(figures),
         _clauses(results),
         _commitments(results),
+        beyond_horizon_table(results),
     )
     return [t for t in builders if t is not None]

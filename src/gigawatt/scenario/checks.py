@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
 
 from gigawatt.errors import Problem
 from gigawatt.scenario.paths import resolve_path
+from gigawatt.scenario.schedule import Schedule
 from gigawatt.scenario.schema import (
     InferenceWorkload,
     MinSpendClause,
@@ -20,7 +24,7 @@ from gigawatt.scenario.schema import (
     TrainingWorkload,
 )
 from gigawatt.scenario.timeline import parse_month
-from gigawatt.scenario.yamlmarks import Marks, PathItem
+from gigawatt.scenario.yamlmarks import Marks, PathItem, format_path
 
 __all__ = ["run_checks"]
 
@@ -318,6 +322,93 @@ def check_uncertainty(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]
             yield _problem(marks, path, str(exc))
 
 
+def _schedules(
+    node: Any, path: tuple[PathItem, ...]
+) -> Iterator[tuple[tuple[PathItem, ...], Schedule]]:
+    """Every schedule inside a scenario object, with its key path (aliases as in files)."""
+    if isinstance(node, Schedule):
+        yield path, node
+    elif isinstance(node, BaseModel):
+        for name, info in type(node).model_fields.items():
+            yield from _schedules(getattr(node, name), (*path, info.alias or name))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _schedules(value, (*path, str(key)))
+    elif isinstance(node, list | tuple):
+        for i, value in enumerate(node):
+            yield from _schedules(value, (*path, i))
+
+
+def _named(s: Scenario, path: tuple[PathItem, ...]) -> str:
+    """A key path in words: ``demand_flops of workload api``."""
+    if len(path) >= 3 and path[0] == "workloads" and isinstance(path[1], int):
+        return f"{format_path(path[2:])} of workload {s.workloads[path[1]].name}"
+    if len(path) >= 3 and path[0] == "sites":
+        return f"{format_path(path[2:])} of site {path[1]}"
+    return format_path(path)
+
+
+def _overflowing(s: Scenario) -> Iterator[tuple[tuple[PathItem, ...], Schedule, str]]:
+    """Schedules that overflow inside the horizon, with the first month that does."""
+    tl = s.timeline
+    for path, schedule in _schedules(s, ()):
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = schedule.values(tl)
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            yield path, schedule, tl.labels[int(bad[0])]
+
+
+def check_finite_schedules(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
+    """No schedule overflows to infinity inside the horizon (growth compounding)."""
+    for path, schedule, month in _overflowing(s):
+        what = _named(s, path)
+        yield _problem(
+            marks,
+            (*path, "growth_per_year"),
+            f"{what} overflows to infinity in {month}: growth_per_year "
+            f"{schedule.growth_per_year:g} compounds past the largest number",
+            "lower growth_per_year, add a later month with a value, or shorten the horizon",
+        )
+
+
+def check_magnitudes(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
+    """Numbers the planner cannot solve with: warnings, or errors when not finite.
+
+    The thresholds and their derivation are in :mod:`gigawatt.plan.conditioning`.
+    """
+    from gigawatt.plan.conditioning import REFUSED_FROM, WELL_CONDITIONED, describe, magnitudes
+    from gigawatt.plan.inputs import PlanInputs
+
+    overflowing = {path for path, _, _ in _overflowing(s)}
+    if overflowing:
+        return  # the planner's numbers derive from them; those errors come first
+    with np.errstate(all="ignore"):
+        found = magnitudes(PlanInputs.from_scenario(s))
+    low, high = WELL_CONDITIONED
+    for m in found:
+        if not m.finite:
+            yield _problem(
+                marks,
+                m.path,
+                describe(m),
+                "the product of this value and others overflows; write realistic values",
+            )
+            continue
+        effect = (
+            f"`plan` refuses {REFUSED_FROM:g} and more"
+            if m.refused
+            else "`plan` may fail or be inaccurate"
+        )
+        yield _problem(
+            marks,
+            m.path,
+            describe(m),
+            f"{effect}; it keeps {low:g}..{high:g} well-conditioned: write a realistic value",
+            severity="warning",
+        )
+
+
 CHECKS: tuple[Check, ...] = (
     check_references,
     check_unique_names,
@@ -326,12 +417,15 @@ CHECKS: tuple[Check, ...] = (
     check_usable,
     check_power_convention,
     check_uncertainty,
+    check_finite_schedules,
 )
 
 
 def run_checks(s: Scenario, data: Any, marks: Marks) -> list[Problem]:
     """Run every check; return all problems (errors and warnings) in file order."""
     problems = [p for check in CHECKS for p in check(s, data, marks)]
+    if not any(p.severity == "error" for p in problems):  # it needs a consistent scenario
+        problems += check_magnitudes(s, data, marks)
     return sorted(problems, key=lambda p: (p.location.line, p.location.column))
 
 

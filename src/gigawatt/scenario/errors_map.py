@@ -240,6 +240,10 @@ def problems_from_validation(
         elif kind in _TYPE_WORDS:
             location = marks.locate(path)
             message = f"expected {_TYPE_WORDS[kind]}, got {_describe(err.get('input'))}"
+        elif kind == "finite_number":
+            location = marks.locate(path)
+            message = f"expected a finite number, got {_describe(err.get('input'))}"
+            hint = "infinity and NaN (.inf, .nan, 1e999) are not values; write a number"
         elif kind == "literal_error":
             location = marks.locate(path)
             expected = str(ctx.get("expected", ""))

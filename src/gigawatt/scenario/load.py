@@ -92,6 +92,7 @@ def _validate(data: dict[str, Any], marks: Marks, file: str) -> Scenario:
     scenario._source = file
     scenario._warnings = problems
     scenario._raw = data
+    scenario._marks = marks
     return scenario
 
 

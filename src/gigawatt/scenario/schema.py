@@ -19,9 +19,10 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from gigawatt.errors import Problem
+from gigawatt.errors import Location, Problem
 from gigawatt.scenario.schedule import Schedule, parse_schedule
 from gigawatt.scenario.timeline import Month, Timeline, parse_month
+from gigawatt.scenario.yamlmarks import Marks, PathItem, format_path
 
 __all__ = [
     "Accelerator",
@@ -83,7 +84,9 @@ Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class Horizon(_Strict):
@@ -91,6 +94,16 @@ class Horizon(_Strict):
 
     start: MonthField = Field(description="First month of the plan (YYYY-MM).")
     months: int = Field(ge=1, le=600, description="Number of months planned.")
+    tail_months: int = Field(
+        0,
+        ge=0,
+        le=120,
+        description="Months the planner also solves after the horizon, results cut to the "
+        "horizon, so that commitments near its end are judged over their whole term "
+        "(every schedule continues: growth_per_year compounds, a step holds its last value). "
+        "0 = the plan stops at the horizon and terms are cut there. Set it to the longest "
+        "reserved term (docs/decisions.md, end of the horizon).",
+    )
 
 
 class Accelerator(_Strict):
@@ -378,6 +391,7 @@ class Scenario(_Strict):
     _source: str = PrivateAttr(default="<string>")
     _warnings: list[Problem] = PrivateAttr(default_factory=list)
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _marks: Marks | None = PrivateAttr(default=None)
 
     @property
     def timeline(self) -> Timeline:
@@ -393,6 +407,12 @@ class Scenario(_Strict):
     def raw(self) -> dict[str, Any]:
         """The plain data the scenario was validated from (a copy is safe to edit)."""
         return self._raw
+
+    def locate(self, path: tuple[PathItem, ...]) -> Location:
+        """Where a key path of the scenario sits in its file (line 0 when not known)."""
+        if self._marks is None:
+            return Location(self._source, 0, 0, format_path(path))
+        return self._marks.locate(path)
 
     @property
     def warnings(self) -> list[Problem]:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from gigawatt.errors import GigawattError, InputError
+from gigawatt.errors import GigawattError, InputError, MissingExtraError
 
 __all__ = ["TaskTimeoutError", "ray_map", "ray_session"]
 
@@ -34,10 +34,7 @@ def _import_ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise GigawattError(
-            "Ray is not installed; install it with `pip install 'gigawatt[ray]'` "
-            "(or `pip install ray`)"
-        ) from None
+        raise MissingExtraError("Ray", "ray") from None
     return ray
 
 

@@ -16,15 +16,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from gigawatt.broker.admission import accelerator_hours
 from gigawatt.broker.context import BrokerContext, Principal
-from gigawatt.broker.decide import Request
+from gigawatt.broker.decide import Request, fewest_accelerators
 from gigawatt.broker.errors import BadRequestError, ForbiddenError
 from gigawatt.broker.hours import hour_of, iso_hour
 from gigawatt.broker.http.body import parse_body
 from gigawatt.broker.http.headers import IDEMPOTENCY_KEY
 from gigawatt.broker.models import MAX_COUNT, PlacementIn
+from gigawatt.broker.placements import place
+from gigawatt.broker.runtime import Runner
 
-__all__ = ["PLACEMENT_OPENAPI", "PastStartError", "check_not_past", "parse_placement"]
+__all__ = [
+    "PLACEMENT_OPENAPI",
+    "PastStartError",
+    "check_not_past",
+    "parse_placement",
+    "submit_placement",
+]
 
 
 class PastStartError(BadRequestError):
@@ -72,17 +81,7 @@ def to_request(ctx: BrokerContext, body: PlacementIn) -> Request:
             f"this one {end - start}",
             "end",
         )
-    if body.flops is not None:
-        names = [body.accelerator] if body.accelerator is not None else list(accelerators)
-        fastest = max(accelerators[n].peak_flops for n in names)
-        if body.flops / (fastest * body.utilization) > MAX_COUNT:
-            raise BadRequestError(
-                "too_large",
-                f"{body.flops:g} FLOP/s at utilization {body.utilization:g} needs more than "
-                f"{MAX_COUNT:,} accelerators even of the fastest type",
-                "flops",
-            )
-    return Request(
+    req = Request(
         tuple(sorted(set(body.tags))),
         body.accelerator,
         body.count,
@@ -92,6 +91,14 @@ def to_request(ctx: BrokerContext, body: PlacementIn) -> Request:
         end,
         body.single_site,
     )
+    if body.flops is not None and not fewest_accelerators(cat, req) <= MAX_COUNT:
+        raise BadRequestError(
+            "too_large",
+            f"{body.flops:g} FLOP/s at utilization {body.utilization:g} needs more than "
+            f"{MAX_COUNT:,} accelerators even of the fastest type",
+            "flops",
+        )
+    return req
 
 
 def check_not_past(ctx: BrokerContext, who: Principal, body: PlacementIn, req: Request) -> None:
@@ -111,6 +118,30 @@ def check_not_past(ctx: BrokerContext, who: Principal, body: PlacementIn, req: R
             "placements start at or after it (an admin may back-fill with backfill: true)",
             "start",
         )
+
+
+async def submit_placement(
+    ctx: BrokerContext, runner: Runner, who: Principal, req: Request, key: str
+) -> tuple[str, bool]:
+    """Place a parsed request: the team's limits, then its turn in the team's queue.
+
+    Returns:
+        ``(response JSON, replayed)`` of :func:`gigawatt.broker.placements.place`.
+
+    Raises:
+        TooManyRequestsError: the team is over a limit (:mod:`gigawatt.broker.admission`).
+        BrokerError: what :func:`~gigawatt.broker.placements.place` raises.
+    """
+    hours = req.end_hour - req.start_hour
+    lane = f"{who.role}:{who.name}"
+    if who.role != "team":
+        return await runner(place, ctx, who, req, key, lane=lane, hours=hours)
+    acc_hours = accelerator_hours(ctx.catalog, req)
+    ctx.limits.admit(who.name, acc_hours)
+    try:
+        return await runner(place, ctx, who, req, key, lane=lane, hours=hours)
+    finally:
+        ctx.limits.done(who.name, acc_hours)
 
 
 PLACEMENT_OPENAPI: dict[str, Any] = {

@@ -88,5 +88,10 @@ class PlanOut(BaseModel):
     title: str | None = None
     meta: list[str]
     summary: list[str]
+    answer: dict[str, Any] | None = Field(
+        None,
+        description="What the lab needs per year and who supplies it: id, title, columns "
+        "(the years), rows (label then one value per year), note.",
+    )
     charts: list[PlanChartOut]
     hint: str | None = None

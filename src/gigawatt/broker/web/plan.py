@@ -1,7 +1,8 @@
 """The plan the dashboard shows: the report's charts of a plan folder, as plotly JSON.
 
 ``gigawatt serve --plan DIR`` names a folder written by ``gigawatt plan --out DIR``. Its
-charts are the HTML report's (:func:`gigawatt.report.build.build_content`), turned into
+answer block (what the lab needs per year, and who supplies it) and its charts are the
+HTML report's (:func:`gigawatt.report.build.build_content`), turned into
 the figures ``Plotly.newPlot`` takes (:func:`gigawatt.report.plotly_figures.figure`);
 they are built once, on first request, and kept. plotly.js itself comes from the
 installed plotly package, so the dashboard draws them offline.
@@ -61,6 +62,7 @@ def _build(directory: str) -> dict[str, Any]:
         "title": content.title,
         "meta": list(content.meta),
         "summary": list(content.summary.sentences),
+        "answer": None if content.answer is None else content.answer.to_dict(),
         "charts": [
             {
                 "id": c.id,
@@ -105,6 +107,7 @@ class PlanCharts:
             "title": None,
             "meta": [],
             "summary": [],
+            "answer": None,
             "charts": [],
             "hint": NO_PLAN_HINT,
         }

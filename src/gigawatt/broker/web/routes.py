@@ -20,7 +20,7 @@ from gigawatt.broker.errors import BadRequestError
 from gigawatt.broker.hours import hour_of
 from gigawatt.broker.models import AuditOut, HourTime, Name
 from gigawatt.broker.routes_placements import ERRORS
-from gigawatt.broker.runtime import Caller, Ctx, run
+from gigawatt.broker.runtime import Caller, Ctx, read
 from gigawatt.broker.web.models import CapacitySummaryOut, MeOut, PlanOut, RecentOut
 from gigawatt.broker.web.plan import PlanCharts, plotly_js_bytes
 from gigawatt.broker.web.queries import (
@@ -86,7 +86,7 @@ async def capacity_by_site(
             s = hour_of(start)
         except ValueError as exc:
             raise BadRequestError("invalid", str(exc), "start") from None
-    return JSONResponse(await run(request, capacity_summary, ctx, s, hours))
+    return JSONResponse(await read(capacity_summary, ctx, s, hours))
 
 
 @router.get("/v1/recent/placements", response_model=list[RecentOut])
@@ -97,7 +97,7 @@ async def placements_recent(
     limit: Annotated[int, Query(ge=1, le=500, description="Most rows returned.")] = 50,
 ) -> JSONResponse:
     """Your most recent placements, newest first, with the clause behind each."""
-    return JSONResponse(await run(request, recent_placements, ctx, who, limit))
+    return JSONResponse(await read(recent_placements, ctx, who, limit))
 
 
 @router.get("/v1/audit/search", response_model=list[AuditOut])
@@ -123,8 +123,7 @@ async def audit_search(
 ) -> JSONResponse:
     """Audit entries matching every filter, newest first (admin only)."""
     require(who, "admin")
-    rows = await run(
-        request,
+    rows = await read(
         lambda: search_audit(
             ctx,
             action=action,

@@ -286,6 +286,17 @@
     });
   }
 
+  // the answer block: metrics down, years across (every cell as text)
+  function answerTable(answer) {
+    var head = el('tr', {}, answer.columns.map(function (c) { return el('th', { text: c }); }));
+    var rows = answer.rows.map(function (r) {
+      return el('tr', {}, r.map(function (v, i) { return td(v, i ? 'num' : ''); }));
+    });
+    var table = el('table', { id: 'plan-answer' }, [el('thead', {}, [head]), el('tbody', {}, rows)]);
+    return el('div', {}, [el('h3', { text: answer.title }), table,
+                          el('p', { className: 'note', text: answer.note })]);
+  }
+
   function drawPlan(plan) {
     var section = $('plan');
     var summary = $('plan-summary');
@@ -298,6 +309,7 @@
       return Promise.resolve();
     }
     summary.appendChild(el('p', { className: 'note', text: plan.title + ' · ' + plan.meta.join(' · ') }));
+    if (plan.answer) summary.appendChild(answerTable(plan.answer));
     plan.summary.forEach(function (s) { summary.appendChild(el('p', { text: s })); });
     plan.charts.forEach(function (c) {
       var box = el('div', { className: 'chart', id: 'chart-' + c.id }, [
