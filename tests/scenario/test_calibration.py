@@ -78,3 +78,33 @@ def test_tested_anchors_hold(default_plan: Plan, anchor: object) -> None:
 def test_fidelity_page_is_up_to_date(default_plan: Plan) -> None:
     """docs/fidelity.md is generated from this plan (python -m gigawatt.report.fidelity)."""
     assert PAGE.read_text(encoding="utf-8") == render_page(default_plan)
+
+
+def test_products_come_before_research(default_plan: Plan) -> None:
+    """Products the lab sells are served first (issue 16): in no month does research hold an
+    accelerator that a product left short could have used. Research's value per FLOP
+    (its own shortfall_usd_per_flop) stays below each product's net revenue per FLOP, so
+    the planner moves any such accelerator to the product; the check is on the plan."""
+    from gigawatt.plan.inputs import PlanInputs
+
+    scenario = load_scenario("frontier-lab-2025")
+    inputs = PlanInputs.from_scenario(scenario)
+    offer_index = {ref.key: k for k, ref in enumerate(inputs.refs)}
+    month_index = {m: t for t, m in enumerate(inputs.months)}
+    products = [
+        w.name for w in scenario.workloads if getattr(w, "revenue_usd_per_month", None) is not None
+    ]
+    short = default_plan.tables["shortfall"]
+    short = short[short["workload"].isin(products) & (short["served_fraction"] < 1 - 1e-6)]
+    alloc = default_plan.tables["allocation"]
+    research = alloc[(alloc["workload"] == "research") & (alloc["accelerators"] > 1.0)]
+    held = research.groupby("month")["offer"].apply(set).to_dict()
+    for row in short.itertuples():
+        for offer in held.get(row.month, set()):
+            w = inputs.workloads.index(row.workload)
+            assert not inputs.allowed[w, offer_index[offer], month_index[row.month]], (
+                row.workload,
+                row.month,
+                offer,
+            )
+    assert len(research) > 0  # research is served in some months

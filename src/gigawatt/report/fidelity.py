@@ -167,9 +167,13 @@ _CONTRADICTIONS = """\
 _LIMITS = """\
 ## Known limits
 
-- One shortfall penalty per FLOP for research over the whole horizon, while revenue per
-  FLOP served falls ~1.37x a year with price-performance (facts.md E): from 2026 on,
-  when supply is short, the plan gives research precedence over the products.
+- Research has its own value per FLOP short (`shortfall_usd_per_flop` on the workload),
+  below the products' net revenue per FLOP and falling with it, so research never
+  outbids a product for an accelerator (tested). The products are nevertheless short
+  from 2027-28: their revenue per FLOP served falls ~1.37x a year with price-performance
+  (facts.md E), as the demand is derived, while the scenario's offers stop improving
+  after Vera Rubin (2027), and the January terms' right of first refusal makes Azure's
+  GB300 the first capacity to fill. Serving them then loses money at the offered prices.
 """
 
 

@@ -263,6 +263,23 @@ def check_power_convention(s: Scenario, data: Any, marks: Marks) -> Iterable[Pro
                 )
 
 
+def check_shortfall_values(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
+    """A workload's own ``shortfall_usd_per_flop`` is for work without revenue only."""
+    for i, w in enumerate(s.workloads):
+        if (
+            isinstance(w, InferenceWorkload)
+            and w.shortfall_usd_per_flop is not None
+            and w.revenue_usd_per_month is not None
+        ):
+            yield _problem(
+                marks,
+                ("workloads", i, "shortfall_usd_per_flop"),
+                f"workload '{w.name}' has revenue and a shortfall_usd_per_flop",
+                "a product with revenue loses that revenue when unserved: remove "
+                "shortfall_usd_per_flop (or revenue_usd_per_month if it earns none)",
+            )
+
+
 def check_uncertainty(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
     """Uncertainty key paths lead to numbers; distributions are well formed."""
     from gigawatt.forecast.distributions import parse_distribution
@@ -416,6 +433,7 @@ CHECKS: tuple[Check, ...] = (
     check_tags,
     check_usable,
     check_power_convention,
+    check_shortfall_values,
     check_uncertainty,
     check_finite_schedules,
 )

@@ -264,6 +264,12 @@ class InferenceWorkload(_WorkloadBase):
     revenue_usd_per_month: ScheduleField | None = Field(
         None, description="Schedule of revenue when fully served, USD per month."
     )
+    shortfall_usd_per_flop: ScheduleField | None = Field(
+        None,
+        description="Schedule of what one FLOP of this workload left unserved costs, USD "
+        "(the value of the work, e.g. research); default penalties.shortfall_usd_per_flop. "
+        "Only for a workload without revenue: a product loses its revenue instead.",
+    )
 
 
 class TrainingWorkload(_WorkloadBase):
@@ -276,6 +282,11 @@ class TrainingWorkload(_WorkloadBase):
     )
     mfu: float = Field(0.40, gt=0, le=1, description="Model FLOP utilisation, fraction of peak.")
     single_site: bool = Field(True, description="Whether the run must use one site only.")
+    shortfall_usd_per_flop: NonNegative | None = Field(
+        None,
+        description="What one FLOP of this run not delivered inside its window costs, USD "
+        "(charged in the window's last month); default penalties.shortfall_usd_per_flop.",
+    )
 
 
 Workload = Annotated[InferenceWorkload | TrainingWorkload, Field(discriminator="kind")]
@@ -362,7 +373,8 @@ class Penalties(_Strict):
 
     shortfall_usd_per_flop: NonNegative = Field(
         1.0e-15,
-        description="Cost per FLOP of training (or revenue-less inference) not delivered, USD.",
+        description="Cost per FLOP of training (or revenue-less inference) not delivered, USD; "
+        "a workload's own shortfall_usd_per_flop overrides it.",
     )
 
 
