@@ -16,6 +16,7 @@ from gigawatt.plan.results import Plan
 from gigawatt.report.fidelity import (
     ANCHORS,
     accelerators_online,
+    cash_burn_usd,
     installed_gw,
     render_page,
     revenue_usd,
@@ -44,6 +45,24 @@ def test_accelerators_end_2025(default_plan: Plan) -> None:
 def test_revenue_2025(default_plan: Plan) -> None:
     """$13.07B of 2025 revenue (facts.md C), +/-10%, as earned in the plan."""
     assert 13.07e9 * 0.9 <= revenue_usd(default_plan, 2025) <= 13.07e9 * 1.1
+
+
+def test_cash_burn_2025_29(default_plan: Plan) -> None:
+    """Cumulative burn 2025-29 between the reported forecasts: ~$115B (The Information,
+    2025-09) and $226B (its Q1-2026 vintage), facts.md C; and equal to an independent sum
+    of the finance table's flows."""
+    usd = cash_burn_usd(default_plan, 2025, 2029)
+    assert 115e9 <= usd <= 226e9
+    fin = default_plan.tables["finance"]
+    fin = fin[fin["month"].between("2025-01", "2029-12")]
+    flows = (
+        fin["compute_spend_usd"]
+        + fin["min_spend_shortfall_usd"]
+        + fin["revenue_share_usd"]
+        + fin["other_opex_usd"]
+        - fin["revenue_usd"]
+    )
+    assert usd == pytest.approx(float(flows.sum()), rel=1e-9)
 
 
 def test_suppliers_2025(default_plan: Plan) -> None:

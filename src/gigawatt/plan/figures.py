@@ -11,7 +11,9 @@ aggregates over offers (always a sum within a month), months and years:
 * a *flow* (USD, MWh, tCO2, FLOP) is summed over the months of the year;
 * cash is a balance at month end: the year's last month (``cash_usd``) or its lowest
   month (``min_cash_usd``); ``funding_gap_usd`` is the money that, raised at the start,
-  would have kept cash at or above zero up to the year's end.
+  would have kept cash at or above zero up to the year's end; ``cash_burn_usd`` is the
+  year's cash out less cash in before funding (compute spend, take-or-pay shortfalls,
+  revenue share and other opex, less revenue earned), negative when cash-flow positive.
 
 The functions take the plan's tables by name (``capacity``, ``spend``, ``power``,
 ``shortfall``, ``finance``), as :class:`~gigawatt.plan.results.Plan` holds them and as
@@ -85,8 +87,9 @@ YEAR_COLUMNS = (
     "cash_usd",
     "min_cash_usd",
     "funding_gap_usd",
+    "cash_burn_usd",
 )
-_CASH = ("cash_usd", "min_cash_usd", "funding_gap_usd")
+_CASH = ("cash_usd", "min_cash_usd", "funding_gap_usd", "cash_burn_usd")
 
 
 def _table(tables: Tables, name: str) -> pd.DataFrame:
@@ -252,6 +255,8 @@ def by_year(tables: Tables, *, cash: bool = True) -> pd.DataFrame:
         out["min_cash_usd"] = per_cash.min()
         running_low = f["cash_usd"].cummin().groupby(f["year"]).last()
         out["funding_gap_usd"] = (-running_low).clip(lower=0.0)
+        flows = f.groupby("year")[["net_usd", "funding_usd"]].sum()
+        out["cash_burn_usd"] = flows["funding_usd"] - flows["net_usd"]
     else:
         for col in _CASH:
             out[col] = np.nan
