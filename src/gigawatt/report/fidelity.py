@@ -15,6 +15,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gigawatt.plan import figures
+from gigawatt.plan.figures import installed_in_month
 from gigawatt.plan.results import Plan
 
 __all__ = [
@@ -28,25 +30,20 @@ __all__ = [
     "suppliers",
 ]
 
-HOURS_PER_YEAR = 8766.0
-
-
 def installed_gw(plan: Plan, month: str) -> float:
-    """Facility GW installed in a month (capacity table, IT watts x PUE)."""
-    cap = plan.tables["capacity"]
-    return float(cap.loc[cap["month"] == month, "installed_mw"].sum()) / 1e3
+    """Facility GW installed in a month (:func:`gigawatt.plan.figures.installed_in_month`)."""
+    return installed_in_month(plan.tables, month)["gw"]
 
 
 def accelerators_online(plan: Plan, month: str) -> float:
-    """Accelerators installed in a month."""
-    cap = plan.tables["capacity"]
-    return float(cap.loc[cap["month"] == month, "installed"].sum())
+    """Accelerators installed in a month (:func:`gigawatt.plan.figures.installed_in_month`)."""
+    return installed_in_month(plan.tables, month)["accelerators"]
 
 
 def revenue_usd(plan: Plan, year: int) -> float:
-    """Revenue earned in a year (served fraction of each product's revenue), USD."""
-    fin = plan.tables["finance"]
-    return float(fin.loc[fin["month"].str.startswith(str(year)), "revenue_usd"].sum())
+    """Revenue earned in a year (the figures' ``revenue_usd``), USD."""
+    by_year = plan.figures().by_year
+    return float(by_year.loc[by_year["year"] == str(year), "revenue_usd"].sum())
 
 
 def cash_burn_usd(plan: Plan, first: int, last: int) -> float:
@@ -57,10 +54,8 @@ def cash_burn_usd(plan: Plan, first: int, last: int) -> float:
 
 
 def suppliers(plan: Plan, year: int) -> list[str]:
-    """Providers with accelerators in use in some month of a year."""
-    cap = plan.tables["capacity"]
-    rows = cap[cap["month"].str.startswith(str(year)) & (cap["used"] > 0.5)]
-    return sorted(set(rows["provider"]))
+    """Providers with accelerators in use in some month of a year (figures.suppliers)."""
+    return figures.suppliers(plan.tables, str(year))
 
 
 @dataclass(frozen=True)
@@ -116,7 +111,7 @@ def _burn_2025_29(plan: Plan) -> tuple[str, bool]:
 
 
 def _energy_end_2025(plan: Plan) -> tuple[str, bool]:
-    twh = installed_gw(plan, "2025-12") * HOURS_PER_YEAR / 1e3
+    twh = installed_in_month(plan.tables, "2025-12")["twh_per_year"]
     return f"{twh:.1f} TWh/yr at the 2025-12 installed power", _within(twh, 16.6, 0.15)
 
 
