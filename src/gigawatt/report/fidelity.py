@@ -25,10 +25,12 @@ __all__ = [
     "accelerators_online",
     "cash_burn_usd",
     "installed_gw",
+    "later_years",
     "render_page",
     "revenue_usd",
     "suppliers",
 ]
+
 
 def installed_gw(plan: Plan, month: str) -> float:
     """Facility GW installed in a month (:func:`gigawatt.plan.figures.installed_in_month`)."""
@@ -156,9 +158,10 @@ ANCHORS: tuple[Anchor, ...] = (
         "The Information via techspot.com 2025-09 and the-decoder.com 2026-02 (facts.md C)",
         "between the two forecasts",
         _burn_2025_29,
-        note="Burn is cash out less cash in before funding (docs/glossary.md). The plan's "
-        "burn is inside the range partly by compensating errors: it earns far less revenue "
-        "than forecast from 2027 (products short, see Known limits) and buys less compute.",
+        note="Burn is cash out less cash in before funding (docs/glossary.md). It depends on "
+        "an assumption: other opex grows as the revenue schedules do (1.7x a year, held at "
+        "its 2025 share of revenue; docs/decisions.md). Builds' capex enters straight-line "
+        "per month, not when paid, so the burn understates the cash a build needs upfront.",
     ),
     Anchor(
         "Energy at end-2025 (annualised)",
@@ -171,6 +174,51 @@ ANCHORS: tuple[Anchor, ...] = (
         "use, which is lower.",
     ),
 )
+
+#: The years after 2026 the page sets against the lab's stated plans (not tested: the
+#: record holds commitments and forecasts, not outcomes).
+LATER_YEARS = ("2027", "2028", "2029", "2030")
+
+_LATER_ANCHORS = """\
+Public figures for these years are commitments and forecasts, not outcomes: ~30 GW of
+compute committed for ~$1.4T over ~8 years (Altman, 2025-10-28 and 2025-11-06, facts.md
+B.3), of which Stargate's 10 GW (B.1, secured commitments by end-2025, not operating
+capacity) and chip deals of 26 GW that overlap with it (B.2, B.3); Epoch/EPRI find >50 GW
+of AI capacity in the US by 2030 plausible (E). Revenue forecasts: ~$62B in 2027, ~$145B
+in 2029, ~$200B (2025-09) to >$280B (2026-02) in 2030 (C). The scenario's sites add up to
+~30 GW by 2030 (the commitments), which bounds the plan's GW from above.
+"""
+
+
+def later_years(plan: Plan) -> list[tuple[str, float, float, float]]:
+    """(year, GW installed at the peak, share of demand served, revenue USD) for 2027-30.
+
+    Read from :func:`gigawatt.plan.figures.by_year` (``gw``, ``served_share``,
+    ``revenue_usd``), the figures every other output reports.
+    """
+    year = plan.figures().by_year
+    rows = year[year["year"].isin(LATER_YEARS)]
+    columns = zip(
+        rows["year"].astype(str),
+        rows["gw"].astype(float),
+        rows["served_share"].astype(float),
+        rows["revenue_usd"].astype(float),
+        strict=True,
+    )
+    return [(y, float(gw), float(served), float(usd)) for y, gw, served, usd in columns]
+
+
+def _later_section(plan: Plan) -> list[str]:
+    lines = [
+        "## Later years against the lab's stated plans",
+        "",
+        "| year | GW installed (peak month) | share of demand served | revenue earned |",
+        "| --- | --- | --- | --- |",
+    ]
+    for y, gw, served, revenue in later_years(plan):
+        lines.append(f"| {y} | {gw:.1f} GW | {served:.0%} | ${revenue / 1e9:.0f}B |")
+    return [*lines, "", _LATER_ANCHORS]
+
 
 _CONTRADICTIONS = """\
 ## Where the public record is contradictory
@@ -192,13 +240,17 @@ _CONTRADICTIONS = """\
 _LIMITS = """\
 ## Known limits
 
-- Research has its own value per FLOP short (`shortfall_usd_per_flop` on the workload),
-  below the products' net revenue per FLOP and falling with it, so research never
-  outbids a product for an accelerator (tested). The products are nevertheless short
-  from 2027-28: their revenue per FLOP served falls ~1.37x a year with price-performance
-  (facts.md E), as the demand is derived, while the scenario's offers stop improving
-  after Vera Rubin (2027), and the January terms' right of first refusal makes Azure's
-  GB300 the first capacity to fill. Serving them then loses money at the offered prices.
+- The price per FLOP the demand is derived with falls 1.2155x a year (dense BF16 FLOP/s
+  per $, fitted on Epoch's hardware data; docs/decisions.md), and so do Azure's prices by
+  year of age. The sourced roadmap (Vera Rubin, Rubin Ultra, MI450) improves faster than
+  that trend, so serving gets cheaper than the demand's price until 2028 and margins
+  widen; Feynman (2028-07) is the last generation offered, so from 2030 the demand
+  outgrows what the sites can serve profitably and the share served falls.
+- Chips without a public spec (Feynman, MI500, the Broadcom XPU) are trend
+  extrapolations: an anchor's dense BF16 FLOP/s grown 1.19x a year (fitted) at the
+  anchor's power. The Broadcom programme is one such generation for all of its 10 GW.
+- Research has its own value per FLOP short, below the products' net revenue per FLOP and
+  falling with it, so research never outbids a product for an accelerator (tested).
 """
 
 
@@ -230,7 +282,7 @@ def render_page(plan: Plan) -> str:
         )
         if anchor.note:
             notes.append(f"- **{anchor.metric}.** {anchor.note}")
-    lines += ["", *notes, "", _CONTRADICTIONS, _LIMITS]
+    lines += ["", *notes, "", *_later_section(plan), _CONTRADICTIONS, _LIMITS]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
