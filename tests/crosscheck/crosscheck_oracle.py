@@ -130,6 +130,16 @@ def compute(folder: Path, *, cash: bool) -> Oracle:
                 "cash_usd": float(fy["cash_usd"].iloc[-1]),
                 "min_cash_usd": float(fy["cash_usd"].min()),
                 "funding_gap_usd": max(0.0, -low),
+                # cash out less cash in before funding, from the flows themselves
+                "cash_burn_usd": float(
+                    (
+                        fy["compute_spend_usd"]
+                        + fy["min_spend_shortfall_usd"]
+                        + fy["revenue_share_usd"]
+                        + fy["other_opex_usd"]
+                        - fy["revenue_usd"]
+                    ).sum()
+                ),
             }
     for s in sorted(set(power["site"])):
         rows = power[power["site"] == s]

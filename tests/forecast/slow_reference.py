@@ -30,6 +30,11 @@ from gigawatt.scenario.schema import (
 AVERAGE_MONTH_HOURS = 8766.0 / 12.0
 
 
+def _it_watts(acc: Any) -> float:
+    """IT watts: ``it_watts``, else the older ``facility_watts`` (same meaning)."""
+    return float(acc.it_watts if acc.it_watts is not None else acc.facility_watts)
+
+
 def sampled_scenarios(scenario: Scenario, samples: int, seed: int) -> list[Scenario]:
     unc = parse_uncertainty(scenario)
     draws = unc.draw(0, samples, seed)
@@ -64,7 +69,7 @@ def _reference(s: Scenario, allowed: list[str] | None) -> str:
     best = pool[0]
     for a in pool[1:]:
         x, y = s.accelerators[a], s.accelerators[best]
-        if (-x.peak_flops, x.facility_watts, a) < (-y.peak_flops, y.facility_watts, best):
+        if (-x.peak_flops, _it_watts(x), a) < (-y.peak_flops, _it_watts(y), best):
             best = a
     return best
 
@@ -98,7 +103,7 @@ def evaluate_one(s: Scenario) -> dict[str, Any]:
     for wi, w in enumerate(workloads):
         ref = _reference(s, w.accelerators)
         a = s.accelerators[ref]
-        mw_per = a.facility_watts * _reference_pue(s, ref) / 1e6 / a.peak_flops
+        mw_per = _it_watts(a) * _reference_pue(s, ref) / 1e6 / a.peak_flops
         if isinstance(w, InferenceWorkload):
             for t in range(n_t):
                 d = w.demand_flops.at(months[t])
@@ -124,7 +129,7 @@ def evaluate_one(s: Scenario) -> dict[str, Any]:
             counts = {k: _available(s, offers[k][2], t) for k in ks}
             mws = {
                 k: counts[k]
-                * (s.accelerators[offers[k][2].accelerator].facility_watts * site.pue / 1e6)
+                * (_it_watts(s.accelerators[offers[k][2].accelerator]) * site.pue / 1e6)
                 for k in ks
             }
             total = sum(mws.values())
@@ -148,7 +153,7 @@ def evaluate_one(s: Scenario) -> dict[str, Any]:
         else:
             m, h = 0.0, o.usd_per_hour
         if s.providers[site.provider].kind == "owned":
-            h = h + acc.facility_watts * site.pue / 1e6 * site.electricity_usd_per_mwh
+            h = h + _it_watts(acc) * site.pue / 1e6 * site.electricity_usd_per_mwh
         hourly.append(h)
         monthly.append(m)
         peaks.append(acc.peak_flops)

@@ -833,6 +833,60 @@ def test_training_shortfall_is_discounted_at_the_end_of_its_window() -> None:
     assert used(p, month="2025-03") == approx(0)
 
 
+WORKLOAD_VALUES = register(
+    "workload_values",
+    scenario(
+        CLOUD_ONE.replace("available: 10000", "available: 1000")
+        + """\
+workloads:
+  - {name: research, kind: inference, demand_flops: 5.0e17, utilization: 0.5,
+     shortfall_usd_per_flop: {2025-02: 3.0e-18, 2025-03: 1.0e-19}}
+  - {name: batch, kind: inference, demand_flops: 5.0e17, utilization: 0.5}
+penalties:
+  shortfall_usd_per_flop: 1.0e-18
+""",
+        months=2,
+    ),
+)
+
+
+def test_a_workload_s_own_shortfall_value_ranks_it_month_by_month() -> None:
+    # 1000 accelerators exist; each workload needs all 1000 (5e17 / 5e14).
+    # Feb (672 h): an accelerator-month serves 5e14 x 672 x 3600 = 1.2096e21 FLOP, worth
+    # 3e-18 x 1.2096e21 = 3628.8 to research (its own value), 1e-18 x 1.2096e21 = 1209.6 to
+    # batch (the scenario's penalty), rent 672: research takes all 1000, batch pays
+    # 1000 x 1209.6 = 1,209,600.
+    # Mar (744 h): 1.3392e21 FLOP per accelerator-month, worth 1e-19 x 1.3392e21 = 133.92 to
+    # research (< 744 of rent: not served even with room) and 1339.2 to batch: batch takes
+    # all 1000, research pays 1000 x 133.92 = 133,920.
+    # Objective = 672,000 + 744,000 + 1,209,600 + 133,920 = 2,759,520.
+    p = solve(WORKLOAD_VALUES)
+    assert used(p, workload="research", month="2025-02") == approx(1000)
+    assert used(p, workload="batch", month="2025-02") == approx(0)
+    assert used(p, workload="research", month="2025-03") == approx(0)
+    assert used(p, workload="batch", month="2025-03") == approx(1000)
+    assert p.summary["penalty_usd"] == approx(1_209_600 + 133_920)
+    assert p.summary["objective_usd"] == approx(2_759_520)
+
+
+TRAINING_OWN_VALUE = register(
+    "training_own_value",
+    TRAINING_SHORT.replace("mfu: 0.5}", "mfu: 0.5,\n     shortfall_usd_per_flop: 5.0e-19}"),
+)
+
+
+def test_a_training_run_s_own_value_overrides_the_penalty() -> None:
+    # As test_training_shortfall_penalty, but the run's FLOP is worth 5e-19 (the scenario's
+    # penalty 1e-18 is not used): an accelerator-month delivers 1.2096e21 FLOP worth
+    # 604.8 < 672 of rent, so nothing is used and the whole run is short:
+    # 1.2096e24 x 5e-19 = 604,800 = the objective.
+    assert "shortfall_usd_per_flop: 5.0e-19" in TRAINING_OWN_VALUE
+    p = solve(TRAINING_OWN_VALUE)
+    assert used(p, workload="run") == approx(0)
+    assert p.summary["penalty_usd"] == approx(604_800)
+    assert p.summary["objective_usd"] == approx(604_800)
+
+
 TWO_CLOUDS = """\
 providers:
   azure: {{kind: cloud}}

@@ -156,6 +156,13 @@ CASES = [
          "add `peak_flops:`"),
     Case("missing-pricing", "{accelerator: H100, pricing: reserved,", "{accelerator: H100,",
          22, 9, "sites.azure-east.offers[0].pricing", "pricing", "reserved"),
+    # --- a value of its own on a product with revenue -------------------------------------
+    Case("shortfall-value-with-revenue",
+         "    revenue_usd_per_month: {2025-01: 2.5e8, growth_per_year: 2.2}\n",
+         "    revenue_usd_per_month: {2025-01: 2.5e8, growth_per_year: 2.2}\n"
+         "    shortfall_usd_per_flop: 1.0e-18\n",
+         39, 5, "workloads[0].shortfall_usd_per_flop", "has revenue and a shortfall_usd_per_flop",
+         "remove shortfall_usd_per_flop"),
     # --- uncertainty ----------------------------------------------------------------------
     Case("uncertainty-unknown-path", "  workloads.partner-api.demand_flops.growth_per_year:",
          "  workloads.partner-apii.demand_flops.growth_per_year:",

@@ -8,14 +8,14 @@ watts. The ledger books both per hour slot.
   accelerators): :math:`\lfloor \min(A_{o,m}, P_{s,m} / w_o) \rfloor`, where
   :math:`A_{o,m}` is ``offer_availability`` (lead time and ``available_from`` applied),
   :math:`P_{s,m}` the site's ``power_mw`` in watts (no cap when absent) and
-  :math:`w_o = \lceil \text{facility\_watts} \cdot \text{PUE}_s \rceil` watts per
+  :math:`w_o = \lceil \text{it\_watts} \cdot \text{PUE}_s \rceil` watts per
   accelerator.
 * When :math:`\sum_o w_o \cdot \text{capacity}_{o,m} > P_{s,m}` in some month, the site's
   power is a resource of capacity :math:`\lfloor P_{s,m} \rfloor` watts and each
   placement at the site also books ``count x w_o`` watts of it.
 * Price per accelerator-hour: ``usd_per_hour`` for on-demand and reserved offers; for
   build offers ``opex_usd_per_hour + capex_usd / (lifetime_months x 730.5)`` plus, on
-  owned sites, electricity ``facility_watts x PUE / 1e6 x electricity_usd_per_mwh``.
+  owned sites, electricity ``it_watts x PUE / 1e6 x electricity_usd_per_mwh``.
 
 Rules. Pins and exclusivity come from :func:`gigawatt.scenario.rules.may_use` (checked in
 every month a placement touches); coverage from :func:`gigawatt.scenario.rules.covers`.
@@ -94,7 +94,7 @@ def _price_usd_per_hour(scenario: Scenario, ref: OfferRef) -> float:
         offer.lifetime_months * HOURS_PER_MONTH_MEAN
     )
     if scenario.providers[site.provider].kind == "owned":
-        watts = scenario.accelerators[offer.accelerator].facility_watts * site.pue
+        watts = scenario.facility_watts_at(offer.accelerator, ref.site)
         price += watts / 1e6 * site.electricity_usd_per_mwh
     return float(price)
 
@@ -124,7 +124,7 @@ class Catalog:
         by_site: dict[str, list[tuple[OfferRef, int, list[int]]]] = {}
         for ref in refs:
             site = scenario.sites[ref.site]
-            watts = math.ceil(scenario.accelerators[ref.accelerator].facility_watts * site.pue)
+            watts = math.ceil(scenario.facility_watts_at(ref.accelerator, ref.site))
             avail = offer_availability(scenario, ref)
             cap_mw = site.power_mw.values(tl) if site.power_mw is not None else None
             caps = []

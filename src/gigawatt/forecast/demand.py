@@ -89,7 +89,7 @@ def reference_accelerator(scenario: Scenario, allowed: list[str] | None) -> str:
     names = [a for a in names if a in scenario.accelerators]
     pool = [a for a in names if a in offered] or names or list(scenario.accelerators)
     accs = scenario.accelerators
-    return min(pool, key=lambda a: (-accs[a].peak_flops, accs[a].facility_watts, a))
+    return min(pool, key=lambda a: (-accs[a].peak_flops, accs[a].it_power_w, a))
 
 
 def _reference_pue(scenario: Scenario, accelerator: str) -> float:
@@ -120,7 +120,7 @@ class DemandModel:
         for i, w in enumerate(scenario.workloads):
             ref = reference_accelerator(scenario, w.accelerators)
             acc = scenario.accelerators[ref]
-            mw = acc.facility_watts * _reference_pue(scenario, ref) / 1e6 / acc.peak_flops
+            mw = acc.it_power_w * _reference_pue(scenario, ref) / 1e6 / acc.peak_flops
             if isinstance(w, InferenceWorkload):
                 keys = sampled_keys(parameters, ("workloads", i, "demand_flops"))
                 active = maybe_positive(w.demand_flops, tl, keys)

@@ -129,7 +129,7 @@ class SupplyModel:
                     ref=ref,
                     path=path,
                     peak_flops=acc.peak_flops,
-                    mw_per_accelerator=acc.facility_watts * site.pue / 1e6,
+                    mw_per_accelerator=scenario.facility_watts_at(ref.accelerator, ref.site) / 1e6,
                     owned=scenario.providers[site.provider].kind == "owned",
                     opened=opened,
                     active=active,

@@ -185,25 +185,28 @@ def _all(inputs: PlanInputs) -> Iterator[Magnitude | None]:
         cap = inputs.power_cap_mw[si]
         if s.sites[site].power_mw is not None:
             yield _scan(("sites", site, "power_mw"), f"power cap of site {site}", cap, "MW", months)
-    penalty = ("penalties", "shortfall_usd_per_flop")
-    if any(not isinstance(w, InferenceWorkload) for w in s.workloads):
-        yield _scan(
-            penalty,
-            "penalty per 1e24 FLOP of training not delivered",
-            np.array([inputs.penalty_musd_per_yflop]),
-            "$M",
-            None,
-        )
-    if any(
-        isinstance(w, InferenceWorkload) and w.revenue_usd_per_month is None for w in s.workloads
-    ):
-        yield _scan(
-            penalty,
-            "penalty per EFLOP/s-month of inference not served",
-            inputs.penalty_musd_per_eflops_month,
-            "$M",
-            months,
-        )
+    penalty: tuple[PathItem, ...] = ("penalties", "shortfall_usd_per_flop")
+    for wi, w in enumerate(s.workloads):
+        own = w.shortfall_usd_per_flop is not None
+        path = ("workloads", wi, "shortfall_usd_per_flop") if own else penalty
+        whose = f"of {w.name} " if own else ""  # the shared penalty: one finding
+        if isinstance(w, InferenceWorkload):
+            if w.revenue_usd_per_month is None:
+                yield _scan(
+                    path,
+                    f"penalty per EFLOP/s-month of inference {whose}not served",
+                    inputs.unserved_musd_per_eflops[wi],
+                    "$M",
+                    months,
+                )
+        else:
+            yield _scan(
+                path,
+                f"penalty per 1e24 FLOP of training {whose}not delivered",
+                inputs.penalty_musd_per_yflop[wi : wi + 1],
+                "$M",
+                None,
+            )
     contracts = [c.name for c in s.contracts]
     for term in inputs.min_spend:
         ci = contracts.index(term.ref.contract)

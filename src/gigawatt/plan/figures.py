@@ -11,7 +11,9 @@ aggregates over offers (always a sum within a month), months and years:
 * a *flow* (USD, MWh, tCO2, FLOP) is summed over the months of the year;
 * cash is a balance at month end: the year's last month (``cash_usd``) or its lowest
   month (``min_cash_usd``); ``funding_gap_usd`` is the money that, raised at the start,
-  would have kept cash at or above zero up to the year's end.
+  would have kept cash at or above zero up to the year's end; ``cash_burn_usd`` is the
+  year's cash out less cash in before funding (compute spend, take-or-pay shortfalls,
+  revenue share and other opex, less revenue earned), negative when cash-flow positive.
 
 The functions take the plan's tables by name (``capacity``, ``spend``, ``power``,
 ``shortfall``, ``finance``), as :class:`~gigawatt.plan.results.Plan` holds them and as
@@ -29,21 +31,26 @@ import pandas as pd
 
 __all__ = [
     "H100_PEAK_FLOPS",
+    "HOURS_PER_YEAR",
     "PROVIDER_COLUMNS",
     "YEAR_COLUMNS",
     "PlanFigures",
     "by_provider",
     "by_site",
     "by_year",
+    "installed_in_month",
     "month_seconds",
     "monthly_by_provider",
     "outside",
     "plan_figures",
     "provider_totals",
     "spend_by_kind",
+    "suppliers",
     "totals",
 ]
 
+#: Hours of an average year (365.25 days), to annualise a month's power.
+HOURS_PER_YEAR = 8766.0
 #: Dense BF16 peak of one H100 SXM (989.4 TFLOP/s, NVIDIA datasheet; the built-ins' H100).
 #: ``h100_equivalents`` = peak FLOP/s installed / this.
 H100_PEAK_FLOPS = 9.89e14
@@ -85,8 +92,9 @@ YEAR_COLUMNS = (
     "cash_usd",
     "min_cash_usd",
     "funding_gap_usd",
+    "cash_burn_usd",
 )
-_CASH = ("cash_usd", "min_cash_usd", "funding_gap_usd")
+_CASH = ("cash_usd", "min_cash_usd", "funding_gap_usd", "cash_burn_usd")
 
 
 def _table(tables: Tables, name: str) -> pd.DataFrame:
@@ -252,10 +260,37 @@ def by_year(tables: Tables, *, cash: bool = True) -> pd.DataFrame:
         out["min_cash_usd"] = per_cash.min()
         running_low = f["cash_usd"].cummin().groupby(f["year"]).last()
         out["funding_gap_usd"] = (-running_low).clip(lower=0.0)
+        flows = f.groupby("year")[["net_usd", "funding_usd"]].sum()
+        out["cash_burn_usd"] = flows["funding_usd"] - flows["net_usd"]
     else:
         for col in _CASH:
             out[col] = np.nan
     return out.reset_index()[list(YEAR_COLUMNS)]
+
+
+def installed_in_month(tables: Tables, month: str) -> dict[str, float]:
+    """What is installed in one month, every offer together.
+
+    Keys: ``gw`` (facility GW: IT watts x PUE), ``accelerators`` (installed, used or
+    not), ``twh_per_year`` (that power running all year: gw x 8,766 h / 1,000).
+    """
+    cap = _table(tables, "capacity")
+    rows = cap[cap["month"].astype(str) == month] if len(cap) else cap
+    gw = float(rows["installed_mw"].sum()) / 1e3 if len(rows) else 0.0
+    return {
+        "gw": gw,
+        "accelerators": float(rows["installed"].sum()) if len(rows) else 0.0,
+        "twh_per_year": gw * HOURS_PER_YEAR / 1e3,
+    }
+
+
+def suppliers(tables: Tables, year: str) -> list[str]:
+    """Providers with accelerators in use (more than half of one) in some month of a year."""
+    cap = _table(tables, "capacity")
+    if cap.empty:
+        return []
+    rows = cap[cap["month"].astype(str).str.startswith(year) & (cap["used"] > 0.5)]
+    return sorted(set(rows["provider"]))
 
 
 def by_site(tables: Tables) -> pd.DataFrame:

@@ -118,8 +118,7 @@ class PlanInputs:
     train_yflop: F64  # [W]
     train_end: npt.NDArray[np.int64]  # [W] last month of window (0 for inference)
     single_site: npt.NDArray[np.bool_]  # [W]
-    penalty_musd_per_yflop: float
-    penalty_musd_per_eflops_month: F64  # [T] penalty of 1 EFLOP/s short for a month
+    penalty_musd_per_yflop: F64  # [W] training: value of 1e24 FLOP short (0 for inference)
     n_reported: int  # months of the horizon; the model's months after them are its tail
     min_spend: list[MinSpendTerm] = field(default_factory=list)
     rofr: list[RofrTerm] = field(default_factory=list)
@@ -154,7 +153,6 @@ class PlanInputs:
             revenue_musd=self.revenue_musd[:, :n],
             share=self.share[:, :n],
             yflop_per_kacc_month=self.yflop_per_kacc_month[:, :, :n],
-            penalty_musd_per_eflops_month=self.penalty_musd_per_eflops_month[:n],
             min_spend=[replace(t, months=t.months[:n]) for t in self.min_spend if not t.in_tail],
             rofr=[replace(t, months=t.months[:n]) for t in self.rofr],
         )
@@ -175,10 +173,11 @@ def _offer_cost(scenario: Scenario, ref: OfferRef, hours: F64) -> tuple[F64, F64
     """Per k-acc-month installed cost and in-use electricity ($M), lead and term."""
     site = scenario.sites[ref.site]
     offer = site.offers[ref.index]
-    acc = scenario.accelerators[offer.accelerator]
     owned = scenario.providers[site.provider].kind == "owned"
     elec_usd_per_acc_hour = (
-        acc.facility_watts * site.pue / 1e6 * site.electricity_usd_per_mwh if owned else 0.0
+        scenario.facility_watts_at(offer.accelerator, ref.site) / 1e6 * site.electricity_usd_per_mwh
+        if owned
+        else 0.0
     )
     elec = elec_usd_per_acc_hour * hours * KACC / MUSD
     if isinstance(offer, OnDemandOffer):
@@ -218,8 +217,7 @@ def _gather(reported: Scenario) -> PlanInputs:
         avail[k] = offer_availability(scenario, r) / KACC
         cost[k], elec[k], lead[k], term[k] = _offer_cost(scenario, r, hours)
         acc = scenario.accelerators[r.accelerator]
-        site = scenario.sites[r.site]
-        mw[k] = acc.facility_watts * site.pue / 1e6 * KACC
+        mw[k] = scenario.facility_watts_at(r.accelerator, r.site) / 1e6 * KACC
         site_of[k] = sites.index(r.site)
         peak[k] = acc.peak_flops
     cap = np.full((len(sites), n_t), np.inf)
@@ -240,7 +238,7 @@ def _gather(reported: Scenario) -> PlanInputs:
     single = np.zeros(n_w, dtype=bool)
     share = revenue_share(scenario)
     penalty = scenario.penalties.shortfall_usd_per_flop
-    penalty_eflops_month = penalty * EFLOPS * seconds / MUSD
+    penalty_yflop = np.zeros(n_w)
     for wi, w in enumerate(scenario.workloads):
         if isinstance(w, InferenceWorkload):
             inference[wi] = True
@@ -253,12 +251,16 @@ def _gather(reported: Scenario) -> PlanInputs:
                         demand[wi] > 0, revenue[wi] * (1.0 - share[wi]) / demand[wi], 0.0
                     )
             else:
-                unserved[wi] = penalty_eflops_month
+                own = w.shortfall_usd_per_flop
+                usd_per_flop = own.values(tl) if own is not None else penalty
+                unserved[wi] = usd_per_flop * EFLOPS * seconds / MUSD
         elif isinstance(w, TrainingWorkload):
             yflop[wi] = peak[:, None] * w.mfu * seconds[None, :] * KACC / YFLOP
             train[wi] = w.flop / YFLOP
             train_end[wi] = tl.index(w.window[1])
             single[wi] = w.single_site
+            own_value = w.shortfall_usd_per_flop
+            penalty_yflop[wi] = (penalty if own_value is None else own_value) * YFLOP / MUSD
 
     inputs = PlanInputs(
         scenario=reported,
@@ -288,8 +290,7 @@ def _gather(reported: Scenario) -> PlanInputs:
         train_yflop=train,
         train_end=train_end,
         single_site=single,
-        penalty_musd_per_yflop=penalty * YFLOP / MUSD,
-        penalty_musd_per_eflops_month=penalty_eflops_month,
+        penalty_musd_per_yflop=penalty_yflop,
         n_reported=reported.timeline.n_months,
     )
     _gather_clauses(scenario, inputs, reported.timeline)

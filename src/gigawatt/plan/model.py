@@ -20,12 +20,13 @@ Objective (discount :math:`\delta_t = (1+\rho)^{-t/12}`):
 
     \min \sum_{o,t} \delta_t \big(\kappa_{o,t} c_{o,t} + e_{o,t} \textstyle\sum_w x_{w,o,t}
     \big) + \sum_k \delta_{\tau_k} m_k + \sum_{w,t} \delta_t \lambda_{w,t} u_{w,t}
-    + \sum_w \delta_{\text{end}(w)} \pi v_w
+    + \sum_w \delta_{\text{end}(w)} \pi_w v_w
 
 with :math:`\kappa` the rent, straight-line capex plus opex per k-accelerator-month,
 :math:`e` electricity on owned sites, :math:`\lambda_{w,t}` the lost revenue net of
-revenue share per EFLOP/s unserved (or the shortfall penalty when the product has no
-revenue) and :math:`\pi` the penalty per unit of training FLOP short.
+revenue share per EFLOP/s unserved (or, when the workload has no revenue, its own
+``shortfall_usd_per_flop`` or the scenario's penalty) and :math:`\pi_w` the value of a unit
+of run :math:`w`'s training FLOP short (its own ``shortfall_usd_per_flop`` or the penalty).
 """
 
 from __future__ import annotations

@@ -311,7 +311,7 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
                         "served_fraction": [1.0 - train_short[w] / inp.train_yflop[w]],
                         "lost_revenue_usd": [0.0],
                         "penalty_usd": [
-                            train_short[w] * inp.penalty_musd_per_yflop * d[end] * MUSD
+                            train_short[w] * inp.penalty_musd_per_yflop[w] * d[end] * MUSD
                         ],
                     }
                 )

@@ -210,6 +210,77 @@ def check_usable(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
             continue
 
 
+def check_power_convention(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
+    """One power convention: IT watts per accelerator, PUE per site, applied once.
+
+    Errors: an accelerator with neither or both of ``it_watts`` and ``facility_watts``.
+    Warnings where a scenario mixes conventions: both keys in one scenario, or one
+    accelerator at sites with ``pue: 1.0`` and at sites with ``pue`` above 1 (its watts
+    are then taken as all-in at some sites and multiplied by PUE at others).
+    """
+    keys: dict[str, str] = {}
+    for name, acc in s.accelerators.items():
+        given = [k for k in ("it_watts", "facility_watts") if getattr(acc, k) is not None]
+        if len(given) != 1:
+            yield _problem(
+                marks,
+                ("accelerators", name, *given[1:]),
+                f"accelerator '{name}' needs exactly one of it_watts and facility_watts"
+                + (" (both given)" if given else ""),
+                "give it_watts: IT watts of one accelerator with its host and network "
+                "share; each site's pue turns them into facility watts",
+            )
+        else:
+            keys[name] = given[0]
+    if len(set(keys.values())) > 1:
+        for name, key in keys.items():
+            if key == "facility_watts":
+                yield _problem(
+                    marks,
+                    ("accelerators", name, key),
+                    f"accelerator '{name}' gives facility_watts while others give it_watts",
+                    "both mean IT watts multiplied by the site's pue; use it_watts "
+                    "throughout, and divide any all-in figure by its PUE",
+                    severity="warning",
+                )
+    for name in keys:
+        pues: dict[str, float] = {}
+        for site_name, site in s.sites.items():
+            if any(o.accelerator == name for o in site.offers):
+                pues[site_name] = site.pue
+        flat = sorted(n for n, v in pues.items() if v == 1.0)
+        above = sorted(n for n, v in pues.items() if v > 1.0)
+        if flat and above:
+            for site_name in flat:
+                yield _problem(
+                    marks,
+                    ("sites", site_name, "pue"),
+                    f"'{name}' has pue 1.0 at site '{site_name}' but "
+                    f"{pues[above[0]]:g} at '{above[0]}': its watts are taken as all-in "
+                    "here and multiplied by PUE there",
+                    "accelerator watts are IT watts: give every site its PUE, clouds "
+                    "too (pue sizes power only; prices are the offers')",
+                    severity="warning",
+                )
+
+
+def check_shortfall_values(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
+    """A workload's own ``shortfall_usd_per_flop`` is for work without revenue only."""
+    for i, w in enumerate(s.workloads):
+        if (
+            isinstance(w, InferenceWorkload)
+            and w.shortfall_usd_per_flop is not None
+            and w.revenue_usd_per_month is not None
+        ):
+            yield _problem(
+                marks,
+                ("workloads", i, "shortfall_usd_per_flop"),
+                f"workload '{w.name}' has revenue and a shortfall_usd_per_flop",
+                "a product with revenue loses that revenue when unserved: remove "
+                "shortfall_usd_per_flop (or revenue_usd_per_month if it earns none)",
+            )
+
+
 def check_uncertainty(s: Scenario, data: Any, marks: Marks) -> Iterable[Problem]:
     """Uncertainty key paths lead to numbers; distributions are well formed."""
     for key, spec in s.uncertainty.items():
@@ -360,6 +431,8 @@ CHECKS: tuple[Check, ...] = (
     check_windows,
     check_tags,
     check_usable,
+    check_power_convention,
+    check_shortfall_values,
     check_uncertainty,
     check_finite_schedules,
 )

@@ -107,15 +107,45 @@ class Horizon(_Strict):
 
 
 class Accelerator(_Strict):
-    """An accelerator type."""
+    """An accelerator type.
+
+    Power convention (docs/decisions.md): an accelerator's watts are **IT watts** (chip,
+    host, network and storage share, before facility overhead); a site's ``pue`` turns
+    them into facility watts, once: facility W = IT W x pue. ``it_watts`` says so by its
+    name; ``facility_watts`` is its older name with the same meaning (it has always been
+    multiplied by the site's pue). Give exactly one of the two.
+    """
 
     peak_flops: float = Field(gt=0, description="Peak dense FLOP/s of one accelerator.")
-    facility_watts: float = Field(
-        gt=0, description="All-in IT power of one accelerator with its host share, in W."
+    it_watts: float | None = Field(
+        None,
+        gt=0,
+        description="IT power of one accelerator with its host and network share, W, "
+        "before facility overhead; facility power at a site = it_watts x the site's pue. "
+        "Give this or facility_watts.",
+    )
+    facility_watts: float | None = Field(
+        None,
+        gt=0,
+        description="Older name of it_watts, same meaning: multiplied by the site's pue. "
+        "A figure that already includes the facility overhead (an all-in kW per GPU) "
+        "must be divided by the PUE first, or PUE is counted twice.",
     )
     available_from: MonthField | None = Field(
         None, description="First month it can be installed; default the horizon start."
     )
+
+    @property
+    def it_power_w(self) -> float:
+        """IT watts of one accelerator (``it_watts``, else ``facility_watts``).
+
+        Raises:
+            ValueError: neither is given (loading reports this as a located error).
+        """
+        watts = self.it_watts if self.it_watts is not None else self.facility_watts
+        if watts is None:
+            raise ValueError("an accelerator needs it_watts (or facility_watts)")
+        return watts
 
 
 class SkyPilotCloud(_Strict):
@@ -193,7 +223,14 @@ class Site(_Strict):
     power_mw: ScheduleField | None = Field(
         None, description="Schedule of the cap on facility power, MW; no cap when absent."
     )
-    pue: float = Field(1.0, ge=1.0, le=3.0, description="Power usage effectiveness.")
+    pue: float = Field(
+        1.0,
+        ge=1.0,
+        le=3.0,
+        description="Power usage effectiveness: facility W per IT W. Multiplies every "
+        "accelerator's IT watts at this site (power cap, energy, electricity), clouds "
+        "included; prices are the offers' and do not depend on it.",
+    )
     electricity_usd_per_mwh: NonNegative = Field(
         0.0, description="Electricity price, USD per MWh; paid only on owned sites."
     )
@@ -227,6 +264,12 @@ class InferenceWorkload(_WorkloadBase):
     revenue_usd_per_month: ScheduleField | None = Field(
         None, description="Schedule of revenue when fully served, USD per month."
     )
+    shortfall_usd_per_flop: ScheduleField | None = Field(
+        None,
+        description="Schedule of what one FLOP of this workload left unserved costs, USD "
+        "(the value of the work, e.g. research); default penalties.shortfall_usd_per_flop. "
+        "Only for a workload without revenue: a product loses its revenue instead.",
+    )
 
 
 class TrainingWorkload(_WorkloadBase):
@@ -239,6 +282,11 @@ class TrainingWorkload(_WorkloadBase):
     )
     mfu: float = Field(0.40, gt=0, le=1, description="Model FLOP utilisation, fraction of peak.")
     single_site: bool = Field(True, description="Whether the run must use one site only.")
+    shortfall_usd_per_flop: NonNegative | None = Field(
+        None,
+        description="What one FLOP of this run not delivered inside its window costs, USD "
+        "(charged in the window's last month); default penalties.shortfall_usd_per_flop.",
+    )
 
 
 Workload = Annotated[InferenceWorkload | TrainingWorkload, Field(discriminator="kind")]
@@ -325,7 +373,8 @@ class Penalties(_Strict):
 
     shortfall_usd_per_flop: NonNegative = Field(
         1.0e-15,
-        description="Cost per FLOP of training (or revenue-less inference) not delivered, USD.",
+        description="Cost per FLOP of training (or revenue-less inference) not delivered, USD; "
+        "a workload's own shortfall_usd_per_flop overrides it.",
     )
 
 
@@ -381,6 +430,13 @@ class Scenario(_Strict):
     def warnings(self) -> list[Problem]:
         """Non-fatal problems found while loading."""
         return list(self._warnings)
+
+    def facility_watts_at(self, accelerator: str, site: str) -> float:
+        """Facility watts of one accelerator at a site: IT watts x the site's pue.
+
+        The one place PUE is applied (power caps, energy, electricity, emissions).
+        """
+        return self.accelerators[accelerator].it_power_w * self.sites[site].pue
 
     def workload(self, name: str) -> InferenceWorkload | TrainingWorkload:
         """The workload with this name.

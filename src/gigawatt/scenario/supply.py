@@ -80,15 +80,13 @@ def supply_table(scenario: Scenario) -> pd.DataFrame:
 
     tl = scenario.timeline
     frames = []
-    for site_name, site in scenario.sites.items():
+    for site_name in scenario.sites:
         refs = [r for r in offers(scenario) if r.site == site_name]
         if not refs:
             continue
         counts = np.array([offer_availability(scenario, r) for r in refs])
-        watts = np.array([scenario.accelerators[r.accelerator].facility_watts for r in refs])[
-            :, None
-        ]
-        mw = counts * watts * site.pue / 1e6
+        watts = np.array([scenario.facility_watts_at(r.accelerator, site_name) for r in refs])
+        mw = counts * watts[:, None] / 1e6
         cap = site_power_cap_mw(scenario, site_name)
         total = mw.sum(axis=0)
         scale = np.ones_like(total)
