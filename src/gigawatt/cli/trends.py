@@ -11,12 +11,25 @@ import typer
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import console, print_json, prose, status, table
-from gigawatt.forecast.trends.defaults import DEFAULT_FACILITY_OVERHEAD, EPOCH_TRAINING_DURATION_S
+from gigawatt.forecast.trends.defaults import (
+    DEFAULT_FACILITY_OVERHEAD,
+    DEFAULT_PUE,
+    EPOCH_TRAINING_DURATION_S,
+)
 
 if TYPE_CHECKING:
     from gigawatt.forecast.trends import Accelerator, TrendReport
 
-__all__ = ["register", "trends"]
+__all__ = ["POWER_NOTE", "register", "trends"]
+
+#: Where this run's power and a plan's largest run differ (docs/glossary.md).
+POWER_NOTE = (
+    "power: the same conversion as a plan's training runs (gigawatt.scenario.power: "
+    "FLOP / (peak x MFU x seconds) accelerators x IT watts x PUE, once). The numbers "
+    "still differ by their inputs: here Epoch's frontier trend (FLOP) on one chip "
+    "over Epoch's median duration; in a plan, the scenario's own run (FLOP and "
+    "window) on the accelerators the plan gives it, month by month."
+)
 
 
 class DefinitionChoice(StrEnum):
@@ -37,20 +50,24 @@ class PrecisionChoice(StrEnum):
 def _accelerator(
     name: str,
     peak_flops: float | None,
-    facility_watts: float | None,
+    it_watts: float | None,
     precision: str,
     overhead: float,
+    pue: float,
 ) -> Accelerator | None:
     from gigawatt.forecast.trends import Accelerator, TrendsError, find_accelerator
 
-    if (peak_flops is None) != (facility_watts is None):
-        raise TrendsError("give both --peak-flops and --facility-watts, or neither")
-    if peak_flops is not None and facility_watts is not None:
-        return Accelerator(name="custom", peak_flops=peak_flops, facility_watts=facility_watts)
+    if (peak_flops is None) != (it_watts is None):
+        raise TrendsError("give both --peak-flops and --it-watts, or neither")
+    if peak_flops is not None and it_watts is not None:
+        return Accelerator(name="custom", peak_flops=peak_flops, it_watts=it_watts, pue=pue)
     if name.strip().lower() in {"", "none"}:
         return None
     return find_accelerator(
-        name, precision="fp8" if precision == "fp8" else "bf16", facility_overhead=overhead
+        name,
+        precision="fp8" if precision == "fp8" else "bf16",
+        facility_overhead=overhead,
+        pue=pue,
     )
 
 
@@ -75,8 +92,8 @@ def _print_report(report: TrendReport) -> None:
         rows.append(
             [
                 "  on",
-                f"{acc.name}: {acc.peak_flops:.3g} FLOP/s, "
-                f"{acc.facility_watts:,.0f} W all-in, MFU {run.mfu:g}, "
+                f"{acc.name}: {acc.peak_flops:.3g} FLOP/s {acc.precision}, "
+                f"{acc.it_watts:,.0f} W IT x PUE {acc.pue:g}, MFU {run.mfu:g}, "
                 f"{run.duration_s:.3g} s",
             ]
         )
@@ -89,6 +106,8 @@ def _print_report(report: TrendReport) -> None:
         )
     console.print(table("Frontier training compute trend", ["", "value"], rows))
     prose(f"method: {fit.method}")
+    if run.power_gw is not None:
+        prose(POWER_NOTE)
     if bt is not None:
         bt_rows = [
             [
@@ -149,11 +168,14 @@ def trends(
     facility_overhead: Annotated[
         float, typer.Option(help="All-in facility watts per watt of chip TDP.")
     ] = DEFAULT_FACILITY_OVERHEAD,
+    pue: Annotated[
+        float, typer.Option(help="Facility watts per IT watt (applied once to the IT watts).")
+    ] = DEFAULT_PUE,
     peak_flops: Annotated[
-        float | None, typer.Option(help="Custom accelerator peak FLOP/s (with --facility-watts).")
+        float | None, typer.Option(help="Custom accelerator peak FLOP/s (with --it-watts).")
     ] = None,
-    facility_watts: Annotated[
-        float | None, typer.Option(help="Custom accelerator all-in facility watts.")
+    it_watts: Annotated[
+        float | None, typer.Option(help="Custom accelerator IT watts (times --pue).")
     ] = None,
     mfu: Annotated[float, typer.Option(help="Model FLOP utilisation of the run.")] = 0.4,
     duration_s: Annotated[
@@ -182,7 +204,7 @@ def trends(
         threshold_flop=threshold,
         since=since,
     )
-    acc = _accelerator(accelerator, peak_flops, facility_watts, precision.value, facility_overhead)
+    acc = _accelerator(accelerator, peak_flops, it_watts, precision.value, facility_overhead, pue)
     with (
         status("Fitting trends (bootstrap and back-test)...")
         if not as_json

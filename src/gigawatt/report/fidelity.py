@@ -25,10 +25,13 @@ __all__ = [
     "accelerators_online",
     "cash_burn_usd",
     "installed_gw",
+    "largest_run",
     "render_page",
     "revenue_usd",
     "suppliers",
+    "trend_run_gw",
 ]
+
 
 def installed_gw(plan: Plan, month: str) -> float:
     """Facility GW installed in a month (:func:`gigawatt.plan.figures.installed_in_month`)."""
@@ -51,6 +54,22 @@ def cash_burn_usd(plan: Plan, first: int, last: int) -> float:
     year = plan.figures().by_year
     inside = year["year"].astype(int).between(first, last)
     return float(year.loc[inside, "cash_burn_usd"].sum())
+
+
+def largest_run(plan: Plan, year: int) -> dict[str, object] | None:
+    """The largest training run whose window ends in a year (figures.training_runs)."""
+    runs = figures.training_runs(plan.tables)
+    mine = runs[runs["end_month"].str.startswith(str(year))]
+    return None if mine.empty else {str(k): v for k, v in mine.iloc[0].items()}
+
+
+def trend_run_gw(year: float) -> float:
+    """``gigawatt trends``' power of the frontier run of a year, on its defaults (GB200)."""
+    from gigawatt.forecast.trends import analyze_trends
+
+    report = analyze_trends(year=year, backtest_cutoff=None, n_boot=200, seed=0)
+    assert report.forecast.power_gw is not None
+    return report.forecast.power_gw
 
 
 def suppliers(plan: Plan, year: int) -> list[str]:
@@ -115,6 +134,24 @@ def _energy_end_2025(plan: Plan) -> tuple[str, bool]:
     return f"{twh:.1f} TWh/yr at the 2025-12 installed power", _within(twh, 16.6, 0.15)
 
 
+#: Epoch/EPRI (2025-08): the largest single training runs of 2030 likely draw 4-16 GW.
+LARGEST_RUN_2030_GW = (4.0, 16.0)
+
+
+def _largest_run_2030(plan: Plan) -> tuple[str, bool]:
+    run = largest_run(plan, 2030)
+    trend = trend_run_gw(2030.0)
+    if run is None:
+        return f"no run ends in 2030; gigawatt trends: {trend:.0f} GW", False
+    gw = float(str(run["peak_gw"]))
+    low, high = LARGEST_RUN_2030_GW
+    return (
+        f"{gw:.1f} GW at its peak ({run['workload']}, {float(str(run['flop'])):.1e} FLOP on "
+        f"{run['accelerator']}); `gigawatt trends` (2030, GB200): {trend:.0f} GW",
+        low <= gw <= high,
+    )
+
+
 ANCHORS: tuple[Anchor, ...] = (
     Anchor(
         "Compute operating at end-2025",
@@ -169,6 +206,23 @@ ANCHORS: tuple[Anchor, ...] = (
         tested=False,
         note="Installed power at full load; the plan's energy table counts accelerators in "
         "use, which is lower.",
+    ),
+    Anchor(
+        "Largest training run's power, 2030",
+        "4-16 GW (2e29 FLOP needs ~6 GW, Epoch 2024-08)",
+        "Epoch/EPRI white paper, 2025-08 (facts.md E)",
+        "4-16 GW",
+        _largest_run_2030,
+        tested=False,
+        note="Both numbers use one conversion (gigawatt.scenario.power, docs/glossary.md: "
+        "FLOP / (dense peak at the training precision x MFU x seconds) accelerators x IT "
+        "watts x PUE, once) and differ by their inputs only. The plan's run is the "
+        "scenario's own (1e29 FLOP, half of Epoch's 2e29, spread over a 21-month window, "
+        "single site) on the hardware the plan gives it; `gigawatt trends` extrapolates "
+        "Epoch's frontier (~1.4e29 FLOP at 1 January 2030) on 2025's GB200 at BF16 over Epoch's "
+        "median 6 months. Epoch/EPRI also assume 2030 hardware (~40%/yr better FLOP/s per "
+        "watt) and FP8: the trend's GB200 overstates the power by that much, and the "
+        "plan's run, longer than 6 months and smaller, draws less.",
     ),
 )
 
