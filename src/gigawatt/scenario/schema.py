@@ -383,6 +383,11 @@ class Scenario(_Strict):
     """A whole scenario: the world the planner, forecast and broker work on."""
 
     name: Name = Field(description="Scenario name.")
+    as_of: MonthField | None = Field(
+        None,
+        description="Month the scenario's terms date from (YYYY-MM), e.g. the month an "
+        "agreement was signed; `gigawatt history` puts scenarios in this order.",
+    )
     horizon: Horizon = Field(description="Planning horizon.")
     discount_rate: float = Field(
         0.0, ge=0, le=1, description="Discount rate per year; month m weighs (1+r)^(-m/12)."
