@@ -181,3 +181,30 @@ def test_cli_json_and_80_columns(tmp_path: Path) -> None:
     assert "Step 1: 2025-01 -> 2025-10" in screen and "Step 2: 2025-10 -> 2026-04" in screen
     assert screen.index("Step 1:") < screen.index("Step 2:")
     assert "azure: removed right of first refusal" in screen
+
+
+def test_report_of_a_history(story: History, tmp_path: Path) -> None:
+    from gigawatt.report import write_report
+    from gigawatt.report.build import build_content
+
+    folder = story.save(tmp_path / "hist")
+    assert (folder / "plans" / "step-1-counterfactual" / "summary.json").is_file()
+    report = write_report(folder, png_dir=folder / "png")
+    assert report.kind == "history"
+    assert list(report.charts) == ["history_cost", "history_gw"]
+    assert (folder / "report.html").is_file()
+    content = build_content(folder)
+    assert content.summary.sentences == story.findings()
+    tables = {t.id: t for t in content.tables}
+    totals = story.tables["totals"]
+    for step in (1, 2):
+        cost = totals[(totals["step"] == step) & (totals["metric"] == "cost_usd")].iloc[0]
+        row = next(r for r in tables[f"history_totals_{step}"].rows if r[0] == "cost (PV)")
+        assert row[1:] == (
+            round(cost["delta"] / 1e9, 2),
+            round(cost["terms"] / 1e9, 2),
+            round(cost["world"] / 1e9, 2),
+        )
+    terms = tables["history_terms_2"]
+    assert terms.rows[0][:2] == ("azure", "changed")
+    assert terms.note == "Other inputs changed: sites.oci-phoenix."

@@ -12,6 +12,7 @@ from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
     MipGapOption,
     ProcessesOption,
+    ReportOption,
     TimeLimitOption,
     compact_table,
     console,
@@ -168,7 +169,9 @@ def history_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write Parquet tables, history.json and the plans here."),
+        typer.Option(
+            "--out", help="Write Parquet tables, history.json, report.html and the plans here."
+        ),
     ] = None,
     split: Annotated[
         bool,
@@ -180,6 +183,7 @@ def history_command(
     processes: ProcessesOption = None,
     time_limit: TimeLimitOption = None,
     mip_gap: MipGapOption = None,
+    report: ReportOption = True,
 ) -> None:
     """Plan dated scenarios in date order: what each change of terms did."""
     from gigawatt.compare.history import history
@@ -195,12 +199,17 @@ def history_command(
     )
     if out is not None:
         result.save(out)
+        if report:
+            from gigawatt.report import write_report
+
+            write_report(out)
     if as_json:
         print_json(result.to_dict())
         return
     _print(result)
     if out is not None:
-        console.print(f"tables, history.json and plans written to {out}")
+        html = ", report.html" if report else ""
+        console.print(f"tables, history.json{html} and plans written to {out}")
 
 
 def register(app: typer.Typer) -> None:
