@@ -8,9 +8,16 @@ inputs by hand: the plan's figure, the trends conversion and the hand value agre
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from gigawatt.forecast.trends import Accelerator, forecast_run, training_power_gw
+from gigawatt.forecast.trends import (
+    EPOCH_TRAINING_DURATION_S,
+    Accelerator,
+    forecast_run,
+    training_power_gw,
+)
 from gigawatt.plan import plan
 from gigawatt.plan.figures import training_runs
 from gigawatt.scenario import parse_scenario
@@ -98,3 +105,47 @@ def test_bad_hardware_is_refused_with_the_key() -> None:
         run_power(1e27, 1e7, peak_flops=1e15, mfu=0.4, it_watts=1000.0, pue=0.8)
     with pytest.raises(ValueError, match="mfu must lie in"):
         run_power(1e27, 1e7, peak_flops=1e15, mfu=0.0, it_watts=1000.0, pue=1.2)
+
+
+def test_trend_beside_the_plan_factor_by_factor(tmp_path: Path) -> None:
+    """`gigawatt trends --plan DIR`: the ratio of the two powers, factor by factor."""
+    from gigawatt.forecast.trends import fit_trend
+    from gigawatt.plan.results import Plan
+    from gigawatt.report.fidelity import versus_plan
+
+    folder = plan(parse_scenario(WORLD, "one-run.yaml")).save(tmp_path / "plan")
+    acc = Accelerator(name="Y", peak_flops=1.0e15, it_watts=1000.0, pue=1.5)
+    trend = forecast_run(fit_trend(n_boot=50, seed=0), 2025.0, accelerator=acc, mfu=0.5)
+    versus = versus_plan(trend, Plan.load(folder))
+    p, t = versus["plan"], versus["trend"]
+    # the plan's run at a constant rate: its own FLOP, window and hardware
+    assert p["flop"] == pytest.approx(FLOP, rel=1e-6)
+    assert p["duration_s"] == pytest.approx(SECONDS, rel=1e-6)
+    assert p["flops_per_watt"] == pytest.approx(PEAK_FLOPS * MFU / (IT_WATTS * PUE), rel=1e-6)
+    assert p["facility_gw"] == pytest.approx(hand_gw(), rel=1e-6)
+    assert t["flops_per_watt"] == pytest.approx(1.0e15 * 0.5 / 1500.0, rel=1e-12)
+    assert t["facility_gw"] == pytest.approx(trend.power_gw, rel=1e-12)
+    ratios = {f["factor"]: f["ratio"] for f in versus["factors"]}
+    assert ratios["FLOP"] == pytest.approx(trend.flop / FLOP, rel=1e-6)
+    assert ratios["duration"] == pytest.approx(SECONDS / EPOCH_TRAINING_DURATION_S, rel=1e-6)
+    product = ratios["FLOP"] * ratios["duration"] * ratios["FLOP/s per watt"]
+    assert product == pytest.approx(versus["gw_ratio"], rel=1e-12)
+    assert versus["gw_ratio"] == pytest.approx(trend.power_gw / hand_gw(), rel=1e-6)
+
+
+def test_trends_command_sets_the_plans_run_beside_its_own(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    folder = plan(parse_scenario(WORLD, "one-run.yaml")).save(tmp_path / "plan")
+    script = str(Path(sys.executable).with_name("gigawatt"))
+    args = ["trends", "--no-backtest", "--samples", "50", "--plan", str(folder)]
+    done = subprocess.run([script, *args, "--json"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    versus = json.loads(done.stdout)["versus_plan"]
+    assert versus["plan"]["facility_gw"] == pytest.approx(hand_gw(), rel=1e-6)
+    assert versus["plan"]["label"].startswith("plan: big-run (X, 2025-01)")
+    text = subprocess.run([script, *args], capture_output=True, text=True, check=True).stdout
+    assert "The trend's run against the plan's" in text
+    assert "the factors multiply to the GW ratio" in " ".join(text.split())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,7 +28,8 @@ POWER_NOTE = (
     "FLOP / (peak x MFU x seconds) accelerators x IT watts x PUE, once). The numbers "
     "still differ by their inputs: here Epoch's frontier trend (FLOP) on one chip "
     "over Epoch's median duration; in a plan, the scenario's own run (FLOP and "
-    "window) on the accelerators the plan gives it, month by month."
+    "window) on the accelerators the plan gives it, month by month (--plan DIR sets "
+    "the two side by side)."
 )
 
 
@@ -148,6 +149,36 @@ def _print_report(report: TrendReport) -> None:
     prose(f"data: {report.source}")
 
 
+def _print_versus(versus: dict[str, Any]) -> None:
+    t, p = versus["trend"], versus["plan"]
+    ratios = {f["factor"]: f["ratio"] for f in versus["factors"]}
+    rows = [
+        ["FLOP", f"{t['flop']:.2g}", f"{p['flop']:.2g}", f"{ratios['FLOP']:.2f}x"],
+        [
+            "seconds",
+            f"{t['duration_s']:.3g}",
+            f"{p['duration_s']:.3g}",
+            f"{ratios['duration']:.2f}x",
+        ],
+        [
+            "FLOP/s per W",
+            f"{t['flops_per_watt']:.3g}",
+            f"{p['flops_per_watt']:.3g}",
+            f"{ratios['FLOP/s per watt']:.2f}x",
+        ],
+        ["GW", f"{t['facility_gw']:.3g}", f"{p['facility_gw']:.3g}", f"{versus['gw_ratio']:.2f}x"],
+    ]
+    console.print(
+        table("The trend's run against the plan's", ["", "trend", "plan", "factor"], rows)
+    )
+    prose(
+        f"trend: {t['label']}; {p['label']}. GW = FLOP / seconds / (FLOP/s per W); the "
+        "factors multiply to the GW ratio. The plan's seconds are those its run would "
+        "take at its peak month's rate; FLOP/s per W is the hardware, its precision, "
+        "the MFU and the PUE together."
+    )
+
+
 @guarded
 def trends(
     definition: Annotated[
@@ -194,6 +225,14 @@ def trends(
         Path | None, typer.Option("--plot", help="Write a chart to this PNG file.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="A saved plan (gigawatt plan --out DIR): set its largest run of the year "
+            "beside the trend's, factor by factor.",
+        ),
+    ] = None,
 ) -> None:
     """Fit the growth of frontier training compute (Epoch AI data) and forecast a run."""
     from gigawatt.forecast.trends import Selection, analyze_trends, plot_trends
@@ -222,12 +261,21 @@ def trends(
             confidence=confidence,
         )
     written = plot_trends(report, plot) if plot is not None else None
+    versus = None
+    if plan is not None:
+        from gigawatt.plan.results import Plan
+        from gigawatt.report.fidelity import versus_plan
+
+        versus = versus_plan(report.forecast, Plan.load(plan))
     if as_json:
         data = report.to_dict()
         data["plot"] = None if written is None else str(written)
+        data["versus_plan"] = versus
         print_json(data)
         return
     _print_report(report)
+    if versus is not None:
+        _print_versus(versus)
     if written is not None:
         console.print(f"wrote {written}")
 

@@ -11,13 +11,20 @@ says exactly what the tests check. Regenerate the page with
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
+from gigawatt.errors import InputError
 from gigawatt.plan import figures
 from gigawatt.plan.figures import installed_in_month
 from gigawatt.plan.results import Plan
+from gigawatt.scenario.power import RunCase, power_factors, run_power
+
+if TYPE_CHECKING:
+    from gigawatt.forecast.trends import RunForecast
 
 __all__ = [
     "ANCHORS",
@@ -26,10 +33,13 @@ __all__ = [
     "cash_burn_usd",
     "installed_gw",
     "largest_run",
+    "plan_run_case",
     "render_page",
     "revenue_usd",
     "suppliers",
+    "trend_run_case",
     "trend_run_gw",
+    "versus_plan",
 ]
 
 
@@ -70,6 +80,69 @@ def trend_run_gw(year: float) -> float:
     report = analyze_trends(year=year, backtest_cutoff=None, n_boot=200, seed=0)
     assert report.forecast.power_gw is not None
     return report.forecast.power_gw
+
+
+def plan_run_case(plan: Plan, year: int) -> RunCase:
+    """The plan's largest run ending in ``year`` (else its largest run) as a :class:`RunCase`.
+
+    Its power is the peak month's (``training_runs``' ``peak_gw``); its duration the
+    seconds it would train at that month's rate: delivered FLOP / (peak GW x FLOP/s per W).
+
+    Raises:
+        InputError: the plan has no training run given any accelerator, or was saved
+            before its allocation carried the FLOP delivered.
+    """
+    runs = figures.training_runs(plan.tables)
+    runs = runs[runs["peak_gw"] > 0]
+    if runs.empty:
+        raise InputError("the plan gives no training run any accelerator: nothing to set beside")
+    mine = runs[runs["end_month"].str.startswith(str(year))]
+    row = (mine if len(mine) else runs).iloc[0]
+    per_watt = float(row["peak_flops_per_watt"])
+    if not math.isfinite(per_watt):
+        raise InputError(
+            "the plan's allocation has no flop column (saved by an older gigawatt); "
+            "write it again with `gigawatt plan FILE --out DIR`"
+        )
+    rate = float(row["peak_gw"]) * 1e9 * per_watt
+    return RunCase(
+        label=f"plan: {row['workload']} ({row['accelerator']}, {row['peak_month']})",
+        flop=float(row["delivered_flop"]),
+        duration_s=float(row["delivered_flop"]) / rate,
+        flops_per_watt=per_watt,
+    )
+
+
+def trend_run_case(run: RunForecast) -> RunCase:
+    """``gigawatt trends``' frontier run as a :class:`RunCase` (needs its accelerator)."""
+    acc, mfu, duration = run.accelerator, run.mfu, run.duration_s
+    if acc is None or mfu is None or duration is None:
+        raise InputError("the trend run has no accelerator; give --accelerator to convert it")
+    power = run_power(
+        run.flop, duration, peak_flops=acc.peak_flops, mfu=mfu, it_watts=acc.it_watts, pue=acc.pue
+    )
+    return RunCase(
+        label=f"{run.year:g} on {acc.name}",
+        flop=run.flop,
+        duration_s=duration,
+        flops_per_watt=power.flops_per_watt,
+    )
+
+
+def versus_plan(run: RunForecast, plan: Plan) -> dict[str, Any]:
+    """The trend's run beside the plan's largest run of the same year, factor by factor.
+
+    ``factors`` multiply to ``gw_ratio`` (trend GW / plan GW) exactly
+    (:func:`gigawatt.scenario.power.power_factors`).
+    """
+    trend, mine = trend_run_case(run), plan_run_case(plan, int(run.year))
+    factors = power_factors(trend, mine)
+    return {
+        "trend": {**asdict(trend), "facility_gw": trend.facility_gw},
+        "plan": {**asdict(mine), "facility_gw": mine.facility_gw},
+        "factors": [{"factor": name, "ratio": ratio} for name, ratio in factors],
+        "gw_ratio": trend.facility_gw / mine.facility_gw,
+    }
 
 
 def suppliers(plan: Plan, year: int) -> list[str]:

@@ -27,9 +27,11 @@ import math
 from dataclasses import dataclass
 
 __all__ = [
+    "RunCase",
     "RunPower",
     "delivered_flops",
     "facility_watts",
+    "power_factors",
     "run_power",
 ]
 
@@ -116,3 +118,39 @@ def run_power(
         facility_gw=accelerators * watts / 1e9,
         flops_per_watt=per_accelerator / watts,
     )
+
+
+@dataclass(frozen=True)
+class RunCase:
+    """A run as :func:`run_power` sees it: FLOP, seconds and FLOP/s per facility watt.
+
+    Attributes:
+        label: What the run is (``gigawatt trends 2030``, ``plan: frontier-2030``).
+        flop: Training compute, FLOP.
+        duration_s: Seconds it trains at the rate its power is measured at.
+        flops_per_watt: Delivered FLOP/s per facility watt (``peak x mfu / (it W x pue)``).
+    """
+
+    label: str
+    flop: float
+    duration_s: float
+    flops_per_watt: float
+
+    @property
+    def facility_gw(self) -> float:
+        """Its power: ``flop / duration_s / flops_per_watt``, GW."""
+        return self.flop / self.duration_s / self.flops_per_watt / 1e9
+
+
+def power_factors(a: RunCase, b: RunCase) -> list[tuple[str, float]]:
+    """Why ``a`` draws more (or less) power than ``b``: the ratio, factor by factor.
+
+    ``a.facility_gw / b.facility_gw`` is exactly the product of the factors: the ratio of
+    FLOP, the inverse ratio of durations, and the inverse ratio of FLOP/s per watt (the
+    hardware, its precision, the MFU and the PUE together).
+    """
+    return [
+        ("FLOP", a.flop / b.flop),
+        ("duration", b.duration_s / a.duration_s),
+        ("FLOP/s per watt", b.flops_per_watt / a.flops_per_watt),
+    ]
