@@ -9,39 +9,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from agreement_support import HOURS, agreement
 
 from gigawatt.compare import compare, money, outside_frame, percent
 from gigawatt.scenario import parse_scenario
 
 GIGAWATT = str(Path(sys.executable).with_name("gigawatt"))
 
-# Azure sells 600,000 accelerators at $3/h, OCI two million at $2/h; the lab needs a
-# million (5e20 FLOP/s at 50% of 1e15) in December 2025 (744 h) and January 2026 (744 h).
-WORLD = """
-name: {name}
-horizon: {{start: 2025-12, months: 2}}
-accelerators:
-  H100: {{peak_flops: 1.0e15, facility_watts: 1000}}
-providers:
-  azure: {{kind: cloud}}
-  oci: {{kind: cloud}}
-sites:
-  azure-east:
-    provider: azure
-    offers: [{{accelerator: H100, pricing: on_demand, usd_per_hour: 3, available: 600000}}]
-  oci-phoenix:
-    provider: oci
-    offers: [{{accelerator: H100, pricing: on_demand, usd_per_hour: 2, available: 2000000}}]
-workloads:
-  - {{name: chat, kind: inference, demand_flops: 5.0e20, utilization: 0.5}}
-contracts:
-  - name: microsoft
-    counterparty: azure
-    clauses: [{clause}]
-"""
-ROFR = WORLD.format(name="jan-terms", clause="{type: right_of_first_refusal}")
-NO_ROFR = WORLD.format(name="oct-terms", clause="{type: min_spend, usd: 1.0e9, from: 2026-01}")
-HOURS = 744
+ROFR = agreement("jan-terms", "{type: right_of_first_refusal}")
+NO_ROFR = agreement("oct-terms", "{type: min_spend, usd: 1.0e9, from: 2026-01}")
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -336,6 +336,7 @@ def test_schema_json_is_a_json_schema(schema_json: dict[str, Any]) -> None:
     props = schema["properties"]
     assert {
         "name",
+        "as_of",
         "horizon",
         "discount_rate",
         "accelerators",

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from gigawatt.forecast.trends import (
     DEFAULT_FACILITY_OVERHEAD,
+    DEFAULT_PUE,
     EPOCH_TRAINING_DURATION_S,
     Accelerator,
     Selection,
@@ -228,11 +229,15 @@ def test_backtest_cutoff_after_data_raises() -> None:
 
 
 def test_power_conversion_by_hand() -> None:
-    # 1e27 FLOP / (1e15 FLOP/s x 0.5 x 1e7 s) = 2e5 accelerators; x 2,000 W = 0.4 GW.
-    gw = training_power_gw(1e27, peak_flops=1e15, facility_watts=2000.0, mfu=0.5, duration_s=1e7)
+    # 1e27 FLOP / (1e15 FLOP/s x 0.5 x 1e7 s) = 2e5 accelerators; x 1,600 W x 1.25 = 0.4 GW.
+    gw = training_power_gw(
+        1e27, peak_flops=1e15, it_watts=1600.0, pue=1.25, mfu=0.5, duration_s=1e7
+    )
     assert float(gw) == pytest.approx(0.4, rel=1e-12)
     with pytest.raises(ValueError, match="mfu"):
-        training_power_gw(1e27, peak_flops=1e15, facility_watts=2000.0, mfu=1.5)
+        training_power_gw(1e27, peak_flops=1e15, it_watts=2000.0, pue=1.0, mfu=1.5)
+    with pytest.raises(ValueError, match="pue"):
+        training_power_gw(1e27, peak_flops=1e15, it_watts=2000.0, pue=0.9, mfu=0.4)
 
 
 def test_accelerator_lookup_and_forecast_power() -> None:
@@ -240,11 +245,14 @@ def test_accelerator_lookup_and_forecast_power() -> None:
     assert acc.name == "NVIDIA GB200"
     assert acc.peak_flops == 2.5e15  # dense BF16 per GPU in Epoch's table
     assert acc.tdp_watts == 1200.0
-    assert acc.facility_watts == 1200.0 * DEFAULT_FACILITY_OVERHEAD
+    assert acc.facility_watts == pytest.approx(1200.0 * DEFAULT_FACILITY_OVERHEAD, rel=1e-12)
+    assert acc.pue == DEFAULT_PUE  # PUE once: IT watts = TDP x overhead / PUE
+    assert acc.it_watts == pytest.approx(1200.0 * DEFAULT_FACILITY_OVERHEAD / DEFAULT_PUE)
     fit = fit_trend(n_boot=200, seed=0)
     run = forecast_run(fit, 2030.0, accelerator=acc, mfu=0.4)
     hand = run.flop / (2.5e15 * 0.4 * EPOCH_TRAINING_DURATION_S) * 2400.0 / 1e9
     assert run.power_gw == pytest.approx(hand, rel=1e-12)
+    assert run.accelerators == pytest.approx(run.flop / (2.5e15 * 0.4 * EPOCH_TRAINING_DURATION_S))
     assert run.power_gw is not None and run.power_gw_ci is not None
     assert run.power_gw_ci[0] < run.power_gw < run.power_gw_ci[1]
     assert run.flop_ci[0] < run.flop < run.flop_ci[1]
@@ -257,7 +265,7 @@ def test_unknown_accelerator_suggests_names() -> None:
 
 
 def test_custom_accelerator() -> None:
-    acc = Accelerator(name="x", peak_flops=1e15, facility_watts=1000.0)
+    acc = Accelerator(name="x", peak_flops=1e15, it_watts=800.0, pue=1.25)
     fit = fit_trend(n_boot=100, seed=0)
     run = forecast_run(fit, 2028.0, accelerator=acc, mfu=0.5, duration_s=1e7)
     assert run.accelerators == pytest.approx(run.flop / (1e15 * 0.5 * 1e7))

@@ -60,3 +60,17 @@ def test_count_axes_have_whole_number_ticks() -> None:
     assert yaxis["tickformat"] == ",d" and yaxis["dtick"] == 1
     assert all(float(c).is_integer() for s in panel.series for c in s.y)
     assert isinstance(panel.series[0], Series)
+
+
+def test_lines_over_categories_are_labelled_with_them() -> None:
+    """A line panel over years (compare, history) showed 0, 1, 2 ... under its axis."""
+    from matplotlib.figure import Figure
+
+    from gigawatt.report.charts import Panel, Series
+    from gigawatt.report.png import _series
+
+    years = ("2025", "2026", "2027")
+    panel = Panel("GW", "GW", (Series("azure", years, (1.0, 2.0, 3.0), "line"),), months=False)
+    ax = Figure().subplots()
+    _series(ax, panel)
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(years)

@@ -16,6 +16,7 @@ _COMMAND_MODULES = (
     "report_cmds",
     "broker_cmds",
     "compare_cmds",
+    "history_cmds",
     "sweep_cmds",
     "decide_cmds",
     "skypilot_cmds",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,17 +10,17 @@ import typer
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
+    MipGapOption,
+    ProcessesOption,
     ReportOption,
+    TimeLimitOption,
     console,
-    plain,
     print_json,
-    print_problems,
-    progress_eta,
     say,
-    status,
     styled,
     table,
 )
+from gigawatt.cli.runs import load_all, solving
 from gigawatt.compare.words import money, percent
 
 if TYPE_CHECKING:
@@ -188,15 +187,9 @@ def compare_command(
         bool,
         typer.Option("--clauses/--no-clauses", help="Cost every clause (one re-solve each)."),
     ] = True,
-    processes: Annotated[
-        int | None, typer.Option("--processes", help="Parallel solves (default: CPUs).")
-    ] = None,
-    time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Solver limit per solve, seconds.")
-    ] = None,
-    mip_gap: Annotated[
-        float | None, typer.Option("--mip-gap", help="Relative MIP gap to stop at.")
-    ] = None,
+    processes: ProcessesOption = None,
+    time_limit: TimeLimitOption = None,
+    mip_gap: MipGapOption = None,
     report: ReportOption = True,
 ) -> None:
     """Plan each scenario and show them side by side, year by year, with what differs most."""
@@ -204,27 +197,15 @@ def compare_command(
         raise typer.BadParameter("give two or more scenarios to compare", param_hint="SCENARIOS")
     from gigawatt.compare import compare
     from gigawatt.plan import SolveOptions
-    from gigawatt.scenario import load_scenario
 
-    loaded = [load_scenario(s) for s in scenarios]
-    if not as_json:
-        for s in loaded:
-            print_problems(s.warnings)
+    loaded = load_all(scenarios, quiet=as_json)
     options = SolveOptions(time_limit_s=time_limit, mip_gap=mip_gap, duals=False)
-    if as_json:
-        result = compare(loaded, options, clauses=clauses, processes=processes)
-    else:
-        started = time.perf_counter()
-        with status("Planning the scenarios...") as spinner:
-            result = compare(
-                loaded,
-                options,
-                clauses=clauses,
-                processes=processes,
-                progress=lambda done, total: spinner.update(
-                    plain(progress_eta("Solved", done, total, time.perf_counter() - started))
-                ),
-            )
+    result = solving(
+        as_json,
+        lambda progress: compare(
+            loaded, options, clauses=clauses, processes=processes, progress=progress
+        ),
+    )
     if out is not None:
         result.save(out)
         if report:

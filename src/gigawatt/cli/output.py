@@ -31,7 +31,10 @@ from gigawatt.cli.layout import Grid
 from gigawatt.errors import GigawattError, Problem, ScenarioError
 
 __all__ = [
+    "MipGapOption",
+    "ProcessesOption",
     "ReportOption",
+    "TimeLimitOption",
     "compact_table",
     "console",
     "err_console",
@@ -41,6 +44,7 @@ __all__ = [
     "plain",
     "print_json",
     "print_problems",
+    "print_year_tables",
     "progress_eta",
     "progress_text",
     "prose",
@@ -109,6 +113,16 @@ def progress_text(template: str = "{task.description}") -> TextColumn:
 #: The ``--report/--no-report`` option of every command that writes results with --out.
 ReportOption = Annotated[
     bool, typer.Option("--report/--no-report", help="Write report.html with --out.")
+]
+#: Options of the commands that run many solves (compare, history, sweep).
+TimeLimitOption = Annotated[
+    float | None, typer.Option("--time-limit", help="Solver limit per solve, seconds.")
+]
+MipGapOption = Annotated[
+    float | None, typer.Option("--mip-gap", help="Relative MIP gap to stop at.")
+]
+ProcessesOption = Annotated[
+    int | None, typer.Option("--processes", help="Parallel solves (default: CPUs).")
 ]
 
 
@@ -211,6 +225,30 @@ def compact_table(
     for r in rows:
         t.add_row(*[Text(_fmt(v)) for v in r])
     return t
+
+
+def print_year_tables(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A table of a label column then one column per year, split to fit the terminal.
+
+    As many years as fit go in each table; the rest continue in further tables titled
+    ``(continued)``. Cells never wrap.
+    """
+    label, *years = columns
+    start = 0
+    while start < len(years):
+        end = len(years)
+        while True:
+            cols = slice(start + 1, end + 1)
+            part = compact_table(
+                title if start == 0 else f"{title} (continued)",
+                [label, *years[start:end]],
+                [(row[0], *row[cols]) for row in rows],
+            )
+            if end - start == 1 or fits(part, console.width):
+                break
+            end -= 1
+        console.print(part)
+        start = end
 
 
 def fits(renderable: Table, width: int) -> bool:

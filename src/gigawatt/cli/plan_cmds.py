@@ -14,10 +14,10 @@ from gigawatt.cli.output import (
     ReportOption,
     compact_table,
     console,
-    fits,
     plain,
     print_json,
     print_problems,
+    print_year_tables,
     progress_eta,
     solve_progress_text,
     status,
@@ -85,22 +85,7 @@ def _unproven(result: Plan) -> str | None:
 
 def _print_answer(spec: TableSpec) -> None:
     """The answer block, its years split over several tables to fit the terminal."""
-    label, *years = spec.columns
-    start = 0
-    while start < len(years):
-        end = len(years)
-        while True:
-            cols = slice(start + 1, end + 1)
-            part = compact_table(
-                spec.title if start == 0 else f"{spec.title} (continued)",
-                [label, *years[start:end]],
-                [(row[0], *row[cols]) for row in spec.rows],
-            )
-            if end - start == 1 or fits(part, console.width):
-                break
-            end -= 1
-        console.print(part)
-        start = end
+    print_year_tables(spec.title, spec.columns, spec.rows)
     console.print(Text(spec.note, style="dim"))
 
 

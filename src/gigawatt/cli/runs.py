@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from gigawatt.cli.output import err_console, progress_text
+from gigawatt.cli.output import (
+    err_console,
+    plain,
+    print_problems,
+    progress_eta,
+    progress_text,
+    status,
+)
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-__all__ = ["FileArg", "counted_progress", "exit_unproven"]
+    from gigawatt.scenario import Scenario
+
+__all__ = ["FileArg", "counted_progress", "exit_unproven", "load_all", "solving"]
+
+T = TypeVar("T")
+Progressed = Callable[[int, int], None]
 
 FileArg = Annotated[
     str | None, typer.Argument(help="Scenario file or built-in name (default scenario if omitted).")
@@ -52,3 +66,30 @@ def exit_unproven(warning: str | None, *, as_json: bool) -> None:
         err_console.quiet = False
         err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
     raise typer.Exit(1)
+
+
+def solving(quiet: bool, run: Callable[[Progressed | None], T]) -> T:
+    """``run(progress)`` under a spinner that counts the solves and says the time left.
+
+    With ``quiet`` (JSON output) no spinner and no progress callback.
+    """
+    if quiet:
+        return run(None)
+    started = time.perf_counter()
+    with status("Planning the scenarios...") as spinner:
+        return run(
+            lambda done, total: spinner.update(
+                plain(progress_eta("Solved", done, total, time.perf_counter() - started))
+            )
+        )
+
+
+def load_all(names: list[str], *, quiet: bool) -> list[Scenario]:
+    """Load every scenario named, printing their warnings unless ``quiet`` (JSON output)."""
+    from gigawatt.scenario import load_scenario
+
+    loaded = [load_scenario(s) for s in names]
+    if not quiet:
+        for s in loaded:
+            print_problems(s.warnings)
+    return loaded

@@ -10,7 +10,9 @@ import typer
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
+    MipGapOption,
     ReportOption,
+    TimeLimitOption,
     console,
     print_json,
     print_problems,
@@ -119,12 +121,8 @@ def sweep_command(
     clauses: Annotated[
         bool, typer.Option("--clauses", help="Also cost every clause in every sample.")
     ] = False,
-    time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Solver limit per solve, seconds.")
-    ] = None,
-    mip_gap: Annotated[
-        float | None, typer.Option("--mip-gap", help="Relative MIP gap to stop at.")
-    ] = None,
+    time_limit: TimeLimitOption = None,
+    mip_gap: MipGapOption = None,
     strict_demand: Annotated[
         bool, typer.Option("--strict-demand", help="Serve all demand or record infeasible.")
     ] = False,

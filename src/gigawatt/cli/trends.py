@@ -5,18 +5,32 @@ from __future__ import annotations
 import contextlib
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import console, print_json, prose, status, table
-from gigawatt.forecast.trends.defaults import DEFAULT_FACILITY_OVERHEAD, EPOCH_TRAINING_DURATION_S
+from gigawatt.forecast.trends.defaults import (
+    DEFAULT_FACILITY_OVERHEAD,
+    DEFAULT_PUE,
+    EPOCH_TRAINING_DURATION_S,
+)
 
 if TYPE_CHECKING:
     from gigawatt.forecast.trends import Accelerator, TrendReport
 
-__all__ = ["register", "trends"]
+__all__ = ["POWER_NOTE", "register", "trends"]
+
+#: Where this run's power and a plan's largest run differ (docs/glossary.md).
+POWER_NOTE = (
+    "power: the same conversion as a plan's training runs (gigawatt.scenario.power: "
+    "FLOP / (peak x MFU x seconds) accelerators x IT watts x PUE, once). The numbers "
+    "still differ by their inputs: here Epoch's frontier trend (FLOP) on one chip "
+    "over Epoch's median duration; in a plan, the scenario's own run (FLOP and "
+    "window) on the accelerators the plan gives it, month by month (--plan DIR sets "
+    "the two side by side)."
+)
 
 
 class DefinitionChoice(StrEnum):
@@ -37,20 +51,24 @@ class PrecisionChoice(StrEnum):
 def _accelerator(
     name: str,
     peak_flops: float | None,
-    facility_watts: float | None,
+    it_watts: float | None,
     precision: str,
     overhead: float,
+    pue: float,
 ) -> Accelerator | None:
     from gigawatt.forecast.trends import Accelerator, TrendsError, find_accelerator
 
-    if (peak_flops is None) != (facility_watts is None):
-        raise TrendsError("give both --peak-flops and --facility-watts, or neither")
-    if peak_flops is not None and facility_watts is not None:
-        return Accelerator(name="custom", peak_flops=peak_flops, facility_watts=facility_watts)
+    if (peak_flops is None) != (it_watts is None):
+        raise TrendsError("give both --peak-flops and --it-watts, or neither")
+    if peak_flops is not None and it_watts is not None:
+        return Accelerator(name="custom", peak_flops=peak_flops, it_watts=it_watts, pue=pue)
     if name.strip().lower() in {"", "none"}:
         return None
     return find_accelerator(
-        name, precision="fp8" if precision == "fp8" else "bf16", facility_overhead=overhead
+        name,
+        precision="fp8" if precision == "fp8" else "bf16",
+        facility_overhead=overhead,
+        pue=pue,
     )
 
 
@@ -75,8 +93,8 @@ def _print_report(report: TrendReport) -> None:
         rows.append(
             [
                 "  on",
-                f"{acc.name}: {acc.peak_flops:.3g} FLOP/s, "
-                f"{acc.facility_watts:,.0f} W all-in, MFU {run.mfu:g}, "
+                f"{acc.name}: {acc.peak_flops:.3g} FLOP/s {acc.precision}, "
+                f"{acc.it_watts:,.0f} W IT x PUE {acc.pue:g}, MFU {run.mfu:g}, "
                 f"{run.duration_s:.3g} s",
             ]
         )
@@ -89,6 +107,8 @@ def _print_report(report: TrendReport) -> None:
         )
     console.print(table("Frontier training compute trend", ["", "value"], rows))
     prose(f"method: {fit.method}")
+    if run.power_gw is not None:
+        prose(POWER_NOTE)
     if bt is not None:
         bt_rows = [
             [
@@ -129,6 +149,36 @@ def _print_report(report: TrendReport) -> None:
     prose(f"data: {report.source}")
 
 
+def _print_versus(versus: dict[str, Any]) -> None:
+    t, p = versus["trend"], versus["plan"]
+    ratios = {f["factor"]: f["ratio"] for f in versus["factors"]}
+    rows = [
+        ["FLOP", f"{t['flop']:.2g}", f"{p['flop']:.2g}", f"{ratios['FLOP']:.2f}x"],
+        [
+            "seconds",
+            f"{t['duration_s']:.3g}",
+            f"{p['duration_s']:.3g}",
+            f"{ratios['duration']:.2f}x",
+        ],
+        [
+            "FLOP/s per W",
+            f"{t['flops_per_watt']:.3g}",
+            f"{p['flops_per_watt']:.3g}",
+            f"{ratios['FLOP/s per watt']:.2f}x",
+        ],
+        ["GW", f"{t['facility_gw']:.3g}", f"{p['facility_gw']:.3g}", f"{versus['gw_ratio']:.2f}x"],
+    ]
+    console.print(
+        table("The trend's run against the plan's", ["", "trend", "plan", "factor"], rows)
+    )
+    prose(
+        f"trend: {t['label']}; {p['label']}. GW = FLOP / seconds / (FLOP/s per W); the "
+        "factors multiply to the GW ratio. The plan's seconds are those its run would "
+        "take at its peak month's rate; FLOP/s per W is the hardware, its precision, "
+        "the MFU and the PUE together."
+    )
+
+
 @guarded
 def trends(
     definition: Annotated[
@@ -149,11 +199,14 @@ def trends(
     facility_overhead: Annotated[
         float, typer.Option(help="All-in facility watts per watt of chip TDP.")
     ] = DEFAULT_FACILITY_OVERHEAD,
+    pue: Annotated[
+        float, typer.Option(help="Facility watts per IT watt (applied once to the IT watts).")
+    ] = DEFAULT_PUE,
     peak_flops: Annotated[
-        float | None, typer.Option(help="Custom accelerator peak FLOP/s (with --facility-watts).")
+        float | None, typer.Option(help="Custom accelerator peak FLOP/s (with --it-watts).")
     ] = None,
-    facility_watts: Annotated[
-        float | None, typer.Option(help="Custom accelerator all-in facility watts.")
+    it_watts: Annotated[
+        float | None, typer.Option(help="Custom accelerator IT watts (times --pue).")
     ] = None,
     mfu: Annotated[float, typer.Option(help="Model FLOP utilisation of the run.")] = 0.4,
     duration_s: Annotated[
@@ -172,6 +225,14 @@ def trends(
         Path | None, typer.Option("--plot", help="Write a chart to this PNG file.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="A saved plan (gigawatt plan --out DIR): set its largest run of the year "
+            "beside the trend's, factor by factor.",
+        ),
+    ] = None,
 ) -> None:
     """Fit the growth of frontier training compute (Epoch AI data) and forecast a run."""
     from gigawatt.forecast.trends import Selection, analyze_trends, plot_trends
@@ -182,7 +243,7 @@ def trends(
         threshold_flop=threshold,
         since=since,
     )
-    acc = _accelerator(accelerator, peak_flops, facility_watts, precision.value, facility_overhead)
+    acc = _accelerator(accelerator, peak_flops, it_watts, precision.value, facility_overhead, pue)
     with (
         status("Fitting trends (bootstrap and back-test)...")
         if not as_json
@@ -200,12 +261,21 @@ def trends(
             confidence=confidence,
         )
     written = plot_trends(report, plot) if plot is not None else None
+    versus = None
+    if plan is not None:
+        from gigawatt.plan.results import Plan
+        from gigawatt.report.fidelity import versus_plan
+
+        versus = versus_plan(report.forecast, Plan.load(plan))
     if as_json:
         data = report.to_dict()
         data["plot"] = None if written is None else str(written)
+        data["versus_plan"] = versus
         print_json(data)
         return
     _print_report(report)
+    if versus is not None:
+        _print_versus(versus)
     if written is not None:
         console.print(f"wrote {written}")
 

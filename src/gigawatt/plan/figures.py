@@ -33,6 +33,7 @@ __all__ = [
     "H100_PEAK_FLOPS",
     "HOURS_PER_YEAR",
     "PROVIDER_COLUMNS",
+    "RUN_COLUMNS",
     "YEAR_COLUMNS",
     "PlanFigures",
     "by_provider",
@@ -47,6 +48,7 @@ __all__ = [
     "spend_by_kind",
     "suppliers",
     "totals",
+    "training_runs",
 ]
 
 #: Hours of an average year (365.25 days), to annualise a month's power.
@@ -291,6 +293,79 @@ def suppliers(tables: Tables, year: str) -> list[str]:
         return []
     rows = cap[cap["month"].astype(str).str.startswith(year) & (cap["used"] > 0.5)]
     return sorted(set(rows["provider"]))
+
+
+#: Columns of :func:`training_runs`, in order.
+RUN_COLUMNS = (
+    "workload",
+    "end_month",
+    "flop",
+    "delivered_flop",
+    "months_used",
+    "peak_month",
+    "peak_gw",
+    "peak_accelerators",
+    "peak_flops_per_watt",
+    "accelerator",
+    "mean_gw",
+)
+
+
+def training_runs(tables: Tables) -> pd.DataFrame:
+    """Per training run: its FLOP and the facility power the plan gives it.
+
+    The power of a run in a month is the facility power (IT watts x PUE) of the
+    accelerators allocated to it that month (:mod:`gigawatt.scenario.power`, the same
+    convention as ``gigawatt trends``). Columns (:data:`RUN_COLUMNS`): workload,
+    end_month (last month of its window), flop (its demand), delivered_flop, months_used
+    (months with any allocation), peak_month, peak_gw and peak_accelerators (the month
+    with the most power), peak_flops_per_watt (FLOP/s delivered per facility watt in that
+    month), accelerator (types at the peak, most power first), mean_gw (over the months
+    used). Largest run (by FLOP) first; runs given nothing have zero power.
+    """
+    short = _table(tables, "shortfall")
+    if short.empty:
+        return pd.DataFrame(columns=list(RUN_COLUMNS))
+    runs = short[short["kind"] == "training"]
+    alloc = _table(tables, "allocation")
+    rows = []
+    for r in runs.to_dict(orient="records"):
+        mine = alloc[alloc["workload"] == r["workload"]] if len(alloc) else alloc
+        if "flop" not in mine:  # a plan saved before the allocation carried its FLOP
+            mine = mine.assign(flop=np.nan)
+        row: dict[str, Any] = {
+            "workload": r["workload"],
+            "end_month": str(r["month"]),
+            "flop": float(r["demand"]),
+            "delivered_flop": float(r["demand"]) - float(r["unserved_flop"]),
+            "months_used": 0,
+            "peak_month": "",
+            "peak_gw": 0.0,
+            "peak_accelerators": 0.0,
+            "peak_flops_per_watt": np.nan,
+            "accelerator": "",
+            "mean_gw": 0.0,
+        }
+        if len(mine):
+            mine = mine.assign(month=mine["month"].astype(str))
+            monthly = mine.groupby("month")[["power_mw", "accelerators", "flop"]].sum()
+            i = int(np.argmax(monthly["power_mw"].to_numpy()))
+            peak = str(monthly.index[i])
+            power_mw, accelerators, flop = (float(v) for v in monthly.to_numpy()[i])
+            seconds = float(month_seconds(pd.Series([peak])).iloc[0])
+            types = mine[mine["month"] == peak].groupby("accelerator")["power_mw"].sum()
+            row.update(
+                months_used=len(monthly),
+                peak_month=peak,
+                peak_gw=power_mw / 1e3,
+                peak_accelerators=accelerators,
+                peak_flops_per_watt=flop / seconds / (power_mw * 1e6),
+                accelerator=", ".join(types.sort_values(ascending=False).index.astype(str)),
+                mean_gw=float(monthly["power_mw"].mean()) / 1e3,
+            )
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=list(RUN_COLUMNS))
+    return out.sort_values("flop", ascending=False, kind="stable", ignore_index=True)
 
 
 def by_site(tables: Tables) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
+from gigawatt.scenario.power import delivered_flops
 from gigawatt.scenario.rules import ClauseRef, allowed_mask, covers, revenue_share
 from gigawatt.scenario.schema import (
     BuildOffer,
@@ -242,7 +243,7 @@ def _gather(reported: Scenario) -> PlanInputs:
     for wi, w in enumerate(scenario.workloads):
         if isinstance(w, InferenceWorkload):
             inference[wi] = True
-            eflops[wi] = peak * w.utilization * KACC / EFLOPS
+            eflops[wi] = [delivered_flops(p, w.utilization) * KACC / EFLOPS for p in peak]
             demand[wi] = w.demand_flops.values(tl) / EFLOPS
             if w.revenue_usd_per_month is not None:
                 revenue[wi] = w.revenue_usd_per_month.values(tl) / MUSD
@@ -255,7 +256,8 @@ def _gather(reported: Scenario) -> PlanInputs:
                 usd_per_flop = own.values(tl) if own is not None else penalty
                 unserved[wi] = usd_per_flop * EFLOPS * seconds / MUSD
         elif isinstance(w, TrainingWorkload):
-            yflop[wi] = peak[:, None] * w.mfu * seconds[None, :] * KACC / YFLOP
+            per_acc = np.array([delivered_flops(p, w.mfu) for p in peak])
+            yflop[wi] = per_acc[:, None] * seconds[None, :] * KACC / YFLOP
             train[wi] = w.flop / YFLOP
             train_end[wi] = tl.index(w.window[1])
             single[wi] = w.single_site

@@ -3,7 +3,8 @@
 Tables (pandas DataFrames, one row per key):
 
 * ``allocation``: workload, site, provider, accelerator, offer, pricing, month,
-  accelerators, power_mw;
+  accelerators, power_mw (facility: IT watts x PUE), flop (delivered in the month:
+  accelerators x peak x mfu, or utilization, x seconds; :mod:`gigawatt.scenario.power`);
 * ``capacity``: offer, site, provider, accelerator, pricing, month, available,
   installed, new, used (accelerators), installed_mw, peak_flops (FLOP/s of one
   accelerator of the offer);
@@ -171,6 +172,7 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
             "month": months[ti],
             "accelerators": use[wi, oi, ti] * KACC,
             "power_mw": use[wi, oi, ti] * inp.mw_per_kacc[oi],
+            "flop": _delivered_flop(inp, use, wi, oi, ti),
         }
     )
 
@@ -390,6 +392,20 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
         "beyond_horizon": beyond,
     }
     return Plan(summary, tables)
+
+
+def _delivered_flop(
+    inp: PlanInputs, use: np.ndarray, wi: np.ndarray, oi: np.ndarray, ti: np.ndarray
+) -> np.ndarray:
+    """FLOP each allocation row delivers in its month (gigawatt.scenario.power).
+
+    A training run: the k-acc-months used x the FLOP one k-acc-month delivers (peak x
+    mfu x the month's seconds); inference: x peak x utilization x the month's seconds.
+    """
+    seconds = inp.hours * 3600.0
+    training = use[wi, oi, ti] * inp.yflop_per_kacc_month[wi, oi, ti] * YFLOP
+    inference = use[wi, oi, ti] * inp.eflops_per_kacc[wi, oi] * EFLOPS * seconds[ti]
+    return np.asarray(np.where(inp.inference[wi], inference, training), dtype=float)
 
 
 def revenue_share_potential_usd(inp: PlanInputs) -> float:

@@ -145,6 +145,10 @@ def build_content(
         from gigawatt.report.compare_view import comparison_content
 
         return comparison_content(results)
+    if results.kind == "history":
+        from gigawatt.report.history_view import history_content
+
+        return history_content(results)
     if results.kind == "forecast":
         from gigawatt.report.forecast_view import forecast_content
 

@@ -14,7 +14,8 @@ extras sit beside the tables and are written by this package:
 
 A comparison directory (``gigawatt compare --out DIR``) has ``comparison.json`` instead
 of ``summary.json``; it is read as kind ``comparison`` with ``comparison.json`` as its
-summary and its long tables (``clauses`` among them) as tables.
+summary and its long tables (``clauses`` among them) as tables. A history directory
+(``gigawatt history --out DIR``) likewise has ``history.json``: kind ``history``.
 """
 
 from __future__ import annotations
@@ -45,10 +46,11 @@ __all__ = [
     "save_clause_costs",
 ]
 
-ResultKind = Literal["plan", "forecast", "comparison", "sweep", "decide"]
+ResultKind = Literal["plan", "forecast", "comparison", "history", "sweep", "decide"]
 
 #: What ``gigawatt compare --out DIR`` writes beside its tables (no summary.json).
 COMPARISON_FILE = "comparison.json"
+HISTORY_FILE = "history.json"
 CLAUSE_COLUMNS = ("contract", "clause_index", "type", "counterparty", "cost_usd")
 #: Files of the directory that are not tables of the result itself.
 EXTRA_TABLES = ("clauses", "commitments")
@@ -115,6 +117,10 @@ def _summary(folder: Path) -> dict[str, Any]:
         return read_summary(
             folder, "comparison", "gigawatt compare A B --out DIR", summary_name=COMPARISON_FILE
         )
+    if not (folder / "summary.json").is_file() and (folder / HISTORY_FILE).is_file():
+        return read_summary(
+            folder, "history", "gigawatt history A B --out DIR", summary_name=HISTORY_FILE
+        )
     return read_summary(
         folder,
         "plan, forecast or comparison",
@@ -125,6 +131,8 @@ def _summary(folder: Path) -> dict[str, Any]:
 def _kind(folder: Path, summary: dict[str, Any]) -> ResultKind:
     if not (folder / "summary.json").is_file() and (folder / COMPARISON_FILE).is_file():
         return "comparison"
+    if not (folder / "summary.json").is_file() and (folder / HISTORY_FILE).is_file():
+        return "history"
     if summary.get("kind") == "sweep":
         return "sweep"
     if summary.get("kind") == "decide":
@@ -163,9 +171,18 @@ def load_results(directory: str | Path) -> ResultSet:
     files.sort(key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
     tables: dict[str, pd.DataFrame] = {}
     for path in files:
-        if path.stem in EXTRA_TABLES and kind != "comparison":
+        if path.stem in EXTRA_TABLES and kind not in ("comparison", "history"):
             continue
         tables[path.stem] = _read_parquet(path)
+    if kind == "history":
+        missing = [t for t in ("totals", "years", "terms") if t not in tables]
+        if missing:
+            raise InputError(
+                f"{folder} has a history.json but no "
+                f"{', '.join(t + '.parquet' for t in missing)}; write it again with "
+                "`gigawatt history A B --out DIR`"
+            )
+        return ResultSet(folder, kind, summary, tables)
     if kind == "comparison":
         missing = [t for t in ("by_provider", "by_year") if t not in tables]
         if missing:

@@ -11,13 +11,20 @@ says exactly what the tests check. Regenerate the page with
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
+from gigawatt.errors import InputError
 from gigawatt.plan import figures
 from gigawatt.plan.figures import installed_in_month
 from gigawatt.plan.results import Plan
+from gigawatt.scenario.power import RunCase, power_factors, run_power
+
+if TYPE_CHECKING:
+    from gigawatt.forecast.trends import RunForecast
 
 __all__ = [
     "ANCHORS",
@@ -25,10 +32,15 @@ __all__ = [
     "accelerators_online",
     "cash_burn_usd",
     "installed_gw",
+    "largest_run",
     "later_years",
+    "plan_run_case",
     "render_page",
     "revenue_usd",
     "suppliers",
+    "trend_run_case",
+    "trend_run_gw",
+    "versus_plan",
 ]
 
 
@@ -53,6 +65,85 @@ def cash_burn_usd(plan: Plan, first: int, last: int) -> float:
     year = plan.figures().by_year
     inside = year["year"].astype(int).between(first, last)
     return float(year.loc[inside, "cash_burn_usd"].sum())
+
+
+def largest_run(plan: Plan, year: int) -> dict[str, object] | None:
+    """The largest training run whose window ends in a year (figures.training_runs)."""
+    runs = figures.training_runs(plan.tables)
+    mine = runs[runs["end_month"].str.startswith(str(year))]
+    return None if mine.empty else {str(k): v for k, v in mine.iloc[0].items()}
+
+
+def trend_run_gw(year: float) -> float:
+    """``gigawatt trends``' power of the frontier run of a year, on its defaults (GB200)."""
+    from gigawatt.forecast.trends import analyze_trends
+
+    report = analyze_trends(year=year, backtest_cutoff=None, n_boot=200, seed=0)
+    assert report.forecast.power_gw is not None
+    return report.forecast.power_gw
+
+
+def plan_run_case(plan: Plan, year: int) -> RunCase:
+    """The plan's largest run ending in ``year`` (else its largest run) as a :class:`RunCase`.
+
+    Its power is the peak month's (``training_runs``' ``peak_gw``); its duration the
+    seconds it would train at that month's rate: delivered FLOP / (peak GW x FLOP/s per W).
+
+    Raises:
+        InputError: the plan has no training run given any accelerator, or was saved
+            before its allocation carried the FLOP delivered.
+    """
+    runs = figures.training_runs(plan.tables)
+    runs = runs[runs["peak_gw"] > 0]
+    if runs.empty:
+        raise InputError("the plan gives no training run any accelerator: nothing to set beside")
+    mine = runs[runs["end_month"].str.startswith(str(year))]
+    row = (mine if len(mine) else runs).iloc[0]
+    per_watt = float(row["peak_flops_per_watt"])
+    if not math.isfinite(per_watt):
+        raise InputError(
+            "the plan's allocation has no flop column (saved by an older gigawatt); "
+            "write it again with `gigawatt plan FILE --out DIR`"
+        )
+    rate = float(row["peak_gw"]) * 1e9 * per_watt
+    return RunCase(
+        label=f"plan: {row['workload']} ({row['accelerator']}, {row['peak_month']})",
+        flop=float(row["delivered_flop"]),
+        duration_s=float(row["delivered_flop"]) / rate,
+        flops_per_watt=per_watt,
+    )
+
+
+def trend_run_case(run: RunForecast) -> RunCase:
+    """``gigawatt trends``' frontier run as a :class:`RunCase` (needs its accelerator)."""
+    acc, mfu, duration = run.accelerator, run.mfu, run.duration_s
+    if acc is None or mfu is None or duration is None:
+        raise InputError("the trend run has no accelerator; give --accelerator to convert it")
+    power = run_power(
+        run.flop, duration, peak_flops=acc.peak_flops, mfu=mfu, it_watts=acc.it_watts, pue=acc.pue
+    )
+    return RunCase(
+        label=f"{run.year:g} on {acc.name}",
+        flop=run.flop,
+        duration_s=duration,
+        flops_per_watt=power.flops_per_watt,
+    )
+
+
+def versus_plan(run: RunForecast, plan: Plan) -> dict[str, Any]:
+    """The trend's run beside the plan's largest run of the same year, factor by factor.
+
+    ``factors`` multiply to ``gw_ratio`` (trend GW / plan GW) exactly
+    (:func:`gigawatt.scenario.power.power_factors`).
+    """
+    trend, mine = trend_run_case(run), plan_run_case(plan, int(run.year))
+    factors = power_factors(trend, mine)
+    return {
+        "trend": {**asdict(trend), "facility_gw": trend.facility_gw},
+        "plan": {**asdict(mine), "facility_gw": mine.facility_gw},
+        "factors": [{"factor": name, "ratio": ratio} for name, ratio in factors],
+        "gw_ratio": trend.facility_gw / mine.facility_gw,
+    }
 
 
 def suppliers(plan: Plan, year: int) -> list[str]:
@@ -117,6 +208,24 @@ def _energy_end_2025(plan: Plan) -> tuple[str, bool]:
     return f"{twh:.1f} TWh/yr at the 2025-12 installed power", _within(twh, 16.6, 0.15)
 
 
+#: Epoch/EPRI (2025-08): the largest single training runs of 2030 likely draw 4-16 GW.
+LARGEST_RUN_2030_GW = (4.0, 16.0)
+
+
+def _largest_run_2030(plan: Plan) -> tuple[str, bool]:
+    run = largest_run(plan, 2030)
+    trend = trend_run_gw(2030.0)
+    if run is None:
+        return f"no run ends in 2030; gigawatt trends: {trend:.0f} GW", False
+    gw = float(str(run["peak_gw"]))
+    low, high = LARGEST_RUN_2030_GW
+    return (
+        f"{gw:.1f} GW at its peak ({run['workload']}, {float(str(run['flop'])):.1e} FLOP on "
+        f"{run['accelerator']}); `gigawatt trends` (2030, GB200): {trend:.0f} GW",
+        low <= gw <= high,
+    )
+
+
 ANCHORS: tuple[Anchor, ...] = (
     Anchor(
         "Compute operating at end-2025",
@@ -172,6 +281,23 @@ ANCHORS: tuple[Anchor, ...] = (
         tested=False,
         note="Installed power at full load; the plan's energy table counts accelerators in "
         "use, which is lower.",
+    ),
+    Anchor(
+        "Largest training run's power, 2030",
+        "4-16 GW (2e29 FLOP needs ~6 GW, Epoch 2024-08)",
+        "Epoch/EPRI white paper, 2025-08 (facts.md E)",
+        "4-16 GW",
+        _largest_run_2030,
+        tested=False,
+        note="Both numbers use one conversion (gigawatt.scenario.power, docs/glossary.md: "
+        "FLOP / (dense peak at the training precision x MFU x seconds) accelerators x IT "
+        "watts x PUE, once) and differ by their inputs only. The plan's run is the "
+        "scenario's own (1e29 FLOP, half of Epoch's 2e29, spread over a 21-month window, "
+        "single site) on the hardware the plan gives it; `gigawatt trends` extrapolates "
+        "Epoch's frontier (~1.4e29 FLOP at 1 January 2030) on 2025's GB200 at BF16 over Epoch's "
+        "median 6 months. Epoch/EPRI also assume 2030 hardware (~40%/yr better FLOP/s per "
+        "watt) and FP8: the trend's GB200 overstates the power by that much, and the "
+        "plan's run, longer than 6 months and smaller, draws less.",
     ),
 )
 

@@ -116,6 +116,10 @@ def _series(ax: Axes, panel: Panel) -> None:
         if s.kind == "band" and s.inner_lower is not None and s.inner_upper is not None:
             ax.fill_between(x, s.inner_lower, s.inner_upper, color=s.color, alpha=0.3, linewidth=0)
         ax.plot(x, s.y, "--" if s.kind == "dash" else "-", color=s.color, label=label, lw=1.8)
+    lines = [s for s in panel.series if s.kind not in ("area", "bar")]
+    if lines and not panel.months and not panel.horizontal:
+        # categories (years, names) at their positions, not as 0, 1, 2, ...
+        ax.set_xticks(np.arange(len(lines[0].x)), list(lines[0].x))
 
 
 def _heatmap(fig: Figure, ax: Axes, panel: Panel) -> None:

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from gigawatt.errors import Location, Problem
+from gigawatt.scenario.power import facility_watts
 from gigawatt.scenario.schedule import Schedule, parse_schedule
 from gigawatt.scenario.timeline import Month, Timeline, parse_month
 from gigawatt.scenario.yamlmarks import Marks, PathItem, format_path
@@ -382,6 +383,11 @@ class Scenario(_Strict):
     """A whole scenario: the world the planner, forecast and broker work on."""
 
     name: Name = Field(description="Scenario name.")
+    as_of: MonthField | None = Field(
+        None,
+        description="Month the scenario's terms date from (YYYY-MM), e.g. the month an "
+        "agreement was signed; `gigawatt history` puts scenarios in this order.",
+    )
     horizon: Horizon = Field(description="Planning horizon.")
     discount_rate: float = Field(
         0.0, ge=0, le=1, description="Discount rate per year; month m weighs (1+r)^(-m/12)."
@@ -434,9 +440,10 @@ class Scenario(_Strict):
     def facility_watts_at(self, accelerator: str, site: str) -> float:
         """Facility watts of one accelerator at a site: IT watts x the site's pue.
 
-        The one place PUE is applied (power caps, energy, electricity, emissions).
+        The one place PUE is applied (power caps, energy, electricity, emissions), by
+        :func:`gigawatt.scenario.power.facility_watts`.
         """
-        return self.accelerators[accelerator].it_power_w * self.sites[site].pue
+        return facility_watts(self.accelerators[accelerator].it_power_w, self.sites[site].pue)
 
     def workload(self, name: str) -> InferenceWorkload | TrainingWorkload:
         """The workload with this name.

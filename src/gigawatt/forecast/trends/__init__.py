@@ -24,14 +24,16 @@ Method (what ``gigawatt trends`` reports):
 5. Frontier run in a year: the fitted line at that year, with the bootstrap interval of
    the line. With an accelerator of peak :math:`P` FLOP/s, utilisation (MFU) :math:`m`,
    a training duration :math:`D` seconds (default :math:`1.56 \times 10^7` s, Epoch's
-   median, about six months) and all-in facility power :math:`W` per accelerator,
+   median, about six months), IT watts :math:`W_{IT}` per accelerator and a PUE
+   :math:`u` applied once, as the planner does (:mod:`gigawatt.scenario.power`),
 
-   .. math:: \text{GW} = \frac{\text{FLOP}}{P\, m\, D} \cdot \frac{W}{10^9}.
+   .. math:: \text{GW} = \frac{\text{FLOP}}{P\, m\, D} \cdot \frac{W_{IT}\, u}{10^9}.
 
    ``ml_hardware.csv`` gives chip TDP, not facility power; by default
-   :math:`W = 2.0 \times \text{TDP}`, the ratio implied by Epoch's GPU-clusters power
-   estimates (about 1,430 W per 700 W H100, 2,400 W per 1,200 W GB200), which covers
-   servers, network and cooling (PUE).
+   :math:`W_{IT}\, u = 2.0 \times \text{TDP}`, the ratio implied by Epoch's
+   GPU-clusters power estimates (about 1,430 W per 700 W H100, 2,400 W per 1,200 W
+   GB200), split as PUE :math:`u = 1.2` and :math:`W_{IT} = 2.0 / 1.2 \times`
+   TDP (servers and network).
 6. Back-test. Fit on models published up to the end of a cut-off year, predict every
    selected model published after it, and score the mean absolute :math:`\log_{10}`
    error, the bias, and how often the actual value falls in the bootstrap interval of
@@ -48,6 +50,7 @@ if _typing.TYPE_CHECKING:
     from gigawatt.forecast.trends.backtesting import Backtest, BacktestYear, backtest
     from gigawatt.forecast.trends.base import (
         DEFAULT_FACILITY_OVERHEAD,
+        DEFAULT_PUE,
         DEFINITIONS,
         EPOCH_TRAINING_DURATION_S,
         Definition,
@@ -62,6 +65,7 @@ if _typing.TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_FACILITY_OVERHEAD",
+    "DEFAULT_PUE",
     "DEFINITIONS",
     "EPOCH_TRAINING_DURATION_S",
     "Accelerator",
@@ -94,6 +98,7 @@ __getattr__, __dir__ = _lazy_exports(
         "BacktestYear": "gigawatt.forecast.trends.backtesting",
         "backtest": "gigawatt.forecast.trends.backtesting",
         "DEFAULT_FACILITY_OVERHEAD": "gigawatt.forecast.trends.base",
+        "DEFAULT_PUE": "gigawatt.forecast.trends.base",
         "DEFINITIONS": "gigawatt.forecast.trends.base",
         "EPOCH_TRAINING_DURATION_S": "gigawatt.forecast.trends.base",
         "Definition": "gigawatt.forecast.trends.base",

@@ -9,10 +9,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gigawatt.errors import GigawattError
-from gigawatt.forecast.trends.defaults import DEFAULT_FACILITY_OVERHEAD, EPOCH_TRAINING_DURATION_S
+from gigawatt.forecast.trends.defaults import (
+    DEFAULT_FACILITY_OVERHEAD,
+    DEFAULT_PUE,
+    EPOCH_TRAINING_DURATION_S,
+)
 
 __all__ = [
     "DEFAULT_FACILITY_OVERHEAD",
+    "DEFAULT_PUE",
     "DEFINITIONS",
     "EPOCH_TRAINING_DURATION_S",
     "Definition",

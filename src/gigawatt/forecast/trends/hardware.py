@@ -12,6 +12,7 @@ import numpy as np
 from gigawatt.forecast.trends.base import (
     _PRECISION_COLUMNS,
     DEFAULT_FACILITY_OVERHEAD,
+    DEFAULT_PUE,
     EPOCH_TRAINING_DURATION_S,
     FloatArray,
     TrendsError,
@@ -19,19 +20,23 @@ from gigawatt.forecast.trends.base import (
 from gigawatt.forecast.trends.data import (
     _read_hardware,
 )
+from gigawatt.scenario.power import delivered_flops, facility_watts, run_power
 
 __all__ = ["Accelerator", "find_accelerator", "training_power_gw"]
 
 
 @dataclass(frozen=True)
 class Accelerator:
-    """An accelerator for the power conversion.
+    """An accelerator for the power conversion, in the planner's power convention.
+
+    Watts are IT watts times a PUE applied once, as in a scenario
+    (:mod:`gigawatt.scenario.power`): ``facility_watts = it_watts x pue``.
 
     Attributes:
         name: Name (Epoch's ``Hardware name`` when looked up).
         peak_flops: Peak dense FLOP/s per accelerator at the training precision.
-        facility_watts: All-in facility power per accelerator (chip, server, network,
-            cooling), watts.
+        it_watts: IT watts per accelerator (chip, server and network share).
+        pue: Facility watts per IT watt (cooling and power distribution).
         precision: Precision of ``peak_flops`` (``bf16``, ``fp8`` or ``custom``).
         tdp_watts: Chip TDP when known.
         facility_overhead: ``facility_watts / tdp_watts`` when derived from TDP.
@@ -40,24 +45,31 @@ class Accelerator:
 
     name: str
     peak_flops: float
-    facility_watts: float
+    it_watts: float
+    pue: float = DEFAULT_PUE
     precision: str = "custom"
     tdp_watts: float | None = None
     facility_overhead: float | None = None
 
     def __post_init__(self) -> None:
-        for label, value in (
-            ("peak_flops", self.peak_flops),
-            ("facility_watts", self.facility_watts),
-        ):
-            if not (math.isfinite(value) and value > 0):
-                raise TrendsError(f"accelerator {self.name!r}: {label} must be > 0 (got {value})")
+        try:
+            delivered_flops(self.peak_flops, 1.0)
+            facility_watts(self.it_watts, self.pue)
+        except ValueError as exc:
+            raise TrendsError(f"accelerator {self.name!r}: {exc}") from None
+
+    @property
+    def facility_watts(self) -> float:
+        """All-in facility watts per accelerator: ``it_watts x pue``."""
+        return facility_watts(self.it_watts, self.pue)
 
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-ready mapping."""
         return {
             "name": self.name,
             "peak_flops": self.peak_flops,
+            "it_watts": self.it_watts,
+            "pue": self.pue,
             "facility_watts": self.facility_watts,
             "precision": self.precision,
             "tdp_watts": self.tdp_watts,
@@ -70,6 +82,7 @@ def find_accelerator(
     *,
     precision: Literal["bf16", "fp8"] = "bf16",
     facility_overhead: float = DEFAULT_FACILITY_OVERHEAD,
+    pue: float = DEFAULT_PUE,
 ) -> Accelerator:
     """Look an accelerator up by name in Epoch's ``ml_hardware.csv``.
 
@@ -78,9 +91,12 @@ def find_accelerator(
             blanks ignored).
         precision: Which peak to use: dense ``bf16`` tensor or ``fp8``.
         facility_overhead: All-in facility watts per watt of chip TDP.
+        pue: The part of ``facility_overhead`` that is facility overhead (PUE); the rest
+            is the server and network share of the IT watts.
 
     Returns:
-        The accelerator, with ``facility_watts = TDP x facility_overhead``.
+        The accelerator, with ``it_watts = TDP x facility_overhead / pue``, so that
+        ``facility_watts = TDP x facility_overhead``.
 
     Raises:
         TrendsError: If the name is unknown (close names are suggested) or the row lacks
@@ -121,7 +137,8 @@ def find_accelerator(
     return Accelerator(
         name=label,
         peak_flops=peak,
-        facility_watts=tdp * facility_overhead,
+        it_watts=tdp * facility_overhead / pue,
+        pue=pue,
         precision=precision,
         tdp_watts=tdp,
         facility_overhead=facility_overhead,
@@ -132,18 +149,21 @@ def training_power_gw(
     flop: float | FloatArray,
     *,
     peak_flops: float,
-    facility_watts: float,
+    it_watts: float,
+    pue: float,
     mfu: float,
     duration_s: float = EPOCH_TRAINING_DURATION_S,
 ) -> FloatArray:
     """Return the facility power (GW) to train ``flop`` in ``duration_s`` seconds.
 
-    ``GW = flop / (peak_flops * mfu * duration_s) * facility_watts / 1e9``.
+    :func:`gigawatt.scenario.power.run_power` for each value of ``flop``:
+    ``GW = flop / (peak_flops x mfu x duration_s) x it_watts x pue / 1e9``.
 
     Args:
         flop: Training compute, FLOP (scalar or array).
-        peak_flops: Peak FLOP/s per accelerator.
-        facility_watts: All-in facility watts per accelerator.
+        peak_flops: Peak dense FLOP/s per accelerator at the training precision.
+        it_watts: IT watts per accelerator.
+        pue: Facility watts per IT watt.
         mfu: Model FLOP utilisation, in (0, 1].
         duration_s: Training duration, seconds.
 
@@ -154,14 +174,19 @@ def training_power_gw(
         TrendsError: If an argument is out of range.
 
     """
-    if not 0 < mfu <= 1:
-        raise TrendsError(f"mfu must lie in (0, 1] (got {mfu}); 0.4 is typical for training")
-    for label, value in (
-        ("peak_flops", peak_flops),
-        ("facility_watts", facility_watts),
-        ("duration_s", duration_s),
-    ):
-        if not (math.isfinite(value) and value > 0):
-            raise TrendsError(f"{label} must be > 0 (got {value})")
-    accelerators = np.asarray(flop, dtype=np.float64) / (peak_flops * mfu * duration_s)
-    return np.asarray(accelerators * facility_watts / 1e9, dtype=np.float64)
+    values = np.asarray(flop, dtype=np.float64)
+    try:
+        gw = [
+            run_power(
+                float(f),
+                duration_s,
+                peak_flops=peak_flops,
+                mfu=mfu,
+                it_watts=it_watts,
+                pue=pue,
+            ).facility_gw
+            for f in values.reshape(-1)
+        ]
+    except ValueError as exc:
+        raise TrendsError(str(exc)) from None
+    return np.asarray(gw, dtype=np.float64).reshape(values.shape)

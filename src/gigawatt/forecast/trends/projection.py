@@ -98,7 +98,8 @@ def forecast_run(
     gw = training_power_gw(
         np.array([flop, *flop_ci]),
         peak_flops=accelerator.peak_flops,
-        facility_watts=accelerator.facility_watts,
+        it_watts=accelerator.it_watts,
+        pue=accelerator.pue,
         mfu=mfu,
         duration_s=duration_s,
     )
@@ -110,7 +111,7 @@ def forecast_run(
         accelerator=accelerator,
         mfu=mfu,
         duration_s=duration_s,
-        accelerators=flop / (accelerator.peak_flops * mfu * duration_s),
+        accelerators=float(gw[0]) * 1e9 / accelerator.facility_watts,
         power_gw=float(gw[0]),
         power_gw_ci=(float(gw[1]), float(gw[2])),
     )
