@@ -308,6 +308,10 @@ def add_right_of_first_refusal(pm: PlanModel, coords: dict[str, pd.Index]) -> No
     _add_rofr_tightening(pm, coords, terms, limit)
 
 
+#: Largest ratio of coefficients the single-site run rows put in one row.
+_RUN_COEF_RATIO = 1e4
+
+
 def _add_rofr_single_site(
     pm: PlanModel,
     k: int,
@@ -350,6 +354,11 @@ def _add_rofr_single_site(
     for o, site in enumerate(inp.site_of):
         per_site[:, site, :] += usable_limit[:, o, :]
     site_limit = np.where(usable, per_site[:, inp.site_of, :], np.inf)  # [R, O, Tm]
+    # Conditioning: a site whose outside limit is tiny against the counterparty's would
+    # put coefficients L(c) / L^E far apart in one row; such sites are left out of the
+    # share (a smaller share keeps both rows valid).
+    c_top = limit[term.cp_offers][:, t_idx].max(axis=0, initial=0.0)  # [Tm]
+    site_limit = np.where(site_limit * _RUN_COEF_RATIO < c_top[None, None, :], np.inf, site_limit)
     smallest = site_limit.min(axis=1)  # [R, Tm], rows scaled so that weights are <= 1
     has = np.isfinite(smallest)
     rk = pd.Index([inp.workloads[i] for i in runs], name=W)
