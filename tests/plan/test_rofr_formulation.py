@@ -13,7 +13,15 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
-from strategies import ACCELERATORS, Data, _offer, _workload, n_months, scenario_data
+from strategies import (
+    ACCELERATORS,
+    Data,
+    _offer,
+    _workload,
+    month_label,
+    n_months,
+    scenario_data,
+)
 from test_warm_clauses import SCENARIO
 
 from gigawatt.plan.inputs import MUSD
@@ -69,16 +77,71 @@ def nested_groups(draw: st.DrawFn) -> Data:
     return data
 
 
+@st.composite
+def single_site_runs(draw: st.DrawFn) -> Data:
+    """A random scenario with single-site training runs covered by a right of first refusal.
+
+    A counterparty with one site and two outside sites (of one provider or two), all
+    selling accelerator A (sometimes B too); one or two single-site runs on A, and
+    inference on A that competes for the counterparty's capacity, so that the bounds
+    tying a run's outside use to the counterparty's fill (``rofr_run``,
+    ``rofr_run_fill``) are built in every example.
+    """
+    data = draw(scenario_data(clause_types=("pin", "min_spend"), max_clauses=1))
+    n_t = n_months(data)
+    accs = draw(st.sampled_from([["A"], ["A", "B"]]))
+    data["accelerators"] = {a: dict(ACCELERATORS[a]) for a in accs}
+    data["providers"]["cp"] = {"kind": "cloud"}
+    data["providers"]["out"] = {"kind": draw(st.sampled_from(["cloud", "neocloud", "owned"]))}
+    data["providers"]["out2"] = {"kind": "neocloud"}
+    sites = [("scp", "cp"), ("sout", "out"), ("sout2", draw(st.sampled_from(["out", "out2"])))]
+    for name, provider in sites:
+        offers = [_offer(draw, ["A"], n_t)]
+        if len(accs) > 1 and draw(st.booleans()):
+            offers.append(_offer(draw, ["B"], n_t))
+        data["sites"][name] = {"provider": provider, "offers": offers}
+    for site in data["sites"].values():
+        for offer in site["offers"]:
+            if offer["accelerator"] not in accs:
+                offer["accelerator"] = "A"
+    workloads = data["workloads"]
+    for w in workloads:
+        if "accelerators" in w:
+            w["accelerators"] = [a for a in w["accelerators"] if a in accs] or ["A"]
+    for _ in range(draw(st.integers(1, 2))):
+        run = _workload(draw, len(workloads), ["A"], n_t)
+        if run.get("kind") != "training":
+            run = {k: v for k, v in run.items() if k in ("name", "tags")}
+            run["kind"] = "training"
+            run["flop"] = draw(st.sampled_from([1.0e23, 1.0e24, 1.0e25]))
+            run["window"] = [month_label(0), month_label(n_t - 1)]
+        run["single_site"] = True
+        run["accelerators"] = ["A"]
+        workloads.append(run)
+    rofr: dict[str, object] = {"type": "right_of_first_refusal"}
+    data.setdefault("contracts", []).append(
+        {"name": "c-rofr", "counterparty": "cp", "clauses": [rofr]}
+    )
+    return data
+
+
 @settings(
     max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(st.one_of(nested_groups(), scenario_data(clause_types=CLAUSES, min_clauses=1)))
+@given(
+    st.one_of(
+        nested_groups(),
+        single_site_runs(),
+        scenario_data(clause_types=CLAUSES, min_clauses=1),
+    )
+)
 def test_valid_inequalities_keep_the_optimum(data: Data) -> None:
     note(repr(data))
     tight, plain, removed = _both_optima(scenario_from_data(data))
     event(f"valid inequalities present: {bool(removed)}")
+    event(f"single-site run bounds present: {any(r.startswith('rofr_run') for r in removed)}")
     assert tight == pytest.approx(plain, abs=1.0 + 1e-6 * max(abs(tight), abs(plain)))
 
 

@@ -259,7 +259,8 @@ def add_right_of_first_refusal(pm: PlanModel, coords: dict[str, pd.Index]) -> No
     Two families of inequalities tighten the relaxation without changing the optimum
     (:func:`_add_rofr_tightening`): the dominance :math:`z_{r,t} \ge z_{q,t}` when
     :math:`C_r(t) \subseteq C_q(t)`, and one bound on what all groups of a clause take
-    together of an outside offer.
+    together of an outside offer; and for each covered single-site run, that it goes
+    outside only when the others fill the counterparty (:func:`_add_rofr_single_site`).
     """
     m, inp = pm.model, pm.inputs
     use = m.variables["use"]
@@ -291,6 +292,7 @@ def add_right_of_first_refusal(pm: PlanModel, coords: dict[str, pd.Index]) -> No
             name=f"rofr_outside[{k}]",
             mask=xr.DataArray(usable[:, months], coords=[e_keys, month_idx]),
         )
+        _add_rofr_single_site(pm, k, months, month_idx, z, limit)
         c_idx = np.flatnonzero(term.cp_offers)
         outside_usable = np.zeros_like(inp.avail_kacc, dtype=bool)  # [O, T]
         outside_usable[e_idx] = usable
@@ -304,6 +306,82 @@ def add_right_of_first_refusal(pm: PlanModel, coords: dict[str, pd.Index]) -> No
         taken = use.sel({O: c_keys, T: month_idx}).sum(W)
         m.add_constraints(taken - lim * z >= 0, name=f"rofr_taken[{k}]", mask=lim > 0)
     _add_rofr_tightening(pm, coords, terms, limit)
+
+
+#: Largest ratio of coefficients the single-site run rows put in one row.
+_RUN_COEF_RATIO = 1e4
+
+
+def _add_rofr_single_site(
+    pm: PlanModel,
+    k: int,
+    months: npt.NDArray[np.bool_],
+    month_idx: pd.Index,
+    z: linopy.Variable,
+    limit: np.ndarray,
+) -> None:
+    r"""Valid inequalities for the covered single-site runs of term :math:`r` (issue #18).
+
+    A single-site run :math:`w` uses one site. Its *outside share* in month :math:`t`,
+    :math:`\sigma_{w,t} = \sum_{o \in E_r} x_{w,o,t} / L^E_{w,s(o),t}`, with
+    :math:`L^E_{w,s,t}` the sum of the limits of the outside offers at site :math:`s`
+    the run may use, is at most 1, and positive only at an outside site with
+    :math:`z_{r,t} = 1`, where each of those offers holds at most :math:`L_{o,t}`. So
+
+    .. math::
+        \sigma_{w,t} \le z_{r,t}, \qquad
+        \sum_{w'} x_{w',c,t} - x_{w,c,t} \ge L_{c,t} \, \sigma_{w,t}
+        \quad \forall c \in C_r
+
+    (*run outside*, *filled by others*): when the run is outside, the counterparty's
+    offers are full and the run is not at their sites, so the others fill them. The
+    big-M rows let the relaxation count a run's own use at the counterparty (a fraction
+    of it there) towards the fill that lets the rest of it go outside; these rows do not.
+    """
+    m, inp = pm.model, pm.inputs
+    term = inp.rofr[k]
+    runs = np.flatnonzero(term.workloads & inp.single_site)
+    t_idx = np.flatnonzero(months)
+    usable = (
+        inp.allowed[runs][:, :, t_idx]
+        & term.other_offers[None, :, None]
+        & (limit[None, :, t_idx] > 0)
+    )  # [R, O, Tm]
+    if not usable.any():
+        return
+    per_site = np.zeros((len(runs), len(inp.sites), len(t_idx)))
+    usable_limit = np.where(usable, limit[None, :, t_idx], 0.0)
+    for o, site in enumerate(inp.site_of):
+        per_site[:, site, :] += usable_limit[:, o, :]
+    site_limit = np.where(usable, per_site[:, inp.site_of, :], np.inf)  # [R, O, Tm]
+    # Conditioning: a site whose outside limit is tiny against the counterparty's would
+    # put coefficients L(c) / L^E far apart in one row; such sites are left out of the
+    # share (a smaller share keeps both rows valid).
+    c_top = limit[term.cp_offers][:, t_idx].max(axis=0, initial=0.0)  # [Tm]
+    site_limit = np.where(site_limit * _RUN_COEF_RATIO < c_top[None, None, :], np.inf, site_limit)
+    smallest = site_limit.min(axis=1)  # [R, Tm], rows scaled so that weights are <= 1
+    has = np.isfinite(smallest)
+    rk = pd.Index([inp.workloads[i] for i in runs], name=W)
+    ok = pd.Index([r.key for r in inp.refs], name=O)
+    use = m.variables["use"]
+    share = (
+        use.sel({W: rk, T: month_idx})
+        * xr.DataArray(np.where(usable, 1.0 / site_limit, 0.0), coords=[rk, ok, month_idx])
+    ).sum(O)
+    scale = xr.DataArray(np.where(has, smallest, 0.0), coords=[rk, month_idx])
+    name = f"rofr_run[{k}]"
+    m.add_constraints(scale * share - scale * z <= 0, name=name, mask=scale > 0)
+    pm.rofr_rows[name] = [k]
+    c_idx = np.flatnonzero(term.cp_offers)
+    if len(c_idx) == 0:
+        return
+    ck = pd.Index([inp.refs[i].key for i in c_idx], name=O)
+    lim_c = xr.DataArray(limit[c_idx][:, t_idx], coords=[ck, month_idx])
+    taken = use.sel({O: ck, T: month_idx}).sum(W)
+    own = use.sel({W: rk, O: ck, T: month_idx})
+    name = f"rofr_run_fill[{k}]"
+    m.add_constraints(taken - own - lim_c * share >= 0, name=name, mask=(lim_c > 0) & (scale > 0))
+    pm.rofr_rows[name] = [k]
 
 
 @dataclass(frozen=True)

@@ -203,7 +203,14 @@ def describe_constraint(pm: PlanModel, name: str, coords: dict[str, Any]) -> str
         return f"training run {c.get('workload')} single site"
     if base == "site_link":
         return f"training run {c.get('workload')} at site {c.get('site')}{month}"
-    if base in ("rofr_outside", "rofr_taken", "rofr_dominance", "rofr_shared"):
+    if base in (
+        "rofr_outside",
+        "rofr_taken",
+        "rofr_dominance",
+        "rofr_shared",
+        "rofr_run",
+        "rofr_run_fill",
+    ):
         ks = pm.rofr_rows.get(name) or [int(arg.split(",")[0])]
         term = pm.inputs.rofr[ks[0]]
         return f"contract {term.ref.contract} clause {term.ref.index} right_of_first_refusal{month}"
