@@ -24,4 +24,7 @@ def money(usd: float) -> str:
 
 def percent(share: float) -> str:
     """A share as a whole percentage (``27%``), ``n/a`` when undefined."""
-    return f"{share:.0%}" if math.isfinite(share) else "n/a"
+    if not math.isfinite(share):
+        return "n/a"
+    text = f"{share:.0%}"
+    return "0%" if text == "-0%" else text

@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 
 from gigawatt.plan.figures import PlanFigures
+from gigawatt.report.fmt import pct
 from gigawatt.report.tables import TableSpec
 
 __all__ = ["ANSWER_ID", "answer_table", "short_number"]
@@ -26,14 +27,6 @@ def short_number(value: float) -> str:
     digits = 0 if v >= 100 else (1 if v >= 10 else 2)
     text = f"{value:,.{digits}f}"
     return "0" if text.lstrip("-") == f"{0:.{digits}f}" else text
-
-
-def _percent(value: float) -> str:
-    return "n/a" if not math.isfinite(value) else f"{value * 100:.1f}%"
-
-
-def _share(value: float) -> str:
-    return "n/a" if not math.isfinite(value) else f"{value * 100:.0f}%"
 
 
 def _scaled(
@@ -95,7 +88,7 @@ def answer_table(figures: PlanFigures) -> TableSpec | None:
         values = [float(v) * factor for v in year[col]]
         if any(math.isfinite(v) for v in values):  # a plan saved before FLOP/s were kept
             rows.append(_row(label, values, pick))
-    rows.append(("demand served", *(_percent(float(v)) for v in year["served_share"])))
+    rows.append(("demand served", *(pct(float(v), 1) for v in year["served_share"])))
     if cash:
         money = [float(v) for c in ("min_cash_usd", "funding_gap_usd") for v in year[c]]
         unit = _MONEY(max(abs(v) for v in money))
@@ -107,7 +100,7 @@ def answer_table(figures: PlanFigures) -> TableSpec | None:
     ).reindex(columns=names)
     for name in sorted(share.index, key=str):
         values = share.loc[name].fillna(0.0)
-        rows.append((f"{name} share of MW", *(_share(float(v)) for v in values)))
+        rows.append((f"{name} share of MW", *(pct(float(v)) for v in values)))
     return TableSpec(
         ANSWER_ID,
         "What the lab needs, and who supplies it",

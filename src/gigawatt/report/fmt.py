@@ -34,10 +34,17 @@ def count(value: float) -> str:
 
 
 def pct(value: float, digits: int = 0) -> str:
-    """A fraction as a percentage: ``0.634 -> '63%'``."""
+    """A fraction as a percentage: ``0.634 -> '63%'``; never ``-0%``.
+
+    A value that rounds to zero at ``digits`` decimals prints as zero without a sign
+    (solver noise such as -1e-9 MW makes a share a hair below zero).
+    """
     if not math.isfinite(value):
         return "n/a"
-    return f"{value * 100:.{digits}f}%"
+    text = f"{value * 100:.{digits}f}"
+    if text.lstrip("-") == f"{0:.{digits}f}":
+        text = text.lstrip("-")
+    return f"{text}%"
 
 
 def year_of(month: str) -> int:
