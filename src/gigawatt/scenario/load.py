@@ -18,10 +18,30 @@ __all__ = [
     "DEFAULT_SCENARIO",
     "builtin_names",
     "builtin_text",
+    "load_mapping",
     "load_scenario",
     "parse_scenario",
+    "read_file_text",
     "scenario_from_data",
 ]
+
+
+def load_mapping(text: str, file: str, message: str, hint: str) -> tuple[dict[str, Any], Marks]:
+    """YAML text that must be a mapping of keys, with its marks.
+
+    Args:
+        text: The YAML text.
+        file: Its file name, for messages.
+        message: What the document should be, when it is not a mapping.
+        hint: How to start one.
+
+    Raises:
+        ScenarioError: the YAML is invalid or not a mapping.
+    """
+    data, marks = load_yaml(text, file)
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(Location(file, 1, 1, ""), message, hint)])
+    return data, marks
 
 
 def parse_scenario(text: str, file: str = "<string>") -> Scenario:
@@ -30,17 +50,12 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
     Raises:
         ScenarioError: with every error found (YAML, schema and references).
     """
-    data, marks = load_yaml(text, file)
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            [
-                Problem(
-                    Location(file, 1, 1, ""),
-                    "a scenario is a mapping of keys (name, horizon, ...)",
-                    "start from `gigawatt init frontier-lab-2025 my.yaml`",
-                )
-            ]
-        )
+    data, marks = load_mapping(
+        text,
+        file,
+        "a scenario is a mapping of keys (name, horizon, ...)",
+        "start from `gigawatt init frontier-lab-2025 my.yaml`",
+    )
     return _validate(data, marks, file)
 
 
@@ -80,27 +95,39 @@ def load_scenario(source: str | Path | None = None) -> Scenario:
         source = DEFAULT_SCENARIO
     path = Path(source)
     if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise ScenarioError(
-                [
-                    Problem(
-                        Location(str(path), 0, 0, ""),
-                        "file not found",
-                        "check the path, or name a built-in: " + ", ".join(builtin_names()),
-                    )
-                ]
-            )
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError(
-                [
-                    Problem(
-                        Location(str(path), 0, 0, ""),
-                        f"cannot read file: {exc}",
-                        "check permissions and that it is UTF-8 text",
-                    )
-                ]
-            ) from None
-        return parse_scenario(text, str(path))
+        return parse_scenario(read_file_text(path, builtin_names()), str(path))
     return parse_scenario(builtin_text(str(source)), f"{source} (built-in)")
+
+
+def read_file_text(path: Path, builtins: list[str]) -> str:
+    """The UTF-8 text of a scenario (or market) file.
+
+    Args:
+        path: The file.
+        builtins: Built-in names to suggest when the file is missing.
+
+    Raises:
+        ScenarioError: the file is missing or unreadable.
+    """
+    if not path.is_file():
+        raise ScenarioError(
+            [
+                Problem(
+                    Location(str(path), 0, 0, ""),
+                    "file not found",
+                    "check the path, or name a built-in: " + ", ".join(builtins),
+                )
+            ]
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(
+            [
+                Problem(
+                    Location(str(path), 0, 0, ""),
+                    f"cannot read file: {exc}",
+                    "check permissions and that it is UTF-8 text",
+                )
+            ]
+        ) from None
