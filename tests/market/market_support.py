@@ -6,10 +6,15 @@ import textwrap
 
 from gigawatt.market import Market, parse_market
 
-__all__ = ["one_resource_market"]
+__all__ = ["one_resource_market", "one_resource_text"]
 
 
-def one_resource_market(
+def one_resource_market(**kwargs: object) -> Market:
+    """:func:`one_resource_text`, parsed."""
+    return parse_market(one_resource_text(**kwargs), "two-labs.yaml")  # type: ignore[arg-type]
+
+
+def one_resource_text(
     *,
     supply: float,
     demand_a: float,
@@ -19,7 +24,7 @@ def one_resource_market(
     rule: str = "pro_rata",
     contract_a_gw: float | None = None,
     power_gw: float = 1000.0,
-) -> Market:
+) -> str:
     """Two labs, one family of 1-H100e, 1-kW (IT, pue 1) accelerators, one year, one region.
 
     ``supply`` and the demands are in millions; ``power_gw`` and the contract in GW.
@@ -69,4 +74,4 @@ def one_resource_market(
             usd_per_h100e_year: {bid_b}
         """
     ) + textwrap.dedent(contract)
-    return parse_market(text, "two-labs.yaml")
+    return text

@@ -12,6 +12,7 @@ _COMMAND_MODULES = (
     "scenario_cmds",
     "plan_cmds",
     "trends",
+    "market_cmds",
     "forecast_cmds",
     "report_cmds",
     "broker_cmds",

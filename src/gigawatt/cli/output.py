@@ -252,8 +252,13 @@ def print_year_tables(title: str, columns: Sequence[str], rows: Sequence[Sequenc
 
 
 def fits(renderable: Table, width: int) -> bool:
-    """Whether a table needs no more than ``width`` columns."""
-    return Measurement.get(console, console.options, renderable).maximum <= width
+    """Whether a table needs no more than ``width`` columns.
+
+    Measured without the console's own width as a ceiling (rich clamps a measurement to
+    the options' ``max_width``, so a table wider than the terminal would "fit").
+    """
+    unbounded = console.options.update_width(max(width, 1) * 100)
+    return Measurement.get(console, unbounded, renderable).maximum <= width
 
 
 def _fmt(value: Any) -> str:

@@ -95,7 +95,8 @@ def _resources(inp: MarketInputs, clearing: Clearing, short_years: set[int]) -> 
     frame = frame.merge(
         rents[["resource", "key", "year", "rent_usd"]], on=["resource", "key", "year"], how="left"
     )
-    frame["rent_usd"] = frame["rent_usd"].fillna(0.0)
+    # no supply, no market: a family not yet shipping has no price
+    frame["rent_usd"] = frame["rent_usd"].fillna(0.0).where(frame["supply"] > 0, 0.0)
     frame["binding"] = (
         (frame["rent_usd"] > _EPS) & (frame["supply"] > 0) & frame["year"].isin(short_years)
     )

@@ -13,7 +13,7 @@ from gigawatt.resultio import read_summary, read_tables, save_result
 
 __all__ = ["MARKET_FILE", "MarketResult"]
 
-#: What ``gigawatt market --out DIR`` writes beside its tables.
+#: What ``gigawatt market --out DIR`` writes beside its tables (read by the report).
 MARKET_FILE = "market.json"
 _TABLES = ("years", "labs", "resources")
 

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr
 
-from gigawatt.errors import Location, Problem
+from gigawatt.errors import InputError, Location, Problem
 from gigawatt.market.series import Series
 from gigawatt.market.strict import Name, SourceIds, Strict
 from gigawatt.scenario.yamlmarks import Marks, PathItem, format_path
@@ -165,6 +165,18 @@ class Market(Strict):
 
     _source: str = PrivateAttr(default="<string>")
     _marks: Marks | None = PrivateAttr(default=None)
+
+    def with_rule(self, rule: str) -> Market:
+        """The same market cleared by another rule.
+
+        Raises:
+            InputError: the rule is not pro_rata or price.
+        """
+        if rule not in ("pro_rata", "price"):
+            raise InputError(f"unknown rule '{rule}'; use pro_rata or price")
+        other = self.model_copy(update={"rule": rule})
+        other._source, other._marks = self._source, self._marks
+        return other
 
     @property
     def year_list(self) -> list[int]:

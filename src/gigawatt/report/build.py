@@ -149,6 +149,10 @@ def build_content(
         from gigawatt.report.history_view import history_content
 
         return history_content(results)
+    if results.kind == "market":
+        from gigawatt.report.market_view import market_content
+
+        return market_content(results)
     if results.kind == "forecast":
         from gigawatt.report.forecast_view import forecast_content
 

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from gigawatt.errors import GigawattError, InputError
+from gigawatt.market.result import MARKET_FILE
 from gigawatt.resultio import read_summary, read_tables
 
 __all__ = [
@@ -46,7 +47,7 @@ __all__ = [
     "save_clause_costs",
 ]
 
-ResultKind = Literal["plan", "forecast", "comparison", "history", "sweep", "decide"]
+ResultKind = Literal["plan", "forecast", "comparison", "history", "sweep", "decide", "market"]
 
 #: What ``gigawatt compare --out DIR`` writes beside its tables (no summary.json).
 COMPARISON_FILE = "comparison.json"
@@ -121,6 +122,8 @@ def _summary(folder: Path) -> dict[str, Any]:
         return read_summary(
             folder, "history", "gigawatt history A B --out DIR", summary_name=HISTORY_FILE
         )
+    if not (folder / "summary.json").is_file() and (folder / MARKET_FILE).is_file():
+        return read_summary(folder, "market", "gigawatt market --out DIR", summary_name=MARKET_FILE)
     return read_summary(
         folder,
         "plan, forecast or comparison",
@@ -133,6 +136,8 @@ def _kind(folder: Path, summary: dict[str, Any]) -> ResultKind:
         return "comparison"
     if not (folder / "summary.json").is_file() and (folder / HISTORY_FILE).is_file():
         return "history"
+    if not (folder / "summary.json").is_file() and (folder / MARKET_FILE).is_file():
+        return "market"
     if summary.get("kind") == "sweep":
         return "sweep"
     if summary.get("kind") == "decide":
@@ -171,7 +176,7 @@ def load_results(directory: str | Path) -> ResultSet:
     files.sort(key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
     tables: dict[str, pd.DataFrame] = {}
     for path in files:
-        if path.stem in EXTRA_TABLES and kind not in ("comparison", "history"):
+        if path.stem in EXTRA_TABLES and kind not in ("comparison", "history", "market"):
             continue
         tables[path.stem] = _read_parquet(path)
     if kind == "history":
@@ -181,6 +186,15 @@ def load_results(directory: str | Path) -> ResultSet:
                 f"{folder} has a history.json but no "
                 f"{', '.join(t + '.parquet' for t in missing)}; write it again with "
                 "`gigawatt history A B --out DIR`"
+            )
+        return ResultSet(folder, kind, summary, tables)
+    if kind == "market":
+        missing = [t for t in ("years", "labs", "resources") if t not in tables]
+        if missing:
+            raise InputError(
+                f"{folder} has a market.json but no "
+                f"{', '.join(t + '.parquet' for t in missing)}; write it again with "
+                "`gigawatt market --out DIR`"
             )
         return ResultSet(folder, kind, summary, tables)
     if kind == "comparison":

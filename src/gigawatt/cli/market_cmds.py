@@ -1,0 +1,112 @@
+"""The ``market`` command: can anyone supply the lab? Every lab's demand against the world."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from gigawatt.cli.app import guarded
+from gigawatt.cli.output import console, print_json, print_year_tables, say, status, styled
+
+if TYPE_CHECKING:
+    from gigawatt.market.result import MarketResult
+
+__all__ = ["market", "register"]
+
+
+def _m(value: float) -> str:
+    return f"{value / 1e6:,.1f}M"
+
+
+def print_market(result: MarketResult) -> None:
+    """The market's findings and its year tables on the terminal."""
+    for i, sentence in enumerate(result.findings()):
+        say(styled(sentence, "bold") if i == 0 else sentence)
+    y = result.years
+    years = [str(v) for v in y["year"]]
+    rows = [
+        ["world supply, H100e", *[_m(v) for v in y["world_supply_h100e"]]],
+        ["world AI power, GW", *[f"{v:,.1f}" for v in y["world_power_gw"]]],
+        ["demand, H100e", *[_m(v) for v in y["demand_h100e"]]],
+        ["served, H100e", *[_m(v) for v in y["served_h100e"]]],
+        ["coverage", *[f"{v:.0%}" for v in y["coverage"]]],
+        ["binding", *[v or "-" for v in y["binding"]]],
+        ["AI electricity, TWh", *[f"{v:,.0f}" for v in y["ai_electricity_twh"]]],
+    ]
+    print_year_tables("The world market", ["", *years], rows)
+    lab = [
+        ["trend demand, H100e", *[_m(v) for v in y["lab_demand_h100e"]]],
+        ["served, H100e", *[_m(v) for v in y["lab_served_h100e"]]],
+        ["shortfall, H100e", *[_m(v) for v in y["lab_shortfall_h100e"]]],
+        ["shortfall alone, H100e", *[_m(v) for v in y["lab_alone_shortfall_h100e"]]],
+        ["share of accelerators", *[f"{v:.0%}" for v in y["lab_share_accelerators"]]],
+        ["share of AI power", *[f"{v:.0%}" for v in y["lab_share_power"]]],
+        ["share of served", *[f"{v:.0%}" for v in y["lab_share_served"]]],
+        ["contracts met", *[f"{v:.0%}" for v in y["contract_fill"]]],
+    ]
+    print_year_tables(f"The lab: {result.lab}", ["", *years], lab)
+    r = result.resources
+    rent = r.groupby(["kind", "year"])["rent_usd"].max().unstack("year").fillna(0.0)
+    units = {
+        "chips": "USD/accelerator",
+        "packaging": "USD/wafer",
+        "memory": "USD/GB",
+        "power": "USD/kW-yr",
+    }
+    prices = [
+        [f"{kind} ({units.get(str(kind), '')})", *[f"{v:,.0f}" for v in rent.loc[kind]]]
+        for kind in rent.index
+    ]
+    print_year_tables(
+        "Price pressure: highest scarcity rent", ["", *[str(c) for c in rent.columns]], prices
+    )
+
+
+@guarded
+def market(
+    file: Annotated[
+        str | None, typer.Argument(help="A market file or built-in name (default market-2025).")
+    ] = None,
+    rule: Annotated[
+        str | None, typer.Option(help="Override the market's rule: pro_rata or price.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write market.json, tables and report.html into this folder."),
+    ] = None,
+    show: Annotated[bool, typer.Option("--show", help="Print the market's YAML and stop.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Clear every lab's demand against the world's chips, packaging, memory and power."""
+    from gigawatt.market import analyze_market, load_market, market_text
+
+    if show:
+        console.print(market_text(file)[0], end="")
+        return
+    source = load_market(file)
+    if rule is not None:
+        source = source.with_rule(rule)
+    with status("Clearing the market...") if not as_json else contextlib.nullcontext():
+        result = analyze_market(source)
+    html = None
+    if out is not None:
+        from gigawatt.report import write_report
+
+        result.save(out)
+        html = write_report(out).html
+    if as_json:
+        data = result.to_dict()
+        data["report"] = None if html is None else str(html)
+        print_json(data)
+        return
+    print_market(result)
+    if html is not None:
+        say(f"wrote {html}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``market`` command to the application."""
+    app.command()(market)
