@@ -87,4 +87,4 @@ def test_power_limits_what_chips_can_serve() -> None:
     result, served = _served(market)
     assert served == pytest.approx([20.0, 20.0], abs=1e-3)
     assert result.on_m.sum() == pytest.approx(40.0, abs=1e-3)
-    assert np.all(result.on_m <= result.stock_m + 1e-9)
+    assert np.all(result.on_m.sum(axis=0) <= result.stock_m + 1e-9)

@@ -3,21 +3,26 @@ r"""Clear a market over its years: contracts first, then price or pro rata (lino
 The mathematics. Buyers :math:`l`, families :math:`f`, regions :math:`r`, years
 :math:`y` (deliveries in year :math:`\tau`), lifetime :math:`L`.
 
-Variables: :math:`x_{lf\tau} \ge 0` million accelerators of family :math:`f` delivered
-to :math:`l` in :math:`\tau` (only where :math:`l` may buy :math:`f`);
+Variables: :math:`x_{f\tau} \ge 0` million accelerators of family :math:`f` delivered
+to the world in :math:`\tau`;
 :math:`p_{lry} \ge 0` facility GW of region :math:`r` used by :math:`l` in :math:`y`
 (only where :math:`l` may use :math:`r`); :math:`0 \le s_{ly} \le D_{ly}` million H100e
-served; :math:`0 \le o_{lfy} \le n_{lfy}` million accelerators powered on, out of the
-installed stock :math:`n_{lfy} = \sum_{y-L < \tau \le y} x_{lf\tau}` (an accelerator
-serves :math:`L` years, its delivery year included; one without power stands idle).
+served; :math:`o_{lfy} \ge 0` million accelerators of family :math:`f` running for
+:math:`l` in :math:`y` (only where :math:`l` may buy :math:`f`), out of the world's
+installed stock :math:`n_{fy} = \sum_{y-L < \tau \le y} x_{f\tau}` (an accelerator serves
+:math:`L` years, its delivery year included; one without power or buyer stands idle).
+The market is a rental market year by year: whoever clears a year gets that year's
+use of the installed fleet (clouds rent capacity out; a chip is not tied to its first
+buyer for life).
 
 Supply (every year):
 
 .. math::
 
-    \sum_l x_{lfy} &\le S_{fy}                        &\text{(chips shipped)}\\
-    \sum_{l,f} w_f\, x_{lfy} &\le W_y                  &\text{(CoWoS wafers)}\\
-    \sum_{l,f} m_f\, x_{lfy} &\le M_y                  &\text{(HBM)}\\
+    x_{fy} &\le S_{fy}                                &\text{(chips shipped)}\\
+    \sum_f w_f\, x_{fy} &\le W_y                      &\text{(CoWoS wafers)}\\
+    \sum_f m_f\, x_{fy} &\le M_y                      &\text{(HBM)}\\
+    \sum_l o_{lfy} &\le n_{fy}                        &\text{(the installed fleet)}\\
     \sum_l p_{lry} &\le P_{ry}                         &\text{(energisable power)}\\
     \sum_f k_f\, o_{lfy} &\le \sum_r p_{lry}           &\text{(power for what runs)}\\
     s_{ly} &\le \sum_f h_f\, o_{lfy}                    &\text{(service from what runs)}
@@ -25,7 +30,7 @@ Supply (every year):
 with :math:`k_f` facility kW (it_kw x pue) and :math:`h_f` H100e per accelerator.
 
 Clearing is lexicographic: each stage optimises one objective, and its optimum is then
-held (each fraction and each buyer's service to 1e-7; the surplus to a relative 1e-7)
+held (each fraction and each buyer's service to 1e-6; the surplus to a relative 1e-6)
 while the next stage optimises the next one.
 
 1. **Contracts** (when any): with :math:`C_{lfy}` the contracted facility GW,
@@ -33,19 +38,26 @@ while the next stage optimises the next one.
    :math:`\sum_y \phi_y`. Contracts are served before anything else; when supply cannot
    meet them all, every contract gets the same fraction :math:`\phi_y`.
 2. **Price** (``rule: price``): maximise the surplus
-   :math:`\Omega = \sum_{l,y} v_l s_{ly} - \sum_{l,f,y} (c_f / L)\, n_{lfy} - \sum_{l,r,y}
-   \pi_r p_{lry}` with bids :math:`v_l` (USD per H100e-year), chip prices :math:`c_f`
-   charged straight-line over the lifetime (as the planner charges capex) and power at
-   :math:`\pi_r` per GW-year. By the welfare theorems this is the competitive
-   equilibrium: a buyer is served when its bid beats the clearing price, and the duals of
-   the supply rows are the scarcity rents (the price above cost that clears each
-   resource).
+   :math:`\Omega = \sum_{l,y} v_l s_{ly} - \sum_{l,r,y} \pi_r p_{lry}` with bids
+   :math:`v_l` (USD per H100e-year) and power at :math:`\pi_r` per GW-year. Supply
+   curves: chips, packaging and memory are vertical at the quantity shipped (what was
+   made is sold; its cost is sunk at the margin, and the price paid for it is a transfer
+   between buyer and seller); power is flat at :math:`\pi_r` up to the energisable GW,
+   then vertical. By the welfare theorems this is the competitive equilibrium: a buyer
+   is served when its bid beats the clearing price, and the duals of the supply rows are
+   the scarcity rents (the price above cost that clears each resource; for a chip, its
+   market price over its life).
 3. **Pro rata**: :math:`s_{ly} \ge \alpha_y D_{ly}`; maximise :math:`\sum_y \alpha_y`:
    every buyer gets the same fraction of its demand (after contracts and, under
-   ``price``, among equal bids).
+   ``price``, among equal bids), by progressive filling: buyers whose row binds (a
+   non-zero dual) are held at that fraction and the others filled further, so that a
+   buyer held back by its own limits (export controls, regions) does not cap the rest
+   (max-min fairness).
 4. **Leftovers**: maximise :math:`\sum s_{ly}` (supply a buyer can use is not left idle).
-5. **Least resources**: minimise the cost terms of :math:`\Omega`, so that no chip or GW
-   is allocated that serves nothing.
+5. **Least resources**: minimise :math:`\sum_{f,y} (c_f / L)\, n_{fy} + \sum_{l,r,y}
+   \pi_r p_{lry}` (chip prices :math:`c_f` straight-line over the lifetime, as the
+   planner charges capex), so that no chip is delivered and no GW used that serves
+   nothing.
 
 Price pressure is read from stage 2 under every rule (under ``pro_rata`` it is solved
 on its own after stage 1, for its duals only): what an auction would clear at.
@@ -53,7 +65,7 @@ on its own after stage 1, for its duals only): what an auction would clear at.
 Assumptions: buyers are price-takers with a flat bid up to their trend demand (no
 demand curve below it); supply is flat at cost up to the quantity, then vertical (an
 L-shaped supply curve); chips are not resold or moved between buyers; a chip shipped is
-installed the same year if power is there, never stored for later.
+installed the year it ships (it may stand idle without power), never stored for later.
 """
 
 from __future__ import annotations
@@ -71,7 +83,7 @@ from gigawatt.plan.solve import _quiet_stdout
 
 __all__ = ["Clearing", "clear"]
 
-_TOL = 1e-7
+_TOL = 1e-6
 _SOLVER_OPTIONS: dict[str, Any] = {"output_flag": False, "log_to_console": False}
 
 
@@ -80,9 +92,10 @@ class Clearing:
     """What the market cleared to (model units: millions, GW, $B).
 
     Attributes:
-        deliveries_m: (lab, family, year) million accelerators delivered.
-        stock_m: (lab, family, year) million accelerators installed.
-        on_m: (lab, family, year) million accelerators powered on (the rest stand idle).
+        deliveries_m: (family, year) million accelerators delivered to the world.
+        stock_m: (family, year) million accelerators installed (in service).
+        on_m: (lab, family, year) million accelerators running for each buyer (the rest of
+            the stock stands idle).
         power_gw: (lab, region, year) facility GW used.
         served_m: (lab, year) million H100e served.
         contract_fill: (year,) fraction of contracted GW met (1 when none).
@@ -114,53 +127,52 @@ class _Model:
         fam_c = pd.Index(fams, name="family")
         reg_c = pd.Index(regs, name="region")
         tau_c, year_c = pd.Index(years, name="tau"), pd.Index(years, name="year")
-        inf = np.inf
-        fam_upper = np.where(inp.allowed_family[:, :, None], inf, 0.0) * np.ones(len(years))
-        reg_upper = np.where(inp.allowed_region[:, :, None], inf, 0.0) * np.ones(len(years))
-        self.x = m.add_variables(
-            lower=0, upper=xr.DataArray(fam_upper, coords=[lab_c, fam_c, tau_c]), name="x"
-        )
+        fam_upper = np.where(inp.allowed_family[:, :, None], np.inf, 0.0) * np.ones(len(years))
+        reg_upper = np.where(inp.allowed_region[:, :, None], np.inf, 0.0) * np.ones(len(years))
+        self.x = m.add_variables(lower=0, coords=[fam_c, tau_c], name="x")
         self.p = m.add_variables(
             lower=0, upper=xr.DataArray(reg_upper, coords=[lab_c, reg_c, year_c]), name="p"
         )
-        self.on = m.add_variables(lower=0, coords=[lab_c, fam_c, year_c], name="on")
+        self.on = m.add_variables(
+            lower=0, upper=xr.DataArray(fam_upper, coords=[lab_c, fam_c, year_c]), name="on"
+        )
         demand = xr.DataArray(inp.demand_m, coords=[lab_c, year_c])
         self.s = m.add_variables(lower=0, upper=demand, name="s")
         window = xr.DataArray(inp.window, coords=[year_c, tau_c])
-        self.stock = (self.x * window).sum("tau")  # (lab, family, year)
+        self.stock = (self.x * window).sum("tau")  # (family, year)
         f_da = {
             "h100e": xr.DataArray(inp.h100e, coords=[fam_c]),
             "kw": xr.DataArray(inp.facility_kw, coords=[fam_c]),
         }
         m.add_constraints(
-            self.x.sum("lab") <= xr.DataArray(inp.shipments_m, coords=[fam_c, tau_c]), name="chips"
+            self.x <= xr.DataArray(inp.shipments_m, coords=[fam_c, tau_c]), name="chips"
         )
         if inp.cowos_kwafers is not None:
             w = xr.DataArray(inp.cowos_kwafers_per_m, coords=[fam_c])
             m.add_constraints(
-                (self.x * w).sum(["lab", "family"])
-                <= xr.DataArray(inp.cowos_kwafers, coords=[tau_c]),
+                (self.x * w).sum("family") <= xr.DataArray(inp.cowos_kwafers, coords=[tau_c]),
                 name="cowos",
             )
         if inp.hbm_pb is not None:
             hb = xr.DataArray(inp.hbm_pb_per_m, coords=[fam_c])
             m.add_constraints(
-                (self.x * hb).sum(["lab", "family"]) <= xr.DataArray(inp.hbm_pb, coords=[tau_c]),
+                (self.x * hb).sum("family") <= xr.DataArray(inp.hbm_pb, coords=[tau_c]),
                 name="hbm",
             )
         m.add_constraints(
             self.p.sum("lab") <= xr.DataArray(inp.power_gw, coords=[reg_c, year_c]), name="power"
         )
-        m.add_constraints(self.on - self.stock <= 0, name="installed")
+        m.add_constraints(self.on.sum("lab") - self.stock <= 0, name="installed")
         m.add_constraints(
             (self.on * f_da["kw"]).sum("family") - self.p.sum("region") <= 0, name="powered"
         )
         m.add_constraints(self.s - (self.on * f_da["h100e"]).sum("family") <= 0, name="service")
         capex = xr.DataArray(inp.capex_busd_per_m_year, coords=[fam_c])
         power_cost = xr.DataArray(inp.power_busd_per_gw, coords=[reg_c])
-        self.cost = (self.stock * capex).sum() + (self.p * power_cost).sum()
+        power_spend = (self.p * power_cost).sum()
+        self.cost = (self.stock * capex).sum() + power_spend
         bid = xr.DataArray(inp.bid_busd_per_m, coords=[lab_c])
-        self.surplus = (self.s * bid).sum() - self.cost
+        self.surplus = (self.s * bid).sum() - power_spend
         self.m = m
         self.f_da = f_da
         self.coords: dict[str, pd.Index] = {
@@ -208,6 +220,36 @@ class _Model:
         self.m.add_constraints(phi >= fill - _TOL, name="hold_contract")
         any_year = contracted.sum(["lab", "family"]).to_numpy() > 0
         return np.where(any_year, fill, 1.0)
+
+    def pro_rata(self) -> None:
+        """Max-min fair shares by progressive filling (stage 3 of the module docstring).
+
+        Each round maximises the common fraction of the buyers still active; buyers
+        whose pro-rata row has a non-zero dual are the bottleneck (no more for them
+        without less for another) and are held at that fraction; the rest go on to the
+        next round. A buyer that its own limits hold back (regions, families) so stops
+        without capping everyone else.
+        """
+        c = self.coords
+        demand = xr.DataArray(self.inp.demand_m, coords=[c["lab"], c["year"]])
+        active = demand > 0
+        for k in range(len(self.inp.labs) + 1):
+            if not bool(active.any()):
+                return
+            alpha = self.m.add_variables(lower=0, upper=1, coords=[c["year"]], name=f"alpha{k}")
+            row = self.m.add_constraints(
+                self.s - alpha * demand >= 0, name=f"pro_rata{k}", mask=active
+            )
+            self.solve(alpha.sum(), "max", "pro rata")
+            share = alpha.solution.fillna(0.0)
+            dual = row.dual.fillna(0.0)
+            self.m.add_constraints(
+                self.s >= share * demand - _TOL, name=f"hold_pro_rata{k}", mask=active
+            )
+            saturated = active & (abs(dual) > 1e-9)
+            if not bool(saturated.any()):
+                return
+            active = active & ~saturated & (share < 1 - _TOL)
 
     def rents(self) -> pd.DataFrame:
         rows = []
@@ -258,19 +300,14 @@ def clear(inp: MarketInputs, rule: str) -> Clearing:
         prices.contracts()
         prices.solve(prices.surplus, "max", "surplus")
         rents = prices.rents()
-    c = model.coords
-    alpha = model.m.add_variables(lower=0, upper=1, coords=[c["year"]], name="alpha")
-    demand = xr.DataArray(inp.demand_m, coords=[c["lab"], c["year"]])
-    model.m.add_constraints(model.s - alpha * demand >= 0, name="pro_rata")
-    model.solve(alpha.sum(), "max", "pro rata")
-    model.m.add_constraints(alpha >= alpha.solution - _TOL, name="hold_pro_rata")
+    model.pro_rata()
     model.solve(model.s.sum(), "max", "leftover")
     model.m.add_constraints(model.s >= model.s.solution - _TOL, name="hold_served")
     model.solve(model.cost, "min", "least resources")
     x = model.x.solution.fillna(0.0).to_numpy()
     return Clearing(
         deliveries_m=x,
-        stock_m=np.einsum("yt,lft->lfy", inp.window, x),
+        stock_m=np.einsum("yt,ft->fy", inp.window, x),
         on_m=model.on.solution.fillna(0.0).to_numpy(),
         power_gw=model.p.solution.fillna(0.0).to_numpy(),
         served_m=model.s.solution.fillna(0.0).to_numpy(),

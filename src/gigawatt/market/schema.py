@@ -63,7 +63,10 @@ class Family(Strict):
     )
     hbm_gb: float = Field(ge=0, le=10_000, description="HBM per accelerator, GB.")
     usd_per_unit: float = Field(
-        ge=0, description="Price of one accelerator, USD: the flat part of its supply curve."
+        ge=0,
+        description="Price of one accelerator, USD: what the market avoids delivering when "
+        "a chip would serve nothing (chips shipped are sold; their scarcity rent is their "
+        "price pressure).",
     )
     shipments: Series = Field(description="Accelerators shipped in each year (units).")
     source: SourceIds = Field(description="Sources of h100e, it_kw, packaging, HBM and price.")

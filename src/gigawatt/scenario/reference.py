@@ -22,6 +22,14 @@ from gigawatt.scenario.timeline import Month
 __all__ = ["ReferenceRow", "json_schema", "reference_rows", "unit_of"]
 
 _UNITS = (
+    ("_usd_per_h100e_year", "USD per H100e-year"),
+    ("_usd_per_gw_year", "USD per GW-year"),
+    ("_usd_per_unit", "USD per accelerator"),
+    ("_wafers_per_unit", "wafers per accelerator"),
+    ("_twh", "TWh"),
+    ("_gw", "GW"),
+    ("_kw", "kW"),
+    ("_gb", "GB"),
     ("_usd_per_hour", "USD per hour"),
     ("_usd_per_month", "USD per month"),
     ("_usd_per_mwh", "USD per MWh"),
@@ -44,6 +52,12 @@ _SPECIAL_UNITS = {
     "mfu": "fraction",
     "pue": "ratio",
     "available": "accelerators",
+    "h100e": "H100e",
+    "load_factor": "fraction",
+    "ai_share": "fraction",
+    "tolerance": "fraction",
+    "lifetime_years": "years",
+    "growth_per_year": "factor per year",
 }
 
 
@@ -186,14 +200,16 @@ def _show_default(value: Any) -> str:
     return repr(value)
 
 
-def reference_rows() -> list[ReferenceRow]:
-    """Every key of the scenario format, in schema order.
+def reference_rows(root: type[BaseModel] = Scenario) -> list[ReferenceRow]:
+    """Every key of the scenario format (or of another root model), in schema order.
 
+    ``root`` is the model walked: :class:`Scenario`, or the market's
+    (:class:`gigawatt.market.schema.Market`), whose reference is generated the same way.
     Keys that exist only for some variants (``term_months`` for reserved offers) say so
     in ``description`` ("only with pricing: reserved").
     """
     rows: dict[str, _Acc] = {}
-    _walk(Scenario, "", "", rows)
+    _walk(root, "", "", rows)
     variants: dict[str, set[str]] = {}
     for path, acc in rows.items():
         variants.setdefault(path.rsplit(".", 1)[0], set()).update(acc.conditions)
