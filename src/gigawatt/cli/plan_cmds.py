@@ -185,12 +185,24 @@ def plan_command(
         bool, typer.Option("--duals/--no-duals", help="Compute marginal values.")
     ] = True,
     report: ReportOption = True,
+    market: Annotated[
+        str | None,
+        typer.Option(
+            "--market",
+            help="Plan with the market: offers limited to what this market (file or "
+            "built-in, e.g. market-2025) clears for the lab.",
+        ),
+    ] = None,
 ) -> None:
     """Find the cheapest contract-compliant plan (default scenario when FILE is omitted)."""
     from gigawatt.plan import plan
     from gigawatt.scenario import load_scenario
 
     scenario = load_scenario(file)
+    if market is not None:
+        from gigawatt.market.couple import limit_by_market
+
+        scenario = limit_by_market(scenario, market)
     if not as_json:
         print_problems(scenario.warnings)
     options = _options(time_limit, mip_gap, strict_demand, export_mps, duals, node_limit)
