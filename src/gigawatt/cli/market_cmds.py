@@ -78,6 +78,14 @@ def market(
         typer.Option("--out", help="Write market.json, tables and report.html into this folder."),
     ] = None,
     show: Annotated[bool, typer.Option("--show", help="Print the market's YAML and stop.")] = False,
+    samples: Annotated[
+        int,
+        typer.Option(
+            "--samples",
+            help="Also clear N samples of the market's `uncertainty:` inputs: P(world short).",
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the samples.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Clear every lab's demand against the world's chips, packaging, memory and power."""
@@ -91,6 +99,12 @@ def market(
         source = source.with_rule(rule)
     with status("Clearing the market...") if not as_json else contextlib.nullcontext():
         result = analyze_market(source)
+    sampled = None
+    if samples > 0:
+        from gigawatt.market.uncertainty import sample_market
+
+        with status(f"Clearing {samples} samples...") if not as_json else contextlib.nullcontext():
+            sampled = sample_market(source, samples, seed)
     html = None
     if out is not None:
         from gigawatt.report import write_report
@@ -100,9 +114,20 @@ def market(
     if as_json:
         data = result.to_dict()
         data["report"] = None if html is None else str(html)
+        data["uncertainty"] = None if sampled is None else sampled.to_dict()
         print_json(data)
         return
     print_market(result)
+    if sampled is not None:
+        t = sampled.years
+        print_year_tables(
+            f"Uncertainty: {samples} samples of {len(sampled.draws.columns)} inputs",
+            ["", *[str(v) for v in t["year"]]],
+            [
+                ["P(world short)", *[f"{v:.0%}" for v in t["p_world_short"]]],
+                [f"P({result.lab} short)", *[f"{v:.0%}" for v in t["p_lab_short"]]],
+            ],
+        )
     if html is not None:
         say(f"wrote {html}")
 

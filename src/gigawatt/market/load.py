@@ -9,7 +9,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from gigawatt.errors import Location, Problem, ScenarioError
-from gigawatt.market.checks import reference_problems
 from gigawatt.market.schema import Market
 from gigawatt.scenario.errors_map import problems_from_validation
 from gigawatt.scenario.load import load_mapping, read_file_text
@@ -50,12 +49,8 @@ def _validate(data: dict[str, Any], marks: Marks, file: str) -> Market:
         problems = problems_from_validation(exc, data, marks, Market)
         problems.sort(key=lambda p: (p.location.line, p.location.column))
         raise ScenarioError(problems) from None
-    market._source = file
-    market._marks = marks
-    problems = reference_problems(market)
-    if problems:
-        raise ScenarioError(problems)
-    return market
+    market._source, market._marks, market._raw = file, marks, data
+    return market.with_data(data)
 
 
 def _builtin_text(name: str) -> str:

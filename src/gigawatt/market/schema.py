@@ -11,7 +11,7 @@ as Epoch AI counts it). Every series names the ``sources`` it comes from.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr
 
@@ -165,8 +165,15 @@ class Market(Strict):
     labs: dict[Name, Lab] = Field(description="Buyers by name.")
     contracts: list[Contract] = Field(default_factory=list, description="Priority contracts.")
     record: PublicRecord | None = Field(None, description="Public record to check against.")
+    uncertainty: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Key path of a number of this file (`regions.us.power_gw.growth_per_year`) "
+        "-> distribution ({lognormal: {p50, p90}}, {normal: {mean, sd}}, {uniform: {low, "
+        "high}}, {triangular: {low, mode, high}}), sampled by `gigawatt market --samples N`.",
+    )
 
     _source: str = PrivateAttr(default="<string>")
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     _marks: Marks | None = PrivateAttr(default=None)
 
     def with_rule(self, rule: str) -> Market:
@@ -178,8 +185,40 @@ class Market(Strict):
         if rule not in ("pro_rata", "price"):
             raise InputError(f"unknown rule '{rule}'; use pro_rata or price")
         other = self.model_copy(update={"rule": rule})
-        other._source, other._marks = self._source, self._marks
+        other._source, other._marks, other._raw = self._source, self._marks, self._raw
         return other
+
+    @property
+    def marks(self) -> Marks:
+        """Positions of the keys in the market's file (empty when built from data)."""
+        return self._marks if self._marks is not None else Marks(self._source)
+
+    def with_data(self, data: dict[str, Any]) -> Market:
+        """Another market validated from edited data of this one, located in its file.
+
+        Raises:
+            ScenarioError: the data is not a valid market.
+        """
+        from pydantic import ValidationError
+
+        from gigawatt.errors import ScenarioError
+        from gigawatt.market.checks import reference_problems
+        from gigawatt.scenario.errors_map import problems_from_validation
+
+        try:
+            other = Market.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError(problems_from_validation(exc, data, self.marks, Market)) from None
+        other._source, other._marks, other._raw = self._source, self._marks, data
+        problems = reference_problems(other)
+        if problems:
+            raise ScenarioError(problems)
+        return other
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The plain data the market was validated from (copy it before editing)."""
+        return self._raw
 
     @property
     def year_list(self) -> list[int]:
