@@ -90,3 +90,18 @@ def test_the_command_line_stays_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_samples_give_p_world_short(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "u.yaml"
+    path.write_text(
+        one_resource_text(supply=100, demand_a=60, demand_b=40)
+        + "uncertainty:\n"
+        + "  families.chip.shipments.values.2025: {uniform: {low: 1.2e8, high: 1.5e8}}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["market", str(path), "--samples", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    sampled = json.loads(result.stdout)["uncertainty"]
+    assert sampled["samples"] == 2
+    assert sampled["years"][0]["p_world_short"] == 0.0  # every draw covers 100M
