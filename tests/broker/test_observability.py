@@ -56,6 +56,7 @@ def test_metrics_count_what_the_api_answered(api_factory: Callable[..., Api]) ->
         == (got[("gigawatt_batch_operations_count", ())])
     )
     assert got[("gigawatt_batch_reruns_total", ())] == 0
+
     # Each committed batch times its stages: every batch ends with its commit; the
     # batches of placements read and decide, the token's batch ran another kind.
     def stage(name: str) -> float:
