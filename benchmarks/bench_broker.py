@@ -28,6 +28,7 @@ import os
 import platform
 import random
 import re
+import shlex
 import socket
 import statistics
 import subprocess
@@ -41,6 +42,7 @@ from typing import Any, TypeVar
 
 import httpx
 import uvloop
+from prometheus_client.parser import text_string_to_metric_families
 
 from gigawatt.broker.catalog import Catalog
 from gigawatt.broker.db import Database
@@ -102,7 +104,7 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, db_url: str, workers: int) -> None:
+    def __init__(self, db_url: str, workers: int, extra: tuple[str, ...] = ()) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [
@@ -124,6 +126,7 @@ class Server:
             # the window is fixed (figures stay comparable): the broker's present is its start
             "--now",
             iso_hour(WINDOW_START),
+            *extra,
         ]
         env = {**os.environ, "GIGAWATT_ADMIN_TOKEN": ADMIN}
         self.proc = subprocess.Popen(
@@ -147,6 +150,27 @@ class Server:
         )
         r.raise_for_status()
         return str(r.json()["token"])
+
+    def histograms(self) -> dict[str, dict[float, float]]:
+        """The server's batch histograms from ``/metrics``: cumulative counts per bound.
+
+        Keyed ``operations`` (batch sizes) and ``stage:<name>`` (seconds per stage).
+        """
+        r = httpx.get(
+            self.url + "/metrics", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30
+        )
+        r.raise_for_status()
+        out: dict[str, dict[float, float]] = {}
+        for family in text_string_to_metric_families(r.text):
+            if family.name not in ("gigawatt_batch_operations", "gigawatt_batch_stage_seconds"):
+                continue
+            for sample in family.samples:
+                if not sample.name.endswith("_bucket"):
+                    continue
+                stage = sample.labels.get("stage")
+                key = "operations" if stage is None else f"stage:{stage}"
+                out.setdefault(key, {})[float(sample.labels["le"])] = sample.value
+        return out
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -254,6 +278,35 @@ _CPU_KEYS = (
 )
 
 
+def _quantile(buckets: dict[float, float], q: float) -> float:
+    """The upper bound of the histogram bucket holding quantile ``q`` (cumulative counts)."""
+    bounds = sorted(buckets)
+    total = buckets[bounds[-1]]
+    return next((b for b in bounds if buckets[b] >= q * total), bounds[-1])
+
+
+def _batches(
+    before: dict[str, dict[float, float]], after: dict[str, dict[float, float]]
+) -> dict[str, Any]:
+    """Batch sizes and seconds per stage during one run (the histograms' difference).
+
+    Quantiles are bucket upper bounds (sizes 1, 2, 4 ... 64; seconds from 0.2 ms).
+    """
+    out: dict[str, Any] = {}
+    for key, counts in after.items():
+        diff = {b: n - before.get(key, {}).get(b, 0.0) for b, n in counts.items()}
+        if diff[max(diff)] <= 0:
+            continue
+        scale = 1.0 if key == "operations" else 1000.0
+        out[key.removeprefix("stage:")] = {
+            "count": diff[max(diff)],
+            "p50": scale * _quantile(diff, 0.5),
+            "p90": scale * _quantile(diff, 0.9),
+            "p99": scale * _quantile(diff, 0.99),
+        }
+    return out
+
+
 def _median(runs: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in runs))
 
@@ -267,9 +320,11 @@ def _measured(
     seed: int,
 ) -> dict[str, Any]:
     """One load run, with the CPU seconds of the server, the database and the clients."""
+    histograms = server.histograms()
     before = (_tree_cpu_s(server.proc.pid), _tree_cpu_s(db_pid) if db_pid else 0.0, _self_cpu_s())
     r = _run(_load(server.port, tokens, seconds, rate, seed))
     after = (_tree_cpu_s(server.proc.pid), _tree_cpu_s(db_pid) if db_pid else 0.0, _self_cpu_s())
+    r["batches"] = _batches(histograms, server.histograms())
     n = max(1, r["requests"])
     for label, b, a in zip(("server", "database", "clients"), before, after, strict=True):
         r[f"{label}_cpu_ms_per_placement"] = 1000 * (a - b) / n
@@ -278,12 +333,20 @@ def _measured(
 
 
 def _line(r: dict[str, Any]) -> str:
+    stages = ", ".join(
+        f"{name} {s['p50']:g}/{s['p99']:g}"
+        for name, s in r["batches"].items()
+        if name != "operations"
+    )
+    size = r["batches"].get("operations")
     return (
         f"{r['per_second']:.0f}/s p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms; CPU ms per"
         f" placement: server {r['server_cpu_ms_per_placement']:.2f}, database"
         f" {r['database_cpu_ms_per_placement']:.2f},"
         f" clients {r['clients_cpu_ms_per_placement']:.2f};"
-        f" load {r['load_average'][0]:.1f}"
+        f" load {r['load_average'][0]:.1f}\n    batches"
+        + (f" of p50/p90/p99 {size['p50']:g}/{size['p90']:g}/{size['p99']:g} ops" if size else "")
+        + f"; stage p50/p99 ms (bucket bounds): {stages}"
     )
 
 
@@ -342,6 +405,57 @@ def bench_db(
         "target_per_second": target,
         "ledger_invariant_holds": not problems,
     }
+
+
+def bench_versus(
+    pg: TempPostgres, extra: tuple[str, ...], runs: int, seconds: float, db_pid: int | None
+) -> dict[str, Any]:
+    """The PostgreSQL server as it is (A) and with ``extra`` serve options (B), alternating.
+
+    Each has a database of its own in the same PostgreSQL (a server with two batches in
+    flight needs its database alone); both serve at once and take turns under load: A's
+    run, then B's, ``runs`` times closed loop, then as many at the open-loop target.
+    """
+    print(f"== PostgreSQL: A (as is) against B ({shlex.join(extra)}), alternating", flush=True)
+    db = Database(pg.url, pool_size=1)
+    try:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("DROP DATABASE IF EXISTS versus")
+            conn.exec_driver_sql("CREATE DATABASE versus")
+    finally:
+        db.dispose()
+    servers = {"A": Server(pg.url, 1), "B": Server(pg.url.rsplit("/", 1)[0] + "/versus", 1, extra)}
+    out: dict[str, Any] = {"extra": list(extra)}
+    try:
+        tokens = {k: [s.token(f"team-{i}") for i in range(CLIENTS)] for k, s in servers.items()}
+        for k, server in servers.items():
+            _run(_load(server.port, tokens[k], 1.0, None, 0))  # warm-up
+        for mode, rate in (("closed_loop", None), ("open_loop", 2000.0)):
+            got: dict[str, list[dict[str, Any]]] = {"A": [], "B": []}
+            for i in range(runs):
+                for k, server in servers.items():
+                    r = _measured(server, db_pid, tokens[k], seconds, rate, 200 + i)
+                    got[k].append(r)
+                    print(f"  {k} {mode} run {i + 1}: {_line(r)}", flush=True)
+            for k, rs in got.items():
+                out.setdefault(k, {})[mode] = {
+                    "placements_per_second": _median(rs, "per_second"),
+                    "p50_ms": _median(rs, "p50_ms"),
+                    "p99_ms": _median(rs, "p99_ms"),
+                    "runs": rs,
+                }
+    finally:
+        for server in servers.values():
+            server.stop()
+    for mode in ("closed_loop", "open_loop"):
+        a, b = out["A"][mode], out["B"][mode]
+        print(
+            f"  {mode} medians: A {a['placements_per_second']:.0f}/s p99 {a['p99_ms']:.1f} ms; "
+            f"B {b['placements_per_second']:.0f}/s p99 {b['p99_ms']:.1f} ms; "
+            f"B/A p99 {b['p99_ms'] / a['p99_ms']:.2f}",
+            flush=True,
+        )
+    return out
 
 
 def pgbench(pg: TempPostgres, runs: int, seconds: float) -> dict[str, Any]:
@@ -425,6 +539,17 @@ def _postmaster_pid(pg: TempPostgres) -> int | None:
         return None
 
 
+def _summary(name: str, got: dict[str, Any], rate: float, tps: float | None) -> str:
+    """One line: closed-loop maximum (and its ratio to pgbench), latency at ``rate``."""
+    c, o = got["closed_loop"], got["open_loop"]
+    ratio = f", {c['placements_per_second'] / tps:.2f} of pgbench's {tps:.0f} tps" if tps else ""
+    return (
+        f"{name}: max {c['placements_per_second']:.0f}/s (p50 {c['p50_ms']:.1f} ms, p99 "
+        f"{c['p99_ms']:.1f} ms{ratio}); at {rate:.0f}/s: p50 "
+        f"{o['p50_ms']:.1f} ms, p99 {o['p99_ms']:.1f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -433,6 +558,13 @@ def main() -> None:
     parser.add_argument("--sqlite-workers", type=int, default=1)
     parser.add_argument(
         "--only", choices=["sqlite", "postgresql"], help="one database, results not written"
+    )
+    parser.add_argument(
+        "--versus",
+        metavar="SERVE_OPTIONS",
+        help="PostgreSQL only: the server as it is against one started with these extra "
+        "`gigawatt serve` options (e.g. '--no-pace-batches'), runs alternating, then "
+        "pgbench; results not written",
     )
     args = parser.parse_args()
     out: dict[str, Any] = {
@@ -448,6 +580,15 @@ def main() -> None:
         "statistic": "median of runs",
         "load_average_at_start": list(os.getloadavg()),
     }
+    if args.versus is not None:
+        with TempPostgres(fsync=True) as pg:
+            extra = tuple(shlex.split(args.versus))
+            got = bench_versus(pg, extra, args.runs, args.seconds, _postmaster_pid(pg))
+            print("== pgbench on the same PostgreSQL", flush=True)
+            tps = pgbench(pg, args.runs, args.seconds)["tps"]
+            for k in ("A", "B"):
+                print(_summary(k, got[k], 2000.0, tps))
+        return
     if args.only != "postgresql":
         with tempfile.TemporaryDirectory() as tmp:
             out["sqlite"] = bench_db(
@@ -481,12 +622,8 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(out, indent=2) + "\n")
     for name in ("sqlite", "postgresql"):
-        c, o = out[name]["closed_loop"], out[name]["open_loop"]
-        print(
-            f"{name}: max {c['placements_per_second']:.0f}/s (p50 {c['p50_ms']:.1f} ms, p99 "
-            f"{c['p99_ms']:.1f} ms); at {o['offered_rate_per_second']:.0f}/s: p50 "
-            f"{o['p50_ms']:.1f} ms, p99 {o['p99_ms']:.1f} ms"
-        )
+        rate = out[name]["open_loop"]["offered_rate_per_second"]
+        print(_summary(name, out[name], rate, None))
     out["postgresql_to_pgbench_placement_sql"] = (
         out["postgresql"]["closed_loop"]["placements_per_second"]
         / out["pgbench_placement_sql"]["tps"]

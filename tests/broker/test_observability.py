@@ -56,6 +56,16 @@ def test_metrics_count_what_the_api_answered(api_factory: Callable[..., Api]) ->
         == (got[("gigawatt_batch_operations_count", ())])
     )
     assert got[("gigawatt_batch_reruns_total", ())] == 0
+
+    # Each committed batch times its stages: every batch ends with its commit; the
+    # batches of placements read and decide, the token's batch ran another kind.
+    def stage(name: str) -> float:
+        return got.get(("gigawatt_batch_stage_seconds_count", (("stage", name),)), 0)
+
+    assert stage("commit") == got[("gigawatt_batch_operations_count", ())]
+    assert stage("answer") == stage("commit")
+    assert stage("read") == stage("decide") >= 4
+    assert stage("other") >= 1
     azure = api.token("provider", "azure-ops", "azure")
     pending = api.c.get("/v1/offers?status=pending", headers=azure).json()
     assert got[("gigawatt_offers_pending", ())] == len(pending) == statuses.count("offered")

@@ -110,7 +110,7 @@ MAX_RACES = 16  # a placement run alone whose write check keeps failing: busy
 Store = PgStore | SqliteStore
 Op = Placement | Callable[..., Any]
 Call = tuple[Op, "asyncio.Future[Any]"]
-_Queued = tuple[Op, "asyncio.Future[Any]", int]
+_Queued = tuple[Op, "asyncio.Future[Any]", int, float]
 Outcome = tuple["asyncio.Future[Any]", bool, Any]
 
 
@@ -129,7 +129,15 @@ class InFlight:
         ticket: An advisory lock the batch takes when it begins and holds to its end.
     """
 
-    __slots__ = ("_on_publish", "booked", "ended", "keys", "ticket", "xid")
+    __slots__ = (
+        "_on_publish",
+        "booked",
+        "ended",
+        "ended_at",
+        "keys",
+        "ticket",
+        "xid",
+    )
 
     def __init__(
         self,
@@ -142,6 +150,7 @@ class InFlight:
         self.booked: dict[tuple[int, int], int] = {}
         self.keys: frozenset[tuple[int, str]] = frozenset()
         self.ended = threading.Event()
+        self.ended_at = 0.0  # time.perf_counter() when it ended
 
     def publish(
         self,
@@ -159,6 +168,7 @@ class InFlight:
     def end(self) -> None:
         """The batch has committed or given up (called once, last)."""
         self.publish(None, {}, frozenset())
+        self.ended_at = time.perf_counter()
         self.ended.set()
 
 
@@ -274,6 +284,22 @@ class Tx:
         self._xid_cursor = None
 
 
+class _Clock:
+    """Where a batch's time goes: seconds per stage (``BrokerMetrics.stage``'s names)."""
+
+    __slots__ = ("at", "spent")
+
+    def __init__(self) -> None:
+        self.at = time.perf_counter()
+        self.spent: dict[str, float] = {}
+
+    def lap(self, stage: str, until: float | None = None) -> None:
+        """Count the time since the last lap (to now, or to ``until``) to ``stage``."""
+        now = time.perf_counter() if until is None else until
+        self.spent[stage] = self.spent.get(stage, 0.0) + now - self.at
+        self.at = now
+
+
 @dataclass(slots=True)
 class _Placed:
     """The placements of one run of a batch: their answers, and their ids once committed."""
@@ -314,11 +340,19 @@ class _Step:
             return False, exc
 
 
-def _placements(tx: Tx, store: Store, ops: list[Placement]) -> _Placed:
+def _placements(tx: Tx, store: Store, ops: list[Placement], clock: _Clock | None = None) -> _Placed:
     """Read, decide and queue the writes of a run of placements (one transaction)."""
     load = store.read(tx, wanted(ops))
-    writes = place_batch(load(), ops, time.time())
-    return _Placed(writes, store.write(tx, writes))
+    snapshot = load()
+    if clock is not None:
+        clock.lap("read")
+    writes = place_batch(snapshot, ops, time.time())
+    if clock is not None:
+        clock.lap("decide")
+    placed = _Placed(writes, store.write(tx, writes))
+    if clock is not None:
+        clock.lap("commit")
+    return placed
 
 
 def _is_check(exc: BaseException) -> bool:
@@ -354,6 +388,7 @@ def _steps(
     grouped: bool,
     inflight: InFlight | None,
     keys: frozenset[tuple[int, str]] | None,
+    clock: _Clock,
 ) -> list[_Step]:
     """Run a batch's operations in its transaction: runs of placements together."""
     steps: list[_Step] = []
@@ -364,15 +399,16 @@ def _steps(
             j += 1
         run = [op for op in ops[i:j] if isinstance(op, Placement)]
         if run and grouped and not tx.pg:  # SQLite: each decides after the last has written
-            steps += [_Step(_placements(tx, store, [op])) for op in run]
+            steps += [_Step(_placements(tx, store, [op], clock)) for op in run]
         elif run and grouped:
-            placed = _placements(tx, store, run)
+            placed = _placements(tx, store, run, clock)
             steps += [_Step(placed, k) for k in range(len(run))]
             if inflight is not None and keys is not None:  # placements alone: publish
                 inflight.publish(tx.xid, placed.writes.booked, keys)
         elif run:
             tx.plain()
             steps += [_alone(tx, store, op) for op in run]
+            clock.lap("read")
         if j < len(ops):
             tx.plain()
             call = ops[j]
@@ -381,6 +417,7 @@ def _steps(
                 steps.append(_Step(None, value=call(tx=tx.conn)))
             except Exception as exc:  # the operation's own failure (its savepoint rolled back)
                 steps.append(_Step(None, ok=False, value=exc))
+            clock.lap("other")
             j += 1
         i = j
     return steps
@@ -422,16 +459,22 @@ def _run(
     if after is not None and after.keys & (keys or frozenset()):
         after.ended.wait()  # a key of the batch before: its answer comes with its commit
         after = None
+    clock = _Clock()
     for attempt in range(MAX_ATTEMPTS):
         began = time.perf_counter()
         first = attempt == 0
         try:
             with db.connect(write=True) as conn:
+                clock.lap("connect")
                 tx = Tx(conn, pipelined=grouped, after=after if first else None)
                 try:
                     tx.begin(inflight.ticket if inflight is not None and first else None)
-                    steps = _steps(tx, store, ops, grouped, inflight if first else None, keys)
+                    steps = _steps(
+                        tx, store, ops, grouped, inflight if first else None, keys, clock
+                    )
                     tx.finish()
+                    if tx.after is not None and tx.after.ended_at > clock.at:
+                        clock.lap("wait", tx.after.ended_at)  # for the batch before
                 finally:
                     tx.close()
         except Exception as exc:  # the commit failed: nothing of the batch happened
@@ -454,9 +497,14 @@ def _run(
                 time.sleep(random.uniform(0, 0.002 * 2**attempt))
                 continue
             return [(False, exc)] * len(ops)
+        clock.lap("commit")
+        answers = [step.resolved() for step in steps]  # committed: build the answers
+        clock.lap("answer")
         if metrics is not None:
-            metrics.committed(len(ops), time.perf_counter() - began)
-        return [step.resolved() for step in steps]  # committed: build the answers
+            metrics.committed(len(ops), clock.at - began)
+            for stage, seconds in clock.spent.items():
+                metrics.stage(stage, seconds)
+        return answers
     # the last attempt returns or raises inside the loop; mypy needs an end
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -599,7 +647,7 @@ class Runner:
         if args:
             assert not isinstance(op, Placement), "a placement takes no arguments"
             op = functools.partial(op, *args)
-        queue.append((op, future, hours))
+        queue.append((op, future, hours, time.perf_counter()))
         self._pending += 1
         if not self._scheduled:
             self._scheduled = True
@@ -619,15 +667,17 @@ class Runner:
         """
         batch: list[Call] = []
         hours = 0
+        oldest = time.perf_counter()
         taken = True
         while taken and len(batch) < self.max_batch:
             taken = False
             for lane in list(self._lanes):
                 queue = self._lanes[lane]
-                op, future, cost = queue[0]
+                op, future, cost, queued = queue[0]
                 if batch and hours + cost > self.max_batch_hours:
                     continue
                 queue.popleft()
+                oldest = min(oldest, queued)
                 batch.append((op, future))
                 hours += cost
                 taken = True
@@ -637,6 +687,8 @@ class Runner:
                 if len(batch) == self.max_batch:
                     break
         self._pending -= len(batch)
+        if self.metrics is not None:
+            self.metrics.stage("queued", time.perf_counter() - oldest)
         return batch
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -692,7 +744,7 @@ class Runner:
             run_batch, self.db, batch, before, inflight, metrics=self.metrics
         )
         self._running.append(done)
-        done.add_done_callback(functools.partial(_finished, batch))
+        done.add_done_callback(functools.partial(_finished, batch, self.metrics))
         self._last = _Started(inflight, published, done)
 
     def close(self) -> None:
@@ -701,20 +753,24 @@ class Runner:
             self._writer.shutdown(wait=True)
 
 
-def _finished(batch: list[Call], done: concurrent.futures.Future[list[Outcome]]) -> None:
+def _finished(
+    batch: list[Call],
+    metrics: BrokerMetrics | None,
+    done: concurrent.futures.Future[list[Outcome]],
+) -> None:
     """Answer a batch's operations (called on its writer thread, or at once if done)."""
     exc = done.exception()
-    _settle([(f, False, exc) for _, f in batch] if exc is not None else done.result())
+    _settle([(f, False, exc) for _, f in batch] if exc is not None else done.result(), metrics)
 
 
-def _settle(outcomes: list[Outcome]) -> None:
+def _settle(outcomes: list[Outcome], metrics: BrokerMetrics | None = None) -> None:
     """Answer each operation on its own event loop.
 
     A batch is answered from its writer thread (PostgreSQL), and may hold operations of
     another loop than the one that started it (an app driven by two clients has two).
     The answers of each other loop go to it in one ``call_soon_threadsafe`` (one wake-up
     per batch, not per answer), since setting a future from a foreign thread would not
-    wake its loop.
+    wake its loop; the time until that loop runs them is the ``deliver`` stage.
     """
     try:
         current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
@@ -729,10 +785,14 @@ def _settle(outcomes: list[Outcome]) -> None:
             foreign.setdefault(loop, []).append(outcome)
     for loop, answers in foreign.items():
         with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits
-            loop.call_soon_threadsafe(_deliver_all, answers)
+            loop.call_soon_threadsafe(_deliver_all, answers, metrics, time.perf_counter())
 
 
-def _deliver_all(outcomes: list[Outcome]) -> None:
+def _deliver_all(
+    outcomes: list[Outcome], metrics: BrokerMetrics | None = None, sent: float = 0.0
+) -> None:
+    if metrics is not None:
+        metrics.stage("deliver", time.perf_counter() - sent)
     for outcome in outcomes:
         _deliver(*outcome)
 

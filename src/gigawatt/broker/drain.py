@@ -28,7 +28,7 @@ from gigawatt.broker.audit import record
 from gigawatt.broker.auth import require
 from gigawatt.broker.context import SYSTEM, BrokerContext, Principal, read_drained
 from gigawatt.broker.errors import NotFoundError
-from gigawatt.broker.ledger import SlotsFull, release
+from gigawatt.broker.ledger import SlotsFull, lock_slots, release
 from gigawatt.broker.placement_views import render
 from gigawatt.broker.placements import apply_decision, open_offer, request_from_json
 from gigawatt.broker.tables import drained_sites, offers, placements
@@ -141,8 +141,7 @@ def drain_site(
     newly = _mark(ctx, site, principal, tx)
 
     def move(conn: Connection) -> dict[str, Any]:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("LOCK TABLE slots IN SHARE ROW EXCLUSIVE MODE")
+        lock_slots(conn)
         drained = ctx.drained | read_drained(conn)  # this drain, not committed yet
         now = time.time()
         replaced: list[dict[str, Any]] = []

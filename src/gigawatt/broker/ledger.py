@@ -1,7 +1,8 @@
 r"""The capacity ledger: booked amounts per (resource, hour slot), never above capacity.
 
 A booking of ``n`` on resource :math:`r` over ``[s, e)`` is, for each month segment of
-the range, one statement::
+the range, one statement of the database's store (:attr:`PgStore.book_range
+<gigawatt.broker.stores.postgresql.PgStore.book_range>`, the same on SQLite)::
 
     INSERT INTO slots (resource, hour, booked) SELECT r, h, n FROM <hours s..e-1>
     WHERE <the site is not drained>
@@ -11,7 +12,9 @@ the range, one statement::
 It touches every hour of the segment exactly when every hour has room; otherwise fewer
 rows change, :class:`SlotsFull` is raised and the caller rolls the transaction back. A
 release adds ``-n`` the same way, without the condition. Rows are created on first use,
-so the ledger holds only hours that were ever booked.
+so the ledger holds only hours that were ever booked. This module decides what to book
+and checks the counts; the SQL is the stores' (:mod:`gigawatt.broker.stores`), which
+hold every statement the ledger sends.
 
 Invariant (:func:`check_ledger`): for every (resource, hour),
 :math:`0 \le \text{booked} \le \text{capacity}` and booked equals the sum of what the
@@ -24,63 +27,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, select
 
 from gigawatt.broker.catalog import Catalog, OfferResource
 from gigawatt.broker.decide import with_room
-from gigawatt.broker.rawsql import Raw
+from gigawatt.broker.stores.postgresql import PgStore
+from gigawatt.broker.stores.sqlite import SqliteStore
 from gigawatt.broker.tables import drained_sites, offers, placements, slots
 
 __all__ = [
     "Hold",
     "SlotsFull",
     "book",
-    "booking_statements",
     "check_ledger",
     "feasible",
     "holds",
-    "peak_queries",
+    "lock_slots",
     "release",
 ]
-
-_SERIES = {
-    "postgresql": "SELECT CAST(:r AS integer), h, CAST(:n AS bigint) "
-    "FROM generate_series(CAST(:s AS integer), CAST(:e AS integer) - 1) AS h",
-    "sqlite": "WITH RECURSIVE hs(h) AS (SELECT :s UNION ALL SELECT h + 1 FROM hs WHERE h + 1 < :e) "
-    "SELECT :r, h, :n FROM hs",
-}
-
-_BOOK = {
-    name: "INSERT INTO slots (resource, hour, booked) "
-    + series
-    + " WHERE NOT EXISTS (SELECT 1 FROM drained_sites WHERE site = :site)"
-    + (" ORDER BY h" if name == "postgresql" else "")
-    + " ON CONFLICT (resource, hour) DO UPDATE SET booked = slots.booked + excluded.booked"
-    " WHERE slots.booked + excluded.booked <= :cap"
-    for name, series in _SERIES.items()
-}
-
-_RELEASE = {
-    name: text(
-        "INSERT INTO slots (resource, hour, booked) "
-        + series
-        + (" ORDER BY h" if name == "postgresql" else " WHERE true")
-        + " ON CONFLICT (resource, hour) DO UPDATE SET booked = slots.booked + excluded.booked"
-    )
-    for name, series in _SERIES.items()
-}
-
-
-@lru_cache(maxsize=64)
-def _max_booked(n: int) -> str:
-    marks = ", ".join(f":r{i}" for i in range(n))
-    return (
-        f"SELECT resource, MAX(booked) FROM slots WHERE resource IN ({marks}) "
-        "AND hour >= :s AND hour < :e GROUP BY resource"
-    )
 
 
 class SlotsFull(Exception):  # noqa: N818 - a signal to retry, not an error for users
@@ -93,6 +59,12 @@ class SlotsFull(Exception):  # noqa: N818 - a signal to retry, not an error for 
     def __init__(self, resource: int) -> None:
         super().__init__(f"offer resource {resource} is full")
         self.resource = resource
+
+
+def _store(conn: Connection) -> tuple[PgStore | SqliteStore, Any]:
+    """The store of the connection's database, and a DB-API cursor of its transaction."""
+    store = PgStore() if conn.dialect.name == "postgresql" else SqliteStore()
+    return store, conn.connection.cursor()
 
 
 def _ops(
@@ -112,34 +84,6 @@ def _ops(
     return out
 
 
-def booking_statements(
-    dialect: str,
-    catalog: Catalog,
-    bookings: Iterable[tuple[OfferResource, int]],
-    start_hour: int,
-    end_hour: int,
-) -> list[tuple[str, dict[str, Any], int, int]]:
-    """The statements of :func:`book`: ``(sql, parameters, hours to touch, offer resource)``.
-
-    In (resource, hour) order, so that concurrent bookings lock rows in one order.
-
-    Raises:
-        SlotsFull: an amount above the capacity itself (no statement could book it).
-    """
-    ops = []
-    for offer, count in bookings:
-        ops += [(op, offer) for op in _ops(catalog, offer, count, start_hour, end_hour)]
-    ops.sort(key=lambda item: (item[0][0], item[0][1]))
-    stmt = _BOOK[dialect]
-    out = []
-    for (resource, s, e, n, cap), offer in ops:
-        if n > cap:
-            raise SlotsFull(offer.resource)
-        params = {"r": resource, "s": s, "e": e, "n": n, "cap": cap, "site": offer.site}
-        out.append((stmt, params, e - s, offer.resource))
-    return out
-
-
 def book(
     conn: Connection,
     catalog: Catalog,
@@ -147,17 +91,22 @@ def book(
     start_hour: int,
     end_hour: int,
 ) -> None:
-    """Book ``count`` of each offer over ``[start_hour, end_hour)``, in (resource, hour) order.
+    """Book ``count`` of each offer over ``[start_hour, end_hour)``.
+
+    In (resource, hour) order, so that concurrent bookings lock rows in one order.
 
     Raises:
         SlotsFull: some hour had no room (or the site was drained); roll back.
     """
-    raw = Raw(conn)
-    for stmt, params, hours, offer_resource in booking_statements(
-        conn.dialect.name, catalog, bookings, start_hour, end_hour
-    ):
-        if raw.execute(stmt, params).rowcount != hours:
-            raise SlotsFull(offer_resource)
+    ops = []
+    for offer, count in bookings:
+        ops += [(op, offer) for op in _ops(catalog, offer, count, start_hour, end_hour)]
+    ops.sort(key=lambda item: (item[0][0], item[0][1]))
+    store, cur = _store(conn)
+    for (resource, s, e, n, cap), offer in ops:
+        params = {"r": resource, "s": s, "e": e, "n": n, "cap": cap, "site": offer.site}
+        if n > cap or cur.execute(store.book_range, params).rowcount != e - s:
+            raise SlotsFull(offer.resource)
 
 
 def release(
@@ -172,33 +121,15 @@ def release(
     for offer, count in bookings:
         ops += _ops(catalog, offer, count, start_hour, end_hour)
     ops.sort(key=lambda item: (item[0], item[1]))
-    stmt = _RELEASE[conn.dialect.name]
+    store, cur = _store(conn)
     for resource, s, e, n, _cap in ops:
-        conn.execute(stmt, {"r": resource, "s": s, "e": e, "n": -n})
+        cur.execute(store.release_range, {"r": resource, "s": s, "e": e, "n": -n})
 
 
-def peak_queries(
-    catalog: Catalog,
-    candidates: list[tuple[OfferResource, int]],
-    start_hour: int,
-    end_hour: int,
-) -> list[tuple[str, dict[str, int], int]]:
-    """Statements reading the peak booked amount per resource: one per month segment.
-
-    Each is ``(sql, parameters, month index)`` and answers ``(resource, max booked)``
-    rows for the candidates' offers and their sites' power.
-    """
-    resources = sorted(
-        {o.resource for o, _ in candidates}
-        | {o.power_resource for o, _ in candidates if o.power_resource is not None}
-    )
-    sql = _max_booked(len(resources))
-    out = []
-    for seg in catalog.segments(start_hour, end_hour):
-        params: dict[str, int] = {f"r{i}": r for i, r in enumerate(resources)}
-        params["s"], params["e"] = seg.start_hour, seg.end_hour
-        out.append((sql, params, seg.month_index))
-    return out
+def lock_slots(conn: Connection) -> None:
+    """Hold the ledger against bookings until the transaction ends (a drain's re-placement)."""
+    store, cur = _store(conn)
+    store.lock_slots(cur)
 
 
 def feasible(
@@ -210,14 +141,19 @@ def feasible(
 ) -> set[int]:
     """Offer resources among the candidates with room for their count in every hour.
 
-    A read without locks: :func:`book` has the last word.
+    A read without locks (the peak booked per resource in each month segment): :func:`book`
+    has the last word.
     """
     if not candidates:
         return set()
-    raw = Raw(conn)
+    resources = sorted(
+        {o.resource for o, _ in candidates}
+        | {o.power_resource for o, _ in candidates if o.power_resource is not None}
+    )
+    store, cur = _store(conn)
     peaks = [
-        (month, {int(r): int(b) for r, b in raw.execute(sql, params).fetchall()})
-        for sql, params, month in peak_queries(catalog, candidates, start_hour, end_hour)
+        (seg.month_index, store.peaks(cur, resources, seg.start_hour, seg.end_hour))
+        for seg in catalog.segments(start_hour, end_hour)
     ]
     return with_room(catalog, candidates, peaks)
 

@@ -8,7 +8,15 @@ Counted as it happens (no database read):
 * ``gigawatt_batch_operations``: operations per committed batch (histogram);
 * ``gigawatt_batch_commit_seconds``: from a batch's start to its commit (histogram);
 * ``gigawatt_batch_reruns_total``: pipelined batches run again one savepoint each (each
-  is also logged with its cause, :mod:`gigawatt.broker.runtime`).
+  is also logged with its cause, :mod:`gigawatt.broker.runtime`);
+* ``gigawatt_batch_stage_seconds{stage}``: where a committed batch's time goes, per
+  batch (:data:`STAGES`): ``queued`` (its oldest operation waiting for the batch to
+  start), ``connect`` (a pooled connection), ``read`` (the snapshot's round trip, with
+  the locks queued ahead of it), ``decide`` (:func:`~gigawatt.broker.placing.place_batch`),
+  ``other`` (operations of another kind), ``wait`` (its writes queued, for the batch
+  before to end), ``commit`` (the writes and the ``COMMIT``), ``answer`` (the answers
+  built after the commit), ``deliver`` (from then to the answers set on their event
+  loop: the loop's lag).
 
 Read from the database when scraped (a read on a thread, never behind the writes):
 
@@ -37,12 +45,16 @@ from sqlalchemy import Connection, func, select
 from gigawatt.broker.catalog import Catalog
 from gigawatt.broker.tables import offers, slots
 
-__all__ = ["CONTENT_TYPE", "BrokerMetrics"]
+__all__ = ["CONTENT_TYPE", "STAGES", "BrokerMetrics"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 Read = Callable[[Callable[[Connection], Any]], Any]
 _SIZES = (1, 2, 4, 8, 16, 32, 64)
 _SECONDS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
+# The stages of a batch (finer buckets: a stage takes from 0.1 to a few milliseconds).
+STAGES = ("queued", "connect", "read", "decide", "other", "wait", "commit", "answer", "deliver")
+_STAGE_SECONDS: tuple[float, ...] = (0.0002, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075)
+_STAGE_SECONDS += (0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.5)
 
 
 class BrokerMetrics:
@@ -85,7 +97,19 @@ class BrokerMetrics:
             "Pipelined batches run again with a savepoint per operation.",
             registry=self.registry,
         )
+        stages = Histogram(
+            "gigawatt_batch_stage_seconds",
+            "Seconds a committed batch spends in each stage.",
+            ["stage"],
+            buckets=_STAGE_SECONDS,
+            registry=self.registry,
+        )
+        self._stages = {name: stages.labels(name) for name in STAGES}
         self.registry.register(_Ledger(catalog, read, current_hour))
+
+    def stage(self, name: str, seconds: float) -> None:
+        """Record the time one batch spent in a stage (one of :data:`STAGES`)."""
+        self._stages[name].observe(seconds)
 
     def committed(self, operations: int, seconds: float) -> None:
         """Record a committed batch."""

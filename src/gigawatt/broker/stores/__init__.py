@@ -1,1 +1,5 @@
-"""One store per database: all the SQL a placement sends (:mod:`.postgresql`, :mod:`.sqlite`)."""
+"""One store per database (:mod:`.postgresql`, :mod:`.sqlite`): all their SQL text.
+
+Everything a placement sends, and the ledger's statements for drains, offer answers and
+releases.
+"""

@@ -21,6 +21,14 @@ A batch of placements costs PostgreSQL two round trips, whatever its size
    0003) unless every count is the expected one, so that the queued ``COMMIT`` never
    applies a short batch.
 
+The ledger's statements outside the placement path (:mod:`gigawatt.broker.ledger`:
+drains, offer answers and expiry, releases) are here too: one booking of ``n`` over
+``[s, e)`` on one resource, applied to every hour only where it fits and the site is not
+drained (:attr:`PgStore.book_range`, its count of rows checked by the ledger), its
+release (:attr:`PgStore.release_range`), the peak booked per resource over a range
+(:meth:`PgStore.peaks`), and the table lock a drain's re-placement holds
+(:meth:`PgStore.lock_slots`).
+
 Column lists and the types of the JSON rows come from the tables
 (:mod:`gigawatt.broker.tables`). Array parameters go as literals (:func:`pg_array`):
 psycopg's adaptation of a Python list costs more than the statements.
@@ -168,10 +176,47 @@ WRITE_ALL = (
 )
 
 
+# The ledger's statements (see the module): n on every hour of [s, e) of one resource.
+_RANGE = (
+    "INSERT INTO slots (resource, hour, booked) SELECT %(r)s::int, h, %(n)s::bigint "
+    "FROM generate_series(%(s)s::int, %(e)s::int - 1) AS h"
+)
+_ADD = " ON CONFLICT (resource, hour) DO UPDATE SET booked = slots.booked + excluded.booked"
+_BOOK_RANGE = (
+    f"{_RANGE} WHERE NOT EXISTS (SELECT 1 FROM drained_sites WHERE site = %(site)s) "
+    f"ORDER BY h{_ADD} WHERE slots.booked + excluded.booked <= %(cap)s"
+)
+_RELEASE_RANGE = f"{_RANGE} ORDER BY h{_ADD}"
+_PEAKS = (
+    "SELECT resource, MAX(booked) FROM slots WHERE resource = ANY(%(rs)s::int[]) "
+    "AND hour >= %(s)s AND hour < %(e)s GROUP BY resource"
+)
+
+
 class PgStore:
-    """The placement path's statements on PostgreSQL (see the module)."""
+    """The statements of the placement path and of the ledger on PostgreSQL (see the module).
+
+    The ledger's methods take a DB-API cursor of the caller's transaction.
+
+    Attributes:
+        book_range: Book ``n`` of resource ``r`` on every hour of ``[s, e)`` where it fits
+            (``cap``) and site ``site`` is not drained (those six parameters, by name);
+            its count of rows is the hours booked.
+        release_range: Add ``n`` (negative) to resource ``r`` on every hour of ``[s, e)``.
+    """
 
     dialect = "postgresql"
+    book_range = _BOOK_RANGE
+    release_range = _RELEASE_RANGE
+
+    def peaks(self, cur: Any, resources: list[int], s: int, e: int) -> dict[int, int]:
+        """The most booked of each resource in one hour of ``[s, e)`` (absent: none)."""
+        rows = cur.execute(_PEAKS, {"rs": pg_array(resources), "s": s, "e": e}).fetchall()
+        return {int(r): int(b) for r, b in rows}
+
+    def lock_slots(self, cur: Any) -> None:
+        """Hold the ledger against bookings to its transaction's end (ones started wait)."""
+        cur.execute("LOCK TABLE slots IN SHARE ROW EXCLUSIVE MODE")
 
     def read(self, tx: PgTx, wanted: Wanted) -> Callable[[], Snapshot]:
         """Queue the batch's reads; returns what waits for them and builds the snapshot."""

@@ -15,6 +15,12 @@ the event loop: SQLite's work is CPU, with nothing to overlap.
   statement's count of rows touched is checked (:class:`WriteCheckFailed` unless it is
   the expected one), so a short batch is rolled back before its commit and run again one
   placement at a time, as on PostgreSQL.
+
+The ledger's statements outside the placement path (:mod:`gigawatt.broker.ledger`:
+drains, offer answers and expiry, releases) are here too, as on PostgreSQL: one booking
+over a range where it fits and the site is not drained (:attr:`SqliteStore.book_range`),
+its release, the peaks (per resource, ``MAX`` over the range), and the slots lock (none:
+the transaction began ``IMMEDIATE``).
 """
 
 from __future__ import annotations
@@ -47,12 +53,17 @@ _PRIOR = (
 )
 _PEAK = "SELECT MAX(booked) FROM slots WHERE resource = :r AND hour >= :s AND hour < :e"
 _DRAINED = "SELECT site FROM drained_sites"
-_BOOK = (  # n on every hour of [s, e) that has room: a short count means one had none
+_RANGE = (  # n on every hour of [s, e) of resource r
     "INSERT INTO slots (resource, hour, booked) WITH RECURSIVE hs(h) AS (SELECT :s "
-    "UNION ALL SELECT h + 1 FROM hs WHERE h + 1 < :e) SELECT :r, h, :n FROM hs WHERE true "
-    "ON CONFLICT (resource, hour) DO UPDATE SET booked = slots.booked + excluded.booked "
-    "WHERE slots.booked + excluded.booked <= :cap"
+    "UNION ALL SELECT h + 1 FROM hs WHERE h + 1 < :e) SELECT :r, h, :n FROM hs WHERE "
 )
+_ADD = " ON CONFLICT (resource, hour) DO UPDATE SET booked = slots.booked + excluded.booked"
+_FITS = " WHERE slots.booked + excluded.booked <= :cap"
+# Only on hours with room: a short count means one had none (or, _BOOK_OPEN, the site
+# was drained).
+_BOOK = f"{_RANGE}true{_ADD}{_FITS}"
+_BOOK_OPEN = f"{_RANGE}NOT EXISTS (SELECT 1 FROM drained_sites WHERE site = :site){_ADD}{_FITS}"
+_RELEASE = f"{_RANGE}true{_ADD}"
 _INSERT = (
     f"INSERT INTO placements ({', '.join(COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in COLUMNS)}) "
@@ -71,9 +82,31 @@ _AUDIT = (
 
 
 class SqliteStore:
-    """The placement path's statements on SQLite (see the module)."""
+    """The statements of the placement path and of the ledger on SQLite (see the module).
+
+    The ledger's methods take a DB-API cursor of the caller's transaction.
+
+    Attributes:
+        book_range: The ledger's booking of one range (``:name`` parameters), as
+            ``PgStore.book_range``.
+        release_range: Its release, as ``PgStore.release_range``.
+    """
 
     dialect = "sqlite"
+    book_range = _BOOK_OPEN
+    release_range = _RELEASE
+
+    def peaks(self, cur: Any, resources: list[int], s: int, e: int) -> dict[int, int]:
+        """The most booked of each resource in one hour of ``[s, e)`` (absent: none)."""
+        out = {}
+        for r in resources:
+            peak = cur.execute(_PEAK, {"r": r, "s": s, "e": e}).fetchone()[0]
+            if peak is not None:
+                out[r] = int(peak)
+        return out
+
+    def lock_slots(self, cur: Any) -> None:
+        """Nothing to do: the transaction began ``IMMEDIATE`` (no other writer until it ends)."""
 
     def read(self, tx: SqliteTx, wanted: Wanted) -> Callable[[], Snapshot]:
         """Read what the batch's placements decide on (at once: nothing to queue)."""
