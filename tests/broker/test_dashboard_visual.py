@@ -1,6 +1,6 @@
 """The dashboard as a person sees it, on the documented example (docs/broker.md: the
 built-in ``frontier-lab-2025`` served with ``--now 2026-09-01`` and the research team's
-placement of 20,000 GB200 for September 2026), in headless Chromium at 1366x768 and
+placement of 20,000 GB300 for September 2026), in headless Chromium at 1366x768 and
 390x844: the capacity view opens on that placement, counts carry thousands separators,
 no text of the plan's charts collides or is cut, axe-core finds no critical or serious
 violation and Tab reaches every control. Screenshots go to
@@ -33,14 +33,15 @@ NOW = "2026-09-01T00:00:00Z"
 #: The research team's request in docs/broker.md.
 DOCUMENTED = {
     "tags": ["chatgpt"],
-    "accelerator": "GB200",
+    "accelerator": "GB300",
     "count": 20000,
     "start": NOW,
     "end": "2026-10-01T00:00:00Z",
     "single_site": True,
 }
-#: Offered to Azure's site, held at the lab's campus until Azure answers (docs/broker.md).
-SITES = ("azure-fairwater", "stargate-abilene")
+#: Offered to Azure's Fairwater, held at the lab's Milam campus (the cheapest GB300 with
+#: room) until Azure answers (docs/broker.md).
+SITES = ("azure-fairwater", "stargate-milam")
 COUNT = re.compile(r"^\d{1,3}(,\d{3})*$")
 
 
@@ -66,6 +67,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             timeout=30,
         )
         assert r.status_code == 201 and r.json()["status"] == "offered", r.text
+        assert r.json()["offered_site"] == SITES[0], r.text
+        assert r.json()["reason"].endswith(f"else it goes to {SITES[1]}"), r.text
         yield {"url": server.url, "placement": r.json()}
     finally:
         server.stop()
@@ -97,7 +100,8 @@ def test_capacity_opens_on_the_documented_placement_with_separators(
         held = served["placement"]
         cells = {
             site: page.inner_text(
-                f"#capacity-table tr[data-site='{site}'][data-accelerator='GB200'] td.slot"
+                f"#capacity-table tr[data-site='{site}']"
+                f"[data-accelerator='{DOCUMENTED['accelerator']}'] td.slot"
             )
             for site in SITES
         }

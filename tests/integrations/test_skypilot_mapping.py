@@ -68,9 +68,19 @@ def test_providers_at(
 def test_builtin_scenario_maps_to_skypilot_clouds() -> None:
     s = load_scenario()
     clouds = {p: cloud_of(s, p) for p in s.providers}
-    assert clouds == {"azure": "azure", "oci": "oci", "stargate": "kubernetes"}
+    assert clouds == {
+        "azure": "azure",
+        "oci": "oci",
+        "aws": "aws",
+        "google": "gcp",
+        "stargate": "kubernetes",
+        "programmes": "kubernetes",
+        "coreweave": "kubernetes",
+        "cerebras": "kubernetes",
+    }
     assert set(clouds.values()) <= SKYPILOT_CLOUDS
-    assert region_of(s, "stargate-abilene") == "stargate-abilene"
+    assert region_of(s, "stargate-milam") == "stargate-milam"
+    assert region_of(s, "stargate-abilene") is None  # Oracle's (oci): any region
     assert region_of(s, "azure-fleet") is None
 
 
