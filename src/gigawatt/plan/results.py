@@ -141,6 +141,21 @@ def _long(values: np.ndarray, index: pd.MultiIndex, name: str) -> pd.Series:
     return pd.Series(values.reshape(-1), index=index, name=name)
 
 
+def _chosen_site_only(inp: PlanInputs, sol: dict[str, np.ndarray], use: np.ndarray) -> np.ndarray:
+    """``use`` [W, O, T] with a single-site run's use outside its chosen site set to zero.
+
+    The run's site is its binary ``site_choice`` (rounded); HiGHS accepts a binary within
+    its integrality tolerance (1e-6), so the big-M row ``use <= A y`` lets up to
+    ``1e-6 A`` of the run leak to a site it did not choose. That is solver noise, not a
+    plan: reported as it is, a single-site run would show a second site.
+    """
+    if "site_choice" not in sol:
+        return use
+    chosen = sol["site_choice"].reshape(len(inp.workloads), len(inp.sites)) > 0.5
+    elsewhere = inp.single_site[:, None] & ~chosen[:, inp.site_of]  # [W, O]
+    return np.where(elsewhere[:, :, None], 0.0, use)
+
+
 def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float = 0.0) -> Plan:
     """Turn a solved model into a :class:`Plan` in the scenario's units."""
     full = pm.inputs
@@ -149,7 +164,7 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
     n_w, n_o, n_t = len(inp.workloads), len(inp.refs), len(inp.months)
     n_model = len(full.months)
     sol = outcome.primal
-    use = sol["use"].reshape(n_w, n_o, n_model)[:, :, :n_t]
+    use = _chosen_site_only(inp, sol, sol["use"].reshape(n_w, n_o, n_model)[:, :, :n_t])
     installed = sol["installed"].reshape(n_o, n_model)[:, :n_t]
     new = sol["new"].reshape(n_o, n_model)[:, :n_t]
     unserved = sol["unserved"].reshape(n_w, n_model)[:, :n_t]
