@@ -7,16 +7,19 @@ One command::
 For each scenario, in one process, with the same HiGHS options (``threads`` as given):
 
 * **HiGHS alone**: ``highspy`` reads the MPS export of the model *before* this change
-  (the right of first refusal without its valid inequalities) and runs it; the
-  baseline of the run.
-* **before**: the planner's model with the rows ``rofr_dominance[...]`` and
-  ``rofr_shared`` removed (exactly the formulation of the previous release),
-  solved by ``solve_model``;
+  and runs it; the baseline of the run;
+* **before**: the planner's model without the change, solved by ``solve_model``;
 * **after**: the planner's model as built now.
 
+"This change" is ``--change``: ``fill-or-serve`` (default; issue #18: the rows
+``rofr_serve[k]`` removed gives the previous release) or ``all`` (every valid
+inequality of the right of first refusal removed: the plain big-M formulation).
+
 Each is timed wall-clock (build excluded; HiGHS's own run time is recorded too) with
-its optimum, MIP nodes and simplex iterations; the optima must agree within the MIP
-gap (1e-4 relative), or the command fails.
+its optimum, MIP nodes and simplex iterations, and the root gap of the model: its LP
+relaxation (every binary in [0, 1], solved apart, untimed) against the optimum. The
+optima must agree within the MIP gap (1e-4 relative), or the command fails. Nodes,
+iterations and the root gap do not depend on the machine's load; seconds do.
 
 Scenarios: the default ``frontier-lab-2025``; ``split-2x``: the same scenario with its
 right of first refusal split into one clause per workload (the same feasible plans and
@@ -74,10 +77,34 @@ def _scenario(name: str) -> Any:
     return scenario_from_data(raw, f"{name} (generated from frontier-lab-2025)")
 
 
-def _strip_tightening(pm: Any) -> None:
+def _strip(pm: Any, change: str) -> None:
+    """Remove from a built model the rows of ``change`` (see the module docstring)."""
     from gigawatt.plan.model import remove_rofr_tightening
 
-    remove_rofr_tightening(pm)
+    if change == "all":
+        remove_rofr_tightening(pm)
+        return
+    for name in [n for n in pm.rofr_rows if n.startswith("rofr_serve[")]:
+        pm.model.remove_constraints(name)
+        del pm.rofr_rows[name]
+
+
+def _lp_relaxation(pm: Any, threads: int | None) -> float:
+    """The optimum of the model's LP relaxation (binaries in [0, 1]), model units."""
+    import highspy
+    from linopy.io import to_highspy
+
+    pm.model.constraints.sanitize_zeros()
+    h = to_highspy(pm.model)
+    h.setOptionValue("output_flag", False)
+    if threads is not None:
+        # HiGHS keeps one thread scheduler per process: every run here uses one setting
+        h.setOptionValue("threads", int(threads))
+    for i, kind in enumerate(h.getLp().integrality_):
+        if kind == highspy.HighsVarType.kInteger:
+            h.changeColIntegrality(i, highspy.HighsVarType.kContinuous)
+    h.run()
+    return float(h.getInfo().objective_function_value)
 
 
 def _solve(pm: Any, threads: int | None, time_limit: float) -> dict[str, Any]:
@@ -123,21 +150,30 @@ def _highs_alone(mps: Path, threads: int | None, time_limit: float) -> dict[str,
     }
 
 
-def _one(name: str, threads: int | None, time_limit: float, tmp: Path) -> dict[str, Any]:
+def _one(
+    name: str, threads: int | None, time_limit: float, tmp: Path, change: str
+) -> dict[str, Any]:
     from gigawatt.plan.planner import build
 
     scenario = _scenario(name)
     before = build(scenario)
-    _strip_tightening(before)
+    _strip(before, change)
     mps = tmp / f"{name}-before.mps"
     before.model.to_file(mps)
+    root_before = _lp_relaxation(before, threads)
     alone = _highs_alone(mps, threads, time_limit)
     old = _solve(before, threads, time_limit)
-    new = _solve(build(scenario), threads, time_limit)
+    after = build(scenario)
+    root_after = _lp_relaxation(after, threads)
+    new = _solve(after, threads, time_limit)
     if old["status"] == new["status"] == "optimal":
         scale = max(abs(old["objective"]), 1.0)
         if abs(old["objective"] - new["objective"]) > 2 * GAP * scale:
             raise SystemExit(f"{name}: optima differ: {old['objective']} vs {new['objective']}")
+    best = min(r["objective"] for r in (old, new))  # the planner's, incumbents if limited
+    old["root_gap"] = (best - root_before) / max(abs(best), 1e-9)
+    new["root_gap"] = (best - root_after) / max(abs(best), 1e-9)
+    print(json.dumps({"alone": alone, "before": old, "after": new}), flush=True)
     return {"alone": alone, "before": old, "after": new}
 
 
@@ -185,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-scenarios", action="store_true", help="only --clauses")
     ap.add_argument("--clauses", action="store_true", help="also time clause costs")
     ap.add_argument("--clause-repeats", type=int, default=2)
+    ap.add_argument("--change", choices=["fill-or-serve", "all"], default="fill-or-serve")
     ap.add_argument("--out", type=Path, default=RESULTS / "rofr.json")
     a = ap.parse_args(argv)
     names = a.only if a.only is not None else ["default", "split-2x", "split-4x"]
@@ -195,11 +232,14 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_start": os.getloadavg(),
         "threads": a.threads,
         "repeats": a.repeats,
+        "change": a.change,
         "scenarios": {},
     }
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
-            runs = [_one(name, a.threads, a.time_limit, Path(tmp)) for _ in range(a.repeats)]
+            runs = [
+                _one(name, a.threads, a.time_limit, Path(tmp), a.change) for _ in range(a.repeats)
+            ]
 
             def med(part: str, key: str, runs: list[dict[str, Any]] = runs) -> float:
                 return float(statistics.median(r[part][key] for r in runs))
@@ -214,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
                 "after_over_highs_alone": med("after", "wall_s") / med("alone", "wall_s"),
                 "objective_before": runs[0]["before"]["objective"],
                 "objective_after": runs[0]["after"]["objective"],
+                "root_gap_before": runs[0]["before"]["root_gap"],
+                "root_gap_after": runs[0]["after"]["root_gap"],
             }
             out["scenarios"][name] = row
             print(
@@ -223,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"after {row['after_s']:7.1f}s ({runs[0]['after']['nodes']} nodes, "
                 f"{runs[0]['after']['iterations']} it)  after/before "
                 f"{row['after_over_before']:.2f}  optimum {row['objective_before']:,.1f} / "
-                f"{row['objective_after']:,.1f} $M",
+                f"{row['objective_after']:,.1f} $M  root gap {row['root_gap_before']:.2%} / "
+                f"{row['root_gap_after']:.2%}",
                 flush=True,
             )
     if a.clauses:

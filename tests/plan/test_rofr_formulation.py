@@ -1,8 +1,9 @@
 """The right of first refusal as solved (with its valid inequalities) has the plain optimum.
 
-The planner adds two families of inequalities to the big-M formulation of the right of
+The planner adds families of inequalities to the big-M formulation of the right of
 first refusal (``docs/decisions.md``, "Right of first refusal, how it is solved"):
-dominance between groups and one bound on an outside offer shared by groups. They must
+dominance between groups, one bound on an outside offer shared by groups, the bounds of
+single-site runs and the fill-or-serve rows (issue #18). They must
 never change the optimum. Each example builds the model twice, as the planner builds it
 and with those rows removed (:func:`gigawatt.plan.model.remove_rofr_tightening`), and
 solves both to a MIP gap of 1e-9: the optima agree within 1e-6 relative + 1 USD.
@@ -142,6 +143,7 @@ def test_valid_inequalities_keep_the_optimum(data: Data) -> None:
     tight, plain, removed = _both_optima(scenario_from_data(data))
     event(f"valid inequalities present: {bool(removed)}")
     event(f"single-site run bounds present: {any(r.startswith('rofr_run') for r in removed)}")
+    event(f"fill-or-serve rows present: {any(r.startswith('rofr_serve') for r in removed)}")
     assert tight == pytest.approx(plain, abs=1.0 + 1e-6 * max(abs(tight), abs(plain)))
 
 

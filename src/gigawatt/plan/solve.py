@@ -210,6 +210,7 @@ def describe_constraint(pm: PlanModel, name: str, coords: dict[str, Any]) -> str
         "rofr_shared",
         "rofr_run",
         "rofr_run_fill",
+        "rofr_serve",
     ):
         ks = pm.rofr_rows.get(name) or [int(arg.split(",")[0])]
         term = pm.inputs.rofr[ks[0]]
