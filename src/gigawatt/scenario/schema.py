@@ -201,6 +201,12 @@ class ReservedOffer(_OfferBase):
     pricing: Literal["reserved"] = Field(description="reserved: pay for the whole term.")
     usd_per_hour: NonNegative = Field(description="Price per accelerator-hour held, USD.")
     term_months: int = Field(ge=1, le=600, description="Months each reservation is paid for.")
+    payment: Literal["monthly", "prepaid"] = Field(
+        "monthly",
+        description="When the reservation is paid (cash basis): monthly (each month of the "
+        "term, as it is charged) or prepaid (the whole term, every month's hours x "
+        "usd_per_hour, in the month it starts). Default monthly.",
+    )
 
 
 class BuildOffer(_OfferBase):
@@ -212,6 +218,15 @@ class BuildOffer(_OfferBase):
         description="Operating cost per accelerator-hour in existence, USD (electricity apart)."
     )
     lifetime_months: int = Field(ge=1, le=600, description="Months a built accelerator lasts.")
+    deposit_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of capex paid when a build is ordered, lead_months before it is "
+        "delivered (cash basis); the rest is paid in the month it is delivered. Default 0: "
+        "all capex is paid on delivery. The accrual view spreads capex straight-line over "
+        "lifetime_months whatever this is.",
+    )
 
 
 Offer = Annotated[OnDemandOffer | ReservedOffer | BuildOffer, Field(discriminator="pricing")]
