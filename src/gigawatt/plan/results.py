@@ -25,7 +25,9 @@ Tables (pandas DataFrames, one row per key):
   value of one more accelerator of an offer for a month (USD per accelerator-month) or
   one more MW at a site for a month (USD per MW-month);
 * ``beyond_horizon``: reservations and builds started inside the horizon whose term or
-  lifetime runs past its end (see :mod:`gigawatt.plan.commitments`).
+  lifetime runs past its end (see :mod:`gigawatt.plan.commitments`);
+* in a funded plan only, ``financing`` and ``financing_limits``
+  (:mod:`gigawatt.plan.fundingresults`).
 
 With ``horizon.tail_months`` the model also solved months after the horizon; every
 table and figure covers the horizon alone (``model_objective_usd`` is the solver's
@@ -44,6 +46,7 @@ import pandas as pd
 from gigawatt.plan.cashbasis import cash_terms, compute_paid_musd
 from gigawatt.plan.commitments import beyond_horizon_summary, commitments_beyond_horizon
 from gigawatt.plan.figures import PlanFigures, by_provider, by_year, plan_figures
+from gigawatt.plan.fundingresults import financing_results
 from gigawatt.plan.inputs import EFLOPS, KACC, MUSD, YFLOP, PlanInputs
 from gigawatt.plan.model import PlanModel
 from gigawatt.plan.solve import SolveOutcome
@@ -60,6 +63,8 @@ TABLES = (
     "finance",
     "duals",
     "beyond_horizon",
+    "financing",
+    "financing_limits",
 )
 
 
@@ -333,7 +338,14 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
         sol["use"].reshape(n_w, n_o, n_model).sum(axis=0),
         full.elec_musd_per_kacc,
     )
-    finance = _finance(inp, unserved, spend, paid_musd[:, :n_t].sum(axis=0) * MUSD)
+    financing = financing_results(pm, sol, outcome.duals_available) if pm.funded else None
+    finance = _finance(
+        inp,
+        unserved,
+        spend,
+        paid_musd[:, :n_t].sum(axis=0) * MUSD,
+        financing.cash_usd if financing is not None else np.zeros(n_t),
+    )
     duals = (
         _duals(pm)
         if outcome.duals_available
@@ -355,9 +367,10 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
             1.0,
         )
     share_paid_usd = float((inp.revenue_musd * inp.share * served * d).sum() * MUSD)
+    financing_cost_usd = financing.summary()["financing_cost_usd"] if financing else 0.0
     if full.tail_months:
         # the model's objective also counts the tail; the reported one is the horizon's
-        objective_usd = cost_usd + lost_usd + penalty_usd
+        objective_usd = cost_usd + lost_usd + penalty_usd + financing_cost_usd
     else:
         objective_usd = outcome.objective_musd * MUSD
     summary: dict[str, Any] = {
@@ -397,6 +410,8 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
         summary["first_month_cash_negative"] = (
             str(negative["month"].iloc[0]) if len(negative) else None
         )
+    if financing is not None:
+        summary.update(financing.summary())
     tables = {
         "allocation": allocation,
         "capacity": capacity,
@@ -407,6 +422,9 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
         "duals": duals,
         "beyond_horizon": beyond,
     }
+    if financing is not None:
+        tables["financing"] = financing.table
+        tables["financing_limits"] = financing.limits
     return Plan(summary, tables)
 
 
@@ -437,7 +455,11 @@ def _first_of_site(inp: PlanInputs, site: str) -> int:
 
 
 def _finance(
-    inp: PlanInputs, unserved: np.ndarray, spend: pd.DataFrame, compute_paid: np.ndarray
+    inp: PlanInputs,
+    unserved: np.ndarray,
+    spend: pd.DataFrame,
+    compute_paid: np.ndarray,
+    financing: np.ndarray,
 ) -> pd.DataFrame:
     """The finance table: the accrual view then the cash view (see the module docstring)."""
     s = inp.scenario
@@ -473,7 +495,6 @@ def _finance(
         funding = np.zeros(tl.n_months)
         cash0 = 0.0
     net = earned - share - compute - ms_arr - other + funding
-    financing = np.zeros(tl.n_months)
     net_cash = earned - share - compute_paid - ms_arr - other + funding + financing
     return pd.DataFrame(
         {

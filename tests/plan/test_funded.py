@@ -1,0 +1,194 @@
+"""Funded plans (issue #20, step 3): hand-worked optima and properties.
+
+One accelerator ``X`` (peak 1e15 FLOP/s, utilization 0.5: 5e17 FLOP/s needs exactly
+1,000 accelerators), owned builds at $3,000 each, lifetime 3 months, no lead time, no
+opex, paid in full on delivery (cash basis) and charged $1,000 a month (accrual).
+Demand 1,000 accelerators in each of the three months 2025-01..03; revenue $1,500 per
+accelerator-month served ($1.5M a month in full); no discounting; cash starts at 0 and
+the floor is 0. Serving everything costs $3M (accrual) against $4.5M of revenue, but
+the $3M is paid in January when only $1.5M comes in: $1.5M must be found.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from gigawatt.plan import Plan, SolveOptions
+from gigawatt.plan.fundedplan import financing_limit_values, funded_plan, with_funded
+from gigawatt.plan.planner import plan
+from gigawatt.scenario import parse_scenario
+
+REL = 1e-6
+
+
+def scenario_text(financing: str, *, cash: float = 0.0, floor: float = 0.0) -> str:
+    return f"""
+name: funded
+horizon: {{start: 2025-01, months: 3}}
+accelerators:
+  X: {{peak_flops: 1.0e15, facility_watts: 1000}}
+providers:
+  own: {{kind: owned}}
+sites:
+  s:
+    provider: own
+    offers:
+      - {{accelerator: X, pricing: build, capex_usd: 3000, opex_usd_per_hour: 0,
+         lifetime_months: 3, available: 1000}}
+workloads:
+  - {{name: api, kind: inference, demand_flops: 5.0e17, utilization: 0.5,
+     revenue_usd_per_month: 1.5e6}}
+finance:
+  cash_usd: {cash}
+  cash_floor_usd: {floor}
+  funded: true
+{financing}
+"""
+
+
+LOAN = """\
+  debt:
+    - {{name: bank, limit_usd: {limit}, rate_per_year: 0.12, fee_percent: {fee},
+       tenor_months: 12}}
+"""
+
+
+def loan(limit: float = 1.0e7, fee: float = 0.0) -> str:
+    return LOAN.format(limit=limit, fee=fee)
+
+
+def equity(return_per_year: float) -> str:
+    return f"""\
+  equity:
+    - {{name: round, month: 2025-01, usd: 1.0e7, pre_money_usd: 1.0e8,
+       return_per_year: {return_per_year}}}
+"""
+
+
+def solve(text: str) -> Plan:
+    return funded_plan(parse_scenario(text), SolveOptions())
+
+
+def rows(p: Plan, kind: str) -> dict[str, list[float]]:
+    t = p.tables["financing"]
+    t = t[t["kind"] == kind]
+    return {c: t[c].tolist() for c in ("drawn_usd", "repaid_usd", "balance_usd", "cost_usd")}
+
+
+def test_the_unfunded_plan_serves_everything_and_goes_below_zero() -> None:
+    p = plan(parse_scenario(scenario_text(loan()).replace("funded: true", "funded: false")))
+    assert p.objective_usd == pytest.approx(3.0e6, rel=REL)
+    assert p.summary["min_cash_basis_usd"] == pytest.approx(-1.5e6, rel=REL)
+    assert "financing" not in p.tables
+
+
+def test_one_loan_at_a_stated_rate() -> None:
+    # 1%/month, 1% fee. Jan: draw d with 0.99 d = 1.5M -> d = 1,515,151.52 (fee 15,151.52).
+    # Feb: interest 1% of d = 15,151.52; the $1.5M of revenue repays 1.5M - 15,151.52,
+    # leaving 30,303.03; Mar: interest 303.03 (the March balance costs nothing inside the
+    # horizon). Financing cost = 0.02 d + 0.01 (1.01 d - 1.5M) = 30,606.06.
+    p = solve(scenario_text(loan(fee=1.0)))
+    d = 1.5e6 / 0.99
+    cost = 0.0301 * d - 15_000
+    assert p.summary["financing_cost_usd"] == pytest.approx(cost, rel=REL)
+    assert p.objective_usd == pytest.approx(3.0e6 + cost, rel=REL)
+    assert p.summary["lost_revenue_usd"] == pytest.approx(0, abs=1e-3)
+    bank = rows(p, "debt")
+    assert bank["drawn_usd"][0] == pytest.approx(d, rel=REL)
+    assert bank["balance_usd"][:2] == pytest.approx([d, 1.01 * d - 1.5e6], rel=REL)
+    assert p.summary["funding_needed_by_year"] == pytest.approx({"2025": d}, rel=REL)
+    fin = p.tables["finance"]
+    assert fin["cash_basis_usd"].min() >= -1e-3
+    # the finance table's cash line is the ledger: start + flows, financing included
+    assert fin["financing_usd"].tolist() == pytest.approx(
+        [0.99 * d, -(1.5e6 - 0.01 * d) - 0.01 * d, fin["financing_usd"].iloc[2]], rel=REL
+    )
+    assert p.summary["lost_revenue_to_funding_usd"] == pytest.approx(0, abs=1e-3)
+
+
+def test_equity_against_a_loan() -> None:
+    # The loan (no fee) costs 1% per dollar for the first $1,485,148.51 (repaid in Feb
+    # from $1.5M of revenue less 1% interest: 1.01 B <= 1.5M), then 2.01% (a second
+    # month of interest). Equity from January to the horizon end (2 months) costs
+    # (1 + r)^(1/6) - 1 per dollar.
+    b_max = 1.5e6 / 1.01
+    # r = 5%: 0.82% a dollar, below the loan's 1%: all equity, no loan
+    p = solve(scenario_text(loan() + equity(0.05)))
+    assert rows(p, "equity")["drawn_usd"][0] == pytest.approx(1.5e6, rel=REL)
+    assert sum(rows(p, "debt")["drawn_usd"]) == pytest.approx(0, abs=1e-3)
+    assert p.summary["financing_cost_usd"] == pytest.approx(1.5e6 * (1.05 ** (1 / 6) - 1), rel=REL)
+    # r with 1.5% a dollar: between the loan's two rates, so the loan takes what Feb's
+    # revenue repays and equity the rest
+    r = 1.015**6 - 1
+    p = solve(scenario_text(loan() + equity(r)))
+    assert sum(rows(p, "debt")["drawn_usd"]) == pytest.approx(b_max, rel=REL)
+    assert rows(p, "equity")["drawn_usd"][0] == pytest.approx(1.5e6 - b_max, rel=REL)
+    cost = 0.01 * b_max + 0.015 * (1.5e6 - b_max)
+    assert p.summary["financing_cost_usd"] == pytest.approx(cost, rel=REL)
+    # r = 50%: 6.99% a dollar, dearer than any loan dollar: loan only
+    p = solve(scenario_text(loan() + equity(0.5)))
+    assert rows(p, "equity")["drawn_usd"][0] == pytest.approx(0, abs=1e-3)
+    assert p.summary["financing_cost_usd"] == pytest.approx(15_150, rel=REL)
+
+
+def test_a_funding_cap_forces_shedding() -> None:
+    # Credit line of $600k at 0% (a cash floor of -$600k in effect). Building k in Jan,
+    # j in Feb and l in Mar: cash needs k <= 400, j <= 400, l <= k + 400; the objective
+    # 4.5M - 1,500 k - 1,000 j - 500 l (accrual cost of the months built in the
+    # horizon plus lost revenue) is least at k = 400, j = 400, l = 200: 3.4M, with
+    # 1.2M of revenue lost (600 + 200 accelerator-months unserved x $1,500).
+    text = scenario_text(loan(limit=6.0e5).replace("0.12", "0"))
+    p = solve(text)
+    assert p.objective_usd == pytest.approx(3.4e6, rel=REL)
+    assert p.summary["lost_revenue_usd"] == pytest.approx(1.2e6, rel=REL)
+    assert p.summary["objective_unfunded_usd"] == pytest.approx(3.0e6, rel=REL)
+    assert p.summary["lost_revenue_to_funding_usd"] == pytest.approx(1.2e6, rel=REL)
+    new = p.tables["capacity"]["new"].tolist()
+    assert new == pytest.approx([400, 400, 200], abs=1e-3)
+    # the objective falls by $1 per dollar of credit here (4.0M - limit): the dual of
+    # the limit, summed over its months, says so
+    values = financing_limit_values(p).set_index("kind")
+    assert values.loc["debt_limit", "value_usd_per_usd"] == pytest.approx(1.0, rel=1e-6)
+    wider = solve(scenario_text(loan(limit=6.1e5).replace("0.12", "0")))
+    assert p.objective_usd - wider.objective_usd == pytest.approx(1.0e4, rel=REL)
+
+
+def test_no_money_at_all_sheds_what_cannot_be_paid() -> None:
+    # No instrument: only what revenue pays for is built. Cash: -1,500 k >= 0 -> k = 0;
+    # Feb -1,500 j >= 0 -> j = 0; Mar -1,500 l >= 0 -> l = 0: nothing is served.
+    p = solve(scenario_text(""))
+    assert p.summary["lost_revenue_usd"] == pytest.approx(4.5e6, rel=REL)
+    assert p.objective_usd == pytest.approx(4.5e6, rel=REL)
+    assert p.summary["financing_cost_usd"] == 0.0
+
+
+@pytest.mark.parametrize("what", ["floor", "limit", "instrument"])
+def test_properties_of_the_optimum(what: str) -> None:
+    """Raising the floor never lowers it; more credit or another instrument never raises it."""
+    base = loan(limit=6.0e5)
+    if what == "floor":
+        values = [
+            solve(scenario_text(base, cash=2.0e5, floor=f)).objective_usd
+            for f in (-1.0e5, 0.0, 1.0e5, 2.0e5)
+        ]
+        assert all(b >= a - 1e-6 * abs(a) for a, b in itertools.pairwise(values))
+        assert values[-1] > values[0]
+    elif what == "limit":
+        values = [solve(scenario_text(loan(limit=lim))).objective_usd for lim in (0, 3e5, 6e5, 2e6)]
+        assert all(b <= a + 1e-6 * abs(a) for a, b in itertools.pairwise(values))
+        assert values[-1] < values[0]
+    else:
+        one = solve(scenario_text(base)).objective_usd
+        two = solve(scenario_text(base + equity(0.3))).objective_usd
+        assert two <= one + 1e-6 * one
+        assert two < one
+
+
+def test_with_funded_needs_a_finance_section() -> None:
+    from gigawatt.errors import InputError
+
+    text = scenario_text("").split("finance:")[0]
+    with pytest.raises(InputError, match="finance"):
+        with_funded(parse_scenario(text))
