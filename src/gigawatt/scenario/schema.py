@@ -345,7 +345,23 @@ class RevenueShareClause(_ClauseBase):
     """A share of covered workloads' revenue goes to the counterparty."""
 
     type: Literal["revenue_share"] = Field(description="revenue_share")
-    percent: float = Field(ge=0, le=100, description="Share of covered revenue, percent.")
+    percent: float = Field(
+        ge=0, le=100, description="Share of covered revenue, percent (at `from`, see below)."
+    )
+    decline_per_year: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Fraction by which the percent falls each year from `from` (from the "
+        "horizon start without it): in month m after it, percent x (1 - "
+        "decline_per_year)^(m / 12). Default 0: flat.",
+    )
+    cap_usd: NonNegative | None = Field(
+        None,
+        description="Most paid in total under this clause, USD, from `from` (or the horizon "
+        "start); once the share due on the covered products' full revenue reaches it, "
+        "nothing more is paid. Default: no cap.",
+    )
 
 
 class MinSpendClause(_ClauseBase):
