@@ -162,24 +162,24 @@ def _print_plan(result: Plan) -> None:
 
 def _print_funding(result: Plan) -> None:
     """The funded plan's answers: funding needed and its cost by year, revenue lost."""
+    from gigawatt.report import fmt
+
     s = result.summary
     needed = s["funding_needed_by_year"]
     cost = s["financing_cost_by_year"]
     console.print(
         compact_table(
             "Funding drawn by year (nominal; cost: present value)",
-            ["year", "drawn $B", "cost $B"],
-            [[str(y), needed[y] / 1e9, cost.get(y, 0.0) / 1e9] for y in sorted(needed)],
+            ["year", "drawn", "cost"],
+            [[str(y), fmt.usd(needed[y]), fmt.usd(cost.get(y, 0.0))] for y in sorted(needed)],
         )
     )
     lost = s.get("lost_revenue_to_funding_usd")
-    lost_text = (
-        f"; revenue lost to the funding limits ${lost / 1e9:,.2f}B" if lost is not None else ""
-    )
+    lost_text = f"; revenue lost to the funding limits {fmt.usd(lost)}" if lost is not None else ""
     console.print(
         f"funded: cash (cash basis) >= floor every month; financing cost "
-        f"${s['financing_cost_usd'] / 1e9:,.2f}B{lost_text}; lowest cash "
-        f"${s['min_cash_basis_usd'] / 1e9:,.2f}B in {s['min_cash_basis_month']}",
+        f"{fmt.usd(s['financing_cost_usd'])}{lost_text}; lowest cash "
+        f"{fmt.usd(s['min_cash_basis_usd'])} in {s['min_cash_basis_month']}",
         markup=False,
     )
 
