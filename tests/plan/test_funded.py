@@ -192,3 +192,105 @@ def test_with_funded_needs_a_finance_section() -> None:
     text = scenario_text("").split("finance:")[0]
     with pytest.raises(InputError, match="finance"):
         with_funded(parse_scenario(text))
+
+
+def vendor(usd_per_gw: float, max_usd: float, return_per_year: float = 0.0) -> str:
+    return f"""\
+  vendor:
+    - {{name: chips, accelerators: [X], usd_per_gw: {usd_per_gw}, max_usd: {max_usd},
+       return_per_year: {return_per_year}}}
+"""
+
+
+def test_vendor_financing_per_gw_deployed() -> None:
+    # 1,000 accelerators x 1,000 W = 1 MW built in January. At $1.5B per GW the supplier
+    # invests $1.5M, exactly January's gap: no loan, no cost (return 0).
+    p = solve(scenario_text(loan() + vendor(1.5e9, 1.0e9)))
+    assert p.objective_usd == pytest.approx(3.0e6, rel=REL)
+    assert rows(p, "vendor")["drawn_usd"][0] == pytest.approx(1.5e6, rel=REL)
+    assert sum(rows(p, "debt")["drawn_usd"]) == pytest.approx(0, abs=1e-3)
+    # capped at $1M: the loan (1%/month, repaid in February) covers the other $500k
+    p = solve(scenario_text(loan() + vendor(1.5e9, 1.0e6)))
+    assert rows(p, "vendor")["drawn_usd"][0] == pytest.approx(1.0e6, rel=REL)
+    assert rows(p, "debt")["drawn_usd"][0] == pytest.approx(5.0e5, rel=REL)
+    assert p.summary["financing_cost_usd"] == pytest.approx(5_000, rel=REL)
+
+
+RICH = """
+name: rich
+horizon: {start: 2025-01, months: 8}
+discount_rate: 0.1
+accelerators:
+  X: {peak_flops: 1.0e15, facility_watts: 1000}
+providers:
+  own: {kind: owned}
+  cl: {kind: cloud}
+sites:
+  campus:
+    provider: own
+    electricity_usd_per_mwh: 50
+    offers:
+      - {accelerator: X, pricing: build, capex_usd: 2500, opex_usd_per_hour: 0.05,
+         lifetime_months: 4, lead_months: 2, deposit_share: 0.3, available: 600}
+  cloud:
+    provider: cl
+    offers:
+      - {accelerator: X, pricing: reserved, usd_per_hour: 1.1, term_months: 3,
+         payment: prepaid, available: 500}
+      - {accelerator: X, pricing: on_demand, usd_per_hour: 1.6, available: 2000}
+workloads:
+  - {name: api, kind: inference, tags: [api], demand_flops: {2025-01: 2.0e17, 2025-03: 6.0e17},
+     utilization: 0.5, revenue_usd_per_month: {2025-01: 4.0e5, 2025-03: 1.6e6}}
+contracts:
+  - name: deal
+    counterparty: cl
+    clauses:
+      - {type: revenue_share, percent: 10, tags: [api], decline_per_year: 0.2}
+      - {type: min_spend, usd: 3.0e6, from: 2025-01, until: 2025-06}
+finance:
+  cash_usd: 2.0e5
+  cash_floor_usd: 1.0e5
+  funded: true
+  other_opex_usd_per_month: 1.0e5
+  funding: [{month: 2025-04, usd: 3.0e5}]
+  equity:
+    - {name: round, month: 2025-02, usd: 5.0e5, pre_money_usd: 1.0e7, return_per_year: 0.2}
+  debt:
+    - {name: bank, limit_usd: 8.0e5, rate_per_year: 0.1, fee_percent: 0.5, tenor_months: 5}
+  vendor:
+    - {name: chips, accelerators: [X], usd_per_gw: 2.0e8, max_usd: 1.0e5, return_per_year: 0.1}
+"""
+
+
+def test_the_ledger_is_the_model_cash() -> None:
+    """The finance table's cash basis (numpy, plan/cashbasis.py and results) equals the
+    model's cash variable (linopy rows of plan/funding.py) every month, in a plan with
+    every payment kind: build deposits ahead of delivery, a prepaid term, on-demand,
+    electricity, take-or-pay, a declining revenue share, each instrument, other opex and
+    a funding event."""
+    from gigawatt.plan.inputs import MUSD
+    from gigawatt.plan.planner import build
+    from gigawatt.plan.results import extract_plan
+    from gigawatt.plan.solve import solve_model
+
+    scenario = parse_scenario(RICH)
+    options = SolveOptions()
+    pm = build(scenario, options)
+    outcome = solve_model(pm, options)
+    p = extract_plan(pm, outcome)
+    model_cash = outcome.primal["cash"] * MUSD
+    fin = p.tables["finance"]
+    assert fin["cash_basis_usd"].to_numpy() == pytest.approx(model_cash, rel=1e-7, abs=1e-2)
+    assert (fin["cash_basis_usd"] >= 1.0e5 - 1e-2).all()
+    # the plan uses what the check is about
+    cap = p.tables["capacity"]
+    assert cap[cap["pricing"] == "build"]["new"].sum() > 0
+    assert cap[cap["pricing"] == "reserved"]["new"].sum() > 0
+    assert (fin["timing_difference_usd"].abs() > 1).any()
+    assert p.tables["financing"]["drawn_usd"].sum() > 0
+    # the objective is the accrual one plus the financing cost
+    s = p.summary
+    assert s["objective_usd"] == pytest.approx(
+        s["cost_usd"] + s["lost_revenue_usd"] + s["penalty_usd"] + s["financing_cost_usd"],
+        rel=1e-7,
+    )
