@@ -49,6 +49,7 @@ class FinancingResult:
     table: pd.DataFrame
     limits: pd.DataFrame
     cash_usd: np.ndarray  # [T] the financing's effect on cash per month
+    floor_usd: float  # the cash floor
 
     def summary(self) -> dict[str, Any]:
         """Figures for the plan summary: needed by year, cost, dilution, debt left."""
@@ -60,6 +61,7 @@ class FinancingResult:
         last = debt[debt["month"] == debt["month"].max()] if len(debt) else debt
         return {
             "funded": True,
+            "cash_floor_usd": self.floor_usd,
             "financing_cost_usd": float(t["cost_usd"].sum()),
             "funding_needed_usd": float(t["drawn_usd"].sum()),
             "funding_needed_by_year": {str(k): float(v) for k, v in needed.items()},
@@ -183,4 +185,4 @@ def financing_results(
         if len(table)
         else np.zeros(len(months))
     )
-    return FinancingResult(table, limits, cash)
+    return FinancingResult(table, limits, cash, fi.floor_musd * MUSD)
