@@ -536,7 +536,8 @@ class Scenario(_Strict):
     uncertainty: dict[str, Any] = Field(
         default_factory=dict,
         description="Key path -> distribution ({lognormal: {p50, p90}}, {normal: {mean, sd}}, "
-        "{uniform: {low, high}}, {triangular: {low, mode, high}}); optional "
+        "{uniform: {low, high}}, {triangular: {low, mode, high}}, {chance: {p, low, high}}: 0 "
+        "with probability 1 - p, e.g. a funding round that fails); optional "
         "`rank_correlation: [{between: [path, path], rho: r}]`.",
     )
 
