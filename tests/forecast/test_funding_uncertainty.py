@@ -20,17 +20,12 @@ from gigawatt.scenario.distributions import Chance, DistributionError, parse_dis
 ROUND = """
 name: round
 horizon: {start: 2025-01, months: 12}
-accelerators:
-  X: {peak_flops: 1.0e15, facility_watts: 1000}
-providers:
-  p: {kind: cloud}
+accelerators: {X: {peak_flops: 1.0e15, facility_watts: 1000}}
+providers: {p: {kind: cloud}}
 sites:
-  s:
-    provider: p
-    offers:
-      - {accelerator: X, pricing: on_demand, usd_per_hour: 0, available: 100}
-workloads:
-  - {name: api, kind: inference, demand_flops: 1.0e15}
+  s: {provider: p, offers: [{accelerator: X, pricing: on_demand, usd_per_hour: 0,
+                             available: 100}]}
+workloads: [{name: api, kind: inference, demand_flops: 1.0e15}]
 finance:
   cash_usd: 5.0e6
   cash_floor_usd: 1.0e6
