@@ -294,3 +294,29 @@ def test_the_ledger_is_the_model_cash() -> None:
         s["cost_usd"] + s["lost_revenue_usd"] + s["penalty_usd"] + s["financing_cost_usd"],
         rel=1e-7,
     )
+
+
+def test_clause_costs_of_a_funded_plan_are_re_solves() -> None:
+    """Each clause's cost is the funded optimum with it minus without it (plus the full
+    revenue share, :mod:`gigawatt.plan.clauses`), from independent funded solves."""
+    import copy
+
+    from gigawatt.plan.clauses import clause_costs
+    from gigawatt.scenario.load import scenario_from_data
+
+    scenario = parse_scenario(RICH)
+    options = SolveOptions(duals=False)
+    costs = clause_costs(scenario, options, processes=1)
+    base = plan(scenario, options)
+    assert len(costs) == 2
+    for c in costs:
+        raw = copy.deepcopy(scenario.raw)
+        del raw["contracts"][0]["clauses"][c.clause_index]
+        without = plan(scenario_from_data(raw, "without"), options)
+        expected = (
+            base.objective_usd
+            + base.summary["revenue_share_potential_usd"]
+            - without.objective_usd
+            - without.summary["revenue_share_potential_usd"]
+        )
+        assert c.cost_usd == pytest.approx(expected, rel=1e-6, abs=1.0)
