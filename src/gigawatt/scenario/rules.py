@@ -223,10 +223,11 @@ def clause_share_fraction(
     window = active_mask(clause.from_, clause.until, tl)
     start = clause.from_ or tl.start
     age = np.arange(tl.n_months) + (tl.start - start)
-    base = window / 100.0 * (1.0 - clause.decline_per_year) ** (np.maximum(age, 0) / 12.0)
+    decay = (1.0 - clause.decline_per_year) ** (np.maximum(age, 0) / 12.0)
     pct = np.asarray(percent, dtype=float)
     shape = (tl.n_months,) + (1,) * pct.ndim
-    fraction = base.reshape(shape) * pct
+    # window x percent / 100 first, as before declines existed: a flat share keeps its bits
+    fraction = window.reshape(shape) * pct / 100.0 * decay.reshape(shape)
     if clause.cap_usd is None:
         return np.asarray(fraction, dtype=float)
     due = fraction * full_revenue_usd.reshape(shape)
