@@ -37,6 +37,15 @@ __all__ = ["register"]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 TimeLimit = Annotated[float | None, typer.Option("--time-limit", help="Solver limit, seconds.")]
 MipGap = Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap to stop at.")]
+FundedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--funded",
+        help="The plan must be funded: cash (cash basis) stays above finance.cash_floor_usd "
+        "every month, drawing on the scenario's equity, debt and vendor financing "
+        "(docs/funding.md). Same as finance.funded: true.",
+    ),
+]
 NodeLimit = Annotated[
     int | None,
     typer.Option(
@@ -144,9 +153,35 @@ def _print_plan(result: Plan) -> None:
         markup=False,
     )
     console.print(_beyond_horizon_line(s), markup=False)
+    if s.get("funded"):
+        _print_funding(result)
     answer = answer_table(figures)
     if answer is not None:
         _print_answer(answer)
+
+
+def _print_funding(result: Plan) -> None:
+    """The funded plan's answers: funding needed and its cost by year, revenue lost."""
+    from gigawatt.report import fmt
+
+    s = result.summary
+    needed = s["funding_needed_by_year"]
+    cost = s["financing_cost_by_year"]
+    console.print(
+        compact_table(
+            "Funding drawn by year (nominal; cost: present value)",
+            ["year", "drawn", "cost"],
+            [[str(y), fmt.usd(needed[y]), fmt.usd(cost.get(y, 0.0))] for y in sorted(needed)],
+        )
+    )
+    lost = s.get("lost_revenue_to_funding_usd")
+    lost_text = f"; revenue lost to the funding limits {fmt.usd(lost)}" if lost is not None else ""
+    console.print(
+        f"funded: cash (cash basis) >= floor every month; financing cost "
+        f"{fmt.usd(s['financing_cost_usd'])}{lost_text}; lowest cash "
+        f"{fmt.usd(s['min_cash_basis_usd'])} in {s['min_cash_basis_month']}",
+        markup=False,
+    )
 
 
 def _beyond_horizon_line(summary: dict[str, Any]) -> str:
@@ -193,9 +228,11 @@ def plan_command(
             "built-in, e.g. market-2025) clears for the lab.",
         ),
     ] = None,
+    funded: FundedOpt = False,
 ) -> None:
     """Find the cheapest contract-compliant plan (default scenario when FILE is omitted)."""
     from gigawatt.plan import plan
+    from gigawatt.plan.fundedplan import funded_plan, with_funded
     from gigawatt.scenario import load_scenario
 
     scenario = load_scenario(file)
@@ -203,15 +240,19 @@ def plan_command(
         from gigawatt.market.couple import limit_by_market
 
         scenario = limit_by_market(scenario, market)
+    if funded:
+        scenario = with_funded(scenario)
+    must_fund = scenario.finance is not None and scenario.finance.funded
+    solver = funded_plan if must_fund else plan
     if not as_json:
         print_problems(scenario.warnings)
     options = _options(time_limit, mip_gap, strict_demand, export_mps, duals, node_limit)
     if as_json:
-        result = plan(scenario, options)
+        result = solver(scenario, options)
     else:
         what = f"Solving {scenario.name} with HiGHS..."
         with status(what) as spinner:
-            result = plan(
+            result = solver(
                 scenario,
                 options,
                 progress=lambda p: spinner.update(plain(f"{what} {solve_progress_text(p)}")),
@@ -253,19 +294,31 @@ def clauses_command(
     address: Annotated[
         str | None, typer.Option("--address", help="Ray cluster address (with --ray).")
     ] = None,
+    funded: FundedOpt = False,
 ) -> None:
-    """Cost of each contract clause: the optimum with it minus the optimum without it."""
+    """Cost of each contract clause: the optimum with it minus the optimum without it.
+
+    A funded plan (``--funded`` or ``finance.funded``) also prices each financing limit:
+    what one more dollar of it is worth (the duals of the limits, summed over months).
+    """
     from gigawatt.plan.clauses import clause_costs
+    from gigawatt.plan.fundedplan import with_funded
     from gigawatt.scenario import load_scenario
 
     scenario = load_scenario(file)
+    if funded:
+        scenario = with_funded(scenario)
     options = _options(time_limit, mip_gap, duals=False)
     backend: Literal["processes", "ray"] = "ray" if ray or address else "processes"
+    limits = _financing_limits(scenario, time_limit, mip_gap)
     if as_json:
         costs = clause_costs(
             scenario, options, processes=processes, backend=backend, address=address
         )
-        print_json({"scenario": scenario.name, "clauses": [c.to_dict() for c in costs]})
+        data: dict[str, Any] = {"scenario": scenario.name, "clauses": [c.to_dict() for c in costs]}
+        if limits is not None:
+            data["financing_limits"] = limits.to_dict(orient="records")
+        print_json(data)
         return
     started = time.perf_counter()
     state: dict[str, Any] = {"line": "Solving the plan with every clause..."}
@@ -297,6 +350,28 @@ def clauses_command(
             ],
         )
     )
+    if limits is not None:
+        console.print(
+            table(
+                f"Financing limits of {scenario.name} (present value of one more dollar, "
+                "summed over the months it binds)",
+                ["limit", "instrument", "$ per $", "months binding"],
+                [
+                    [r["kind"], r["instrument"], r["value_usd_per_usd"], r["binding_months"]]
+                    for r in limits.to_dict(orient="records")
+                ],
+            )
+        )
+
+
+def _financing_limits(scenario: Scenario, time_limit: float | None, mip_gap: float | None) -> Any:
+    """Per financing limit, its value (a solve with duals), or None when not funded."""
+    if scenario.finance is None or not scenario.finance.funded:
+        return None
+    from gigawatt.plan import plan
+    from gigawatt.plan.fundedplan import financing_limit_values
+
+    return financing_limit_values(plan(scenario, _options(time_limit, mip_gap)))
 
 
 def _clause_text(scenario: Scenario, cost: ClauseCost) -> str:

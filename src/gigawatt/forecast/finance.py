@@ -6,9 +6,9 @@ For inference workload :math:`w` in class :math:`c(w)` with unmet share :math:`q
 * revenue earned :math:`E_t = \sum_c (1 - q_{c,t}) \sum_{w \in c} R_{w,t}` (unserved
   demand loses revenue pro rata);
 * revenue share :math:`S_t = \sum_c (1 - q_{c,t}) \sum_{w \in c} s_{w,t} R_{w,t}` with
-  :math:`s_{w,t} = \min(1, \sum \text{percent}/100)` over the revenue-share clauses
-  covering :math:`w` active in :math:`t`
-  (:func:`gigawatt.scenario.rules.revenue_share`);
+  :math:`s_{w,t} = \min(1, \sum p_t)` over the revenue-share clauses covering :math:`w`,
+  each clause's fraction :math:`p_t` (its percent, declining, capped on the scenario's
+  full revenue) from :func:`gigawatt.scenario.rules.clause_share_fraction`;
 * take-or-pay: a ``min_spend`` clause with counterparty :math:`p`, window :math:`M`
   and amount :math:`U` (prorated by the share of its months inside the horizon, as the
   planner does) pays :math:`\max(0, U - \sum_{t \in M} \text{spend}_{p,t})` in the last
@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from gigawatt.forecast.merit import MeritResult
 from gigawatt.forecast.recurrences import add_served, cash_balance
 from gigawatt.forecast.values import ChunkValues
-from gigawatt.scenario.rules import covers, revenue_share
+from gigawatt.scenario.rules import clause_share_fraction, covers, full_revenue, revenue_share
 from gigawatt.scenario.schema import (
     InferenceWorkload,
     MinSpendClause,
@@ -91,14 +91,15 @@ class FinanceModel:
         self.scenario = scenario
         tl = scenario.timeline
         self.share = revenue_share(scenario)
-        self.share_clauses: list[list[tuple[tuple[str | int, ...], float, B]]] = []
+        self.share_clauses: list[list[tuple[tuple[str | int, ...], RevenueShareClause, F64]]] = []
         for w in scenario.workloads:
-            found: list[tuple[tuple[str | int, ...], float, B]] = []
+            found: list[tuple[tuple[str | int, ...], RevenueShareClause, F64]] = []
             for ci, contract in enumerate(scenario.contracts):
                 for k, clause in enumerate(contract.clauses):
                     if isinstance(clause, RevenueShareClause) and covers(clause.tags, w.tags):
-                        window = tl.mask(clause.from_, clause.until)
-                        found.append((("contracts", ci, "clauses", k), clause.percent, window))
+                        covered = [covers(clause.tags, v.tags) for v in scenario.workloads]
+                        revenue = full_revenue(scenario, covered)
+                        found.append((("contracts", ci, "clauses", k), clause, revenue))
             self.share_clauses.append(found)
         self.min_spend: list[MinSpendTerm] = []
         for ci, contract in enumerate(scenario.contracts):
@@ -130,10 +131,11 @@ class FinanceModel:
         clauses = self.share_clauses[wi]
         if not any(values.scalar_sampled((*path, "percent")) for path, _, _ in clauses):
             return np.asarray(self.share[wi][:, None], dtype=np.float64)
-        total: F64 = np.zeros((self.scenario.timeline.n_months, 1))
-        for path, percent, window in clauses:
-            p = values.scalar_row((*path, "percent"), percent)
-            total = total + window[:, None] * p / 100.0
+        tl = self.scenario.timeline
+        total: F64 = np.zeros((tl.n_months, 1))
+        for path, clause, revenue in clauses:
+            p = np.ravel(values.scalar_row((*path, "percent"), clause.percent))
+            total = total + clause_share_fraction(clause, p, tl, revenue)
         return np.minimum(total, 1.0)
 
     def evaluate(

@@ -43,7 +43,8 @@ class ChunkOutputs:
         inputs: ``[n, k]`` drawn values of the sampled parameters.
         gap_total_flop: ``[n]`` delivered FLOP demanded but not served.
         cash_final_usd: ``[n]`` cash at the end of the horizon, or None.
-        funding_needed_usd: ``[n]`` funding to keep cash at or above zero, or None.
+        funding_needed_usd: ``[n]`` funding to keep cash at or above the floor
+            (``finance.cash_floor_usd``, default 0), or None.
         class_gap_flops: Per demand class (``model.merit.classes``), ``[T, n]`` or
             ``[T, 1]`` delivered FLOP/s demanded but not served.
         class_demand_flops: Per demand class, the delivered FLOP/s demanded.
@@ -88,6 +89,12 @@ class ForecastModel:
         """Whether the scenario tracks cash (has a ``finance`` section)."""
         return self.scenario.finance is not None
 
+    @property
+    def cash_floor_usd(self) -> float:
+        """``finance.cash_floor_usd`` (0 without finance): the cash events count below it."""
+        fin = self.scenario.finance
+        return fin.cash_floor_usd if fin is not None else 0.0
+
     def evaluate(self, start: int, stop: int, seed: int) -> ChunkOutputs:
         """Evaluate samples ``start .. stop - 1`` of the run with this seed."""
         n = stop - start
@@ -116,7 +123,8 @@ class ForecastModel:
         if cash.cash_usd is not None:
             quantities["cash_usd"] = cash.cash_usd
             final = np.ascontiguousarray(np.broadcast_to(cash.cash_usd[-1], (n,)))
-            needed = np.broadcast_to(np.maximum(-cash.cash_usd.min(axis=0), 0.0), (n,))
+            low = cash.cash_usd.min(axis=0)
+            needed = np.broadcast_to(np.maximum(self.cash_floor_usd - low, 0.0), (n,))
         gap = np.broadcast_to(merit.gap_flops, (self.timeline.n_months, n))
         gap_total = weighted_sum(self.seconds, gap)  # month by month, whatever n
         names = self.uncertainty.names

@@ -13,11 +13,12 @@ Reported per month:
   :data:`~gigawatt.forecast.result.QUANTITIES`;
 * :math:`P(\text{gap}_t > 10^{-9} D_t)`: demand exceeds what the contracted supply can
   serve (under pins, accelerator lists and power caps);
-* :math:`P(C_t < 0)`: cash below zero;
+* :math:`P(C_t < \underline{C})`: cash below the floor (``finance.cash_floor_usd``,
+  default 0; the columns keep the name ``p_cash_negative``);
 * the same two events "at or before month :math:`t`" (``..._by_month``, cumulative).
 
-Per sample: the funding needed to keep cash at or above zero,
-:math:`\max(0, -\min_t C_t)` (p50 and p90 reported), the final cash and the total gap
+Per sample: the funding needed to keep cash at or above the floor,
+:math:`\max(0, \underline{C} - \min_t C_t)` (p50 and p90 reported), the final cash and the total gap
 :math:`\sum_t \text{gap}_t \cdot 3600 h_t` FLOP. Sensitivity: Spearman correlation of
 each sampled input with final cash and total gap over the first
 :data:`SENSITIVITY_SAMPLES` samples.
@@ -148,7 +149,11 @@ def run_forecast(
     def run_pass(stores: dict[str, Store], final: bool) -> Tally:
         nonlocal done
         tally = Tally(
-            t, min(samples, SENSITIVITY_SAMPLES), len(model.uncertainty.names), model.gap_tally()
+            t,
+            min(samples, SENSITIVITY_SAMPLES),
+            len(model.uncertainty.names),
+            model.gap_tally(),
+            floor_usd=model.cash_floor_usd,
         )
         for a, out in _evaluated(model, spans, seed, workers):
             for q in names:

@@ -36,7 +36,10 @@ Store = ExactStore | HistogramStore | RangeStore
 class Tally:
     """Counts and the sensitivity sample, accumulated chunk by chunk."""
 
-    def __init__(self, months: int, keep: int, k: int, gaps: GapTally) -> None:
+    def __init__(
+        self, months: int, keep: int, k: int, gaps: GapTally, floor_usd: float = 0.0
+    ) -> None:
+        self.floor_usd = floor_usd
         self.shortfall = np.zeros(months, dtype=np.int64)
         self.cash_negative = np.zeros(months, dtype=np.int64)
         self.first_shortfall = np.zeros(months, dtype=np.int64)
@@ -58,7 +61,7 @@ class Tally:
         self.any_shortfall += first_months(short, self.first_shortfall)
         self.gaps.add(out.class_gap_flops, out.class_demand_flops, short, n)
         if "cash_usd" in q:
-            negative = np.broadcast_to(q["cash_usd"] < 0, (months, n))
+            negative = np.broadcast_to(q["cash_usd"] < self.floor_usd, (months, n))
             self.cash_negative += negative.sum(axis=1)
             self.any_cash_negative += first_months(negative, self.first_cash_negative)
         if start < self.keep:

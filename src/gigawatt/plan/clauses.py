@@ -102,7 +102,7 @@ def clause_costs(
             tasks; implies ``rebuild``).
         address: With ``ray``: the cluster to connect to (default: start a local Ray).
         method: ``warm`` (reuse the base model, start from the base plan, serially) or
-            ``rebuild`` (independent re-solves from scratch).
+            ``rebuild`` (independent re-solves from scratch; always for a funded plan).
         solve_progress: With ``warm``: passed to HiGHS for every solve (elapsed time,
             incumbent, bound, gap).
     """
@@ -110,7 +110,10 @@ def clause_costs(
     raw = scenario.raw
     if not raw:
         raise GigawattError("the scenario has no source data; load it with load_scenario")
-    if method == "warm" and backend != "ray":
+    funded = scenario.finance is not None and scenario.finance.funded
+    if method == "warm" and backend != "ray" and not funded:
+        # A funded model's cash rows hold clause terms (revenue share in the net revenue)
+        # that the warm re-solves do not edit: funded scenarios are rebuilt.
         return _warm_costs(scenario, options, progress, solve_progress)
     if baseline is None:
         baseline = plan(scenario, options)

@@ -41,6 +41,7 @@ import pandas as pd
 import xarray as xr
 from linopy.config import LinopySemanticsWarning
 
+from gigawatt.plan.funding import add_funding, is_funded
 from gigawatt.plan.inputs import PlanInputs, RofrTerm
 
 __all__ = ["PlanModel", "build_model", "remove_rofr_tightening"]
@@ -60,6 +61,10 @@ class PlanModel:
     rofr_rows: dict[str, list[int]] = field(default_factory=dict)
     single_site_names: list[str] = field(default_factory=list)
     allow_shortfall: bool = True
+    #: The plan must be funded (``finance.funded``): :mod:`gigawatt.plan.funding` built.
+    funded: bool = False
+    #: Objective terms other families add (the financing cost of a funded plan).
+    extra_costs: list[linopy.LinearExpression] = field(default_factory=list)
 
 
 def _coords(inputs: PlanInputs) -> dict[str, pd.Index]:
@@ -632,6 +637,7 @@ def add_objective(pm: PlanModel, coords: dict[str, pd.Index]) -> None:
         pay = np.array([inp.discount[t.pay_month] for t in inp.min_spend])
         short = m.variables["min_spend_short"]
         terms.append((short * xr.DataArray(pay, coords=[short.coords["clause"]])).sum())
+    terms.extend(pm.extra_costs)
     objective = terms[0]
     for term in terms[1:]:
         objective = objective + term
@@ -662,5 +668,10 @@ def build_model(inputs: PlanInputs, *, allow_shortfall: bool = True) -> PlanMode
         add_variables(pm, coords)
         for family in CONSTRAINT_FAMILIES:
             family(pm, coords)
+        if is_funded(inputs):
+            pm.funded = True
+            cost = add_funding(pm.model, inputs, coords)
+            if cost is not None:
+                pm.extra_costs.append(cost)
         add_objective(pm, coords)
     return pm

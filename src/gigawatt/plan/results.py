@@ -16,12 +16,18 @@ Tables (pandas DataFrames, one row per key):
   FLOP for training), unserved_flop, served_fraction, lost_revenue_usd, penalty_usd
   (both discounted);
 * ``finance``: month, revenue_usd, revenue_share_usd, compute_spend_usd,
-  min_spend_shortfall_usd, other_opex_usd, funding_usd, net_usd, cash_usd (nominal);
+  min_spend_shortfall_usd, other_opex_usd, funding_usd, net_usd, cash_usd (nominal,
+  the accrual view: compute as charged), then the cash view (:mod:`gigawatt.plan.cashbasis`):
+  compute_paid_usd (compute as paid), timing_difference_usd (paid minus charged),
+  financing_usd (draws, less repayments, interest and fees of the financing the plan
+  chose; 0 unless funded), net_cash_basis_usd and cash_basis_usd;
 * ``duals``: kind (accelerator or power), site, offer, month, value_usd — the present
   value of one more accelerator of an offer for a month (USD per accelerator-month) or
   one more MW at a site for a month (USD per MW-month);
 * ``beyond_horizon``: reservations and builds started inside the horizon whose term or
-  lifetime runs past its end (see :mod:`gigawatt.plan.commitments`).
+  lifetime runs past its end (see :mod:`gigawatt.plan.commitments`);
+* in a funded plan only, ``financing`` and ``financing_limits``
+  (:mod:`gigawatt.plan.fundingresults`).
 
 With ``horizon.tail_months`` the model also solved months after the horizon; every
 table and figure covers the horizon alone (``model_objective_usd`` is the solver's
@@ -37,8 +43,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gigawatt.plan.cashbasis import cash_terms, compute_paid_musd
 from gigawatt.plan.commitments import beyond_horizon_summary, commitments_beyond_horizon
 from gigawatt.plan.figures import PlanFigures, by_provider, by_year, plan_figures
+from gigawatt.plan.fundingresults import financing_results
 from gigawatt.plan.inputs import EFLOPS, KACC, MUSD, YFLOP, PlanInputs
 from gigawatt.plan.model import PlanModel
 from gigawatt.plan.solve import SolveOutcome
@@ -55,6 +63,8 @@ TABLES = (
     "finance",
     "duals",
     "beyond_horizon",
+    "financing",
+    "financing_limits",
 )
 
 
@@ -335,7 +345,22 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
             )
     shortfall = pd.concat(short_rows, ignore_index=True) if short_rows else pd.DataFrame()
 
-    finance = _finance(inp, unserved, spend)
+    full_installed = sol["installed"].reshape(n_o, n_model)
+    paid_musd = compute_paid_musd(
+        cash_terms(full),
+        full_installed,
+        sol["new"].reshape(n_o, n_model),
+        sol["use"].reshape(n_w, n_o, n_model).sum(axis=0),
+        full.elec_musd_per_kacc,
+    )
+    financing = financing_results(pm, sol, outcome.duals_available) if pm.funded else None
+    finance = _finance(
+        inp,
+        unserved,
+        spend,
+        paid_musd[:, :n_t].sum(axis=0) * MUSD,
+        financing.cash_usd if financing is not None else np.zeros(n_t),
+    )
     duals = (
         _duals(pm)
         if outcome.duals_available
@@ -357,9 +382,10 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
             1.0,
         )
     share_paid_usd = float((inp.revenue_musd * inp.share * served * d).sum() * MUSD)
+    financing_cost_usd = financing.summary()["financing_cost_usd"] if financing else 0.0
     if full.tail_months:
         # the model's objective also counts the tail; the reported one is the horizon's
-        objective_usd = cost_usd + lost_usd + penalty_usd
+        objective_usd = cost_usd + lost_usd + penalty_usd + financing_cost_usd
     else:
         objective_usd = outcome.objective_musd * MUSD
     summary: dict[str, Any] = {
@@ -393,9 +419,14 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
     if len(finance) and s.finance is not None:
         negative = finance[finance["cash_usd"] < 0]
         summary["min_cash_usd"] = float(finance["cash_usd"].min())
+        low = int(np.argmin(finance["cash_basis_usd"].to_numpy()))
+        summary["min_cash_basis_usd"] = float(finance["cash_basis_usd"].iloc[low])
+        summary["min_cash_basis_month"] = str(finance["month"].iloc[low])
         summary["first_month_cash_negative"] = (
             str(negative["month"].iloc[0]) if len(negative) else None
         )
+    if financing is not None:
+        summary.update(financing.summary())
     tables = {
         "allocation": allocation,
         "capacity": capacity,
@@ -406,6 +437,9 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
         "duals": duals,
         "beyond_horizon": beyond,
     }
+    if financing is not None:
+        tables["financing"] = financing.table
+        tables["financing_limits"] = financing.limits
     return Plan(summary, tables)
 
 
@@ -435,7 +469,14 @@ def _first_of_site(inp: PlanInputs, site: str) -> int:
     raise KeyError(site)  # pragma: no cover - every ref has a site
 
 
-def _finance(inp: PlanInputs, unserved: np.ndarray, spend: pd.DataFrame) -> pd.DataFrame:
+def _finance(
+    inp: PlanInputs,
+    unserved: np.ndarray,
+    spend: pd.DataFrame,
+    compute_paid: np.ndarray,
+    financing: np.ndarray,
+) -> pd.DataFrame:
+    """The finance table: the accrual view then the cash view (see the module docstring)."""
     s = inp.scenario
     tl = s.timeline
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -469,6 +510,7 @@ def _finance(inp: PlanInputs, unserved: np.ndarray, spend: pd.DataFrame) -> pd.D
         funding = np.zeros(tl.n_months)
         cash0 = 0.0
     net = earned - share - compute - ms_arr - other + funding
+    net_cash = earned - share - compute_paid - ms_arr - other + funding + financing
     return pd.DataFrame(
         {
             "month": inp.months,
@@ -480,6 +522,11 @@ def _finance(inp: PlanInputs, unserved: np.ndarray, spend: pd.DataFrame) -> pd.D
             "funding_usd": funding,
             "net_usd": net,
             "cash_usd": cash0 + np.cumsum(net),
+            "compute_paid_usd": compute_paid,
+            "timing_difference_usd": compute_paid - compute,
+            "financing_usd": financing,
+            "net_cash_basis_usd": net_cash,
+            "cash_basis_usd": cash0 + np.cumsum(net_cash),
         }
     )
 

@@ -20,6 +20,7 @@ from gigawatt.report.charts import (
     stacked,
 )
 from gigawatt.report.data import ResultSet
+from gigawatt.report.funding_chart import funding_chart
 from gigawatt.report.plan_value_charts import cash_chart, clause_chart, marginal_chart
 from gigawatt.report.summary import capacity_by_month, reference_provider
 
@@ -270,5 +271,6 @@ def plan_charts(results: ResultSet, counterparty: str | None = None) -> list[Cha
         clause_chart(results),
         marginal_chart(results),
         cash_chart(results),
+        funding_chart(results),
     )
     return [c for c in builders if c is not None]

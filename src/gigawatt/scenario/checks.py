@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from gigawatt.errors import Problem
 from gigawatt.scenario.distributions import parse_distribution
+from gigawatt.scenario.financechecks import check_financing
 from gigawatt.scenario.paths import resolve_path
 from gigawatt.scenario.schedule import Schedule
 from gigawatt.scenario.schema import (
@@ -435,6 +436,7 @@ CHECKS: tuple[Check, ...] = (
     check_shortfall_values,
     check_uncertainty,
     check_finite_schedules,
+    check_financing,
 )
 
 

@@ -1,4 +1,4 @@
-r"""Uncertain inputs: four marginal distributions and a Gaussian copula for rank correlation.
+r"""Uncertain inputs: five marginal distributions and a Gaussian copula for rank correlation.
 
 A scenario's ``uncertainty`` section maps a parameter to one of these specs::
 
@@ -6,6 +6,7 @@ A scenario's ``uncertainty`` section maps a parameter to one of these specs::
     {normal: {mean: 1.0, sd: 0.2}}           # or {normal: {p50: 1.0, p90: 1.3}}
     {uniform: {low: 0.3, high: 0.5}}
     {triangular: {low: 0.2, mode: 0.4, high: 0.6}}
+    {chance: {p: 0.8, low: 1.5e10, high: 3.0e10}}  # 0 with probability 1 - p (a round fails)
 
 Math. Let :math:`\Phi` be the standard normal CDF and
 :math:`z_{0.9} = \Phi^{-1}(0.9) \approx 1.2816`. Each distribution is represented by its
@@ -47,6 +48,7 @@ from gigawatt.errors import GigawattError
 
 __all__ = [
     "Z90",
+    "Chance",
     "Distribution",
     "DistributionError",
     "Lognormal",
@@ -63,12 +65,13 @@ Z90: float = 1.2815515655446004
 
 FloatArray: TypeAlias = NDArray[np.float64]
 
-_KINDS = ("lognormal", "normal", "uniform", "triangular")
+_KINDS = ("lognormal", "normal", "uniform", "triangular", "chance")
 _EXAMPLES = {
     "lognormal": "{lognormal: {p50: 2.5, p90: 4.0}}",
     "normal": "{normal: {mean: 1.0, sd: 0.2}} or {normal: {p50: 1.0, p90: 1.3}}",
     "uniform": "{uniform: {low: 0.3, high: 0.5}}",
     "triangular": "{triangular: {low: 0.2, mode: 0.4, high: 0.6}}",
+    "chance": "{chance: {p: 0.8, low: 1.5e10, high: 3.0e10}}",
 }
 
 
@@ -254,7 +257,49 @@ class Triangular:
         return {"triangular": {"low": self.low, "mode": self.mode, "high": self.high}}
 
 
-Distribution: TypeAlias = Lognormal | Normal | Uniform | Triangular
+@dataclass(frozen=True)
+class Chance:
+    r"""Something that may not happen: 0 with probability ``1 - p``, else uniform on [low, high].
+
+    For a funding round that can fail (0) or shrink (anywhere from ``low`` to ``high``);
+    ``low == high`` is a round that arrives whole or not at all. Inverse CDF:
+    :math:`F^{-1}(u) = 0` for :math:`u < 1 - p`, else
+    :math:`\text{low} + (u - (1 - p)) / p \cdot (\text{high} - \text{low})`.
+    """
+
+    p: float
+    low: float
+    high: float
+
+    def __post_init__(self) -> None:
+        if not 0 < self.p <= 1:
+            raise DistributionError(
+                f"chance needs 0 < p <= 1, the probability that it happens (got p={self.p}), "
+                "e.g. " + _EXAMPLES["chance"]
+            )
+        if not 0 <= self.low <= self.high:
+            raise DistributionError(
+                f"chance needs 0 <= low <= high (got low={self.low}, high={self.high}), e.g. "
+                + _EXAMPLES["chance"]
+            )
+
+    def ppf(self, u: FloatArray) -> FloatArray:
+        """Return the inverse CDF at probabilities ``u`` (vectorised)."""
+        u = _as_unit_array(u)
+        fail = 1.0 - self.p
+        share = np.clip((u - fail) / self.p, 0.0, 1.0)
+        return np.where(u < fail, 0.0, self.low + share * (self.high - self.low))
+
+    def quantile(self, q: float) -> float:
+        """Return the ``q`` quantile as a float."""
+        return float(self.ppf(np.array([q]))[0])
+
+    def to_dict(self) -> dict[str, dict[str, float]]:
+        """Return the spec in the scenario's form."""
+        return {"chance": {"p": self.p, "low": self.low, "high": self.high}}
+
+
+Distribution: TypeAlias = Lognormal | Normal | Uniform | Triangular | Chance
 """Any of the supported marginal distributions."""
 
 
@@ -314,7 +359,7 @@ def parse_distribution(raw: object) -> Distribution:
         DistributionError: (a ``ValueError``) saying what is wrong and how to fix it.
 
     """
-    if isinstance(raw, Lognormal | Normal | Uniform | Triangular):
+    if isinstance(raw, Lognormal | Normal | Uniform | Triangular | Chance):
         return raw
     kinds = ", ".join(_KINDS)
     if not isinstance(raw, Mapping):
@@ -343,6 +388,9 @@ def parse_distribution(raw: object) -> Distribution:
     if kind == "triangular":
         p = _params(kind, body, (("low", "mode", "high"),))
         return Triangular(low=p["low"], mode=p["mode"], high=p["high"])
+    if kind == "chance":
+        p = _params(kind, body, (("p", "low", "high"),))
+        return Chance(p=p["p"], low=p["low"], high=p["high"])
     raise DistributionError(f"unknown distribution {kind_raw!r}; use one of {kinds}")
 
 

@@ -270,6 +270,8 @@ def problems_from_validation(
                 and value < 0
             ):
                 hint = "negative capacities, prices and amounts are not allowed"
+            else:
+                hint = f"write a value {op} {bound}; `gigawatt schema` gives its meaning and unit"
         elif kind == "string_pattern_mismatch":
             location = marks.locate(path)
             message = f"'{err.get('input')}' is not a valid name"

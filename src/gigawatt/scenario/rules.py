@@ -27,6 +27,7 @@ import numpy.typing as npt
 from gigawatt.scenario.schema import (
     Contract,
     ExclusiveClause,
+    InferenceWorkload,
     PinClause,
     RevenueShareClause,
     Scenario,
@@ -40,8 +41,10 @@ __all__ = [
     "active_mask",
     "allowed_mask",
     "clause_refs",
+    "clause_share_fraction",
     "covers",
     "forbidding_clause",
+    "full_revenue",
     "may_use",
     "revenue_share",
 ]
@@ -164,15 +167,72 @@ def allowed_mask(scenario: Scenario, refs: list[OfferRef] | None = None) -> npt.
 
 
 def revenue_share(scenario: Scenario) -> npt.NDArray[np.float64]:
-    """[workload, month] fraction of revenue paid away under revenue-share clauses."""
+    """[workload, month] fraction of revenue paid away under revenue-share clauses.
+
+    Each clause adds its :func:`clause_share_fraction` to the workloads it covers; the
+    total is capped at 1.
+    """
     tl = scenario.timeline
     share = np.zeros((len(scenario.workloads), tl.n_months))
     for contract in scenario.contracts:
         for clause in contract.clauses:
             if not isinstance(clause, RevenueShareClause):
                 continue
-            window = active_mask(clause.from_, clause.until, tl)
-            for wi, w in enumerate(scenario.workloads):
-                if covers(clause.tags, w.tags):
-                    share[wi] += window * clause.percent / 100.0
+            covered = [covers(clause.tags, w.tags) for w in scenario.workloads]
+            fraction = clause_share_fraction(
+                clause, clause.percent, tl, full_revenue(scenario, covered)
+            )
+            for wi in np.flatnonzero(covered):
+                share[wi] += fraction
     return np.minimum(share, 1.0)
+
+
+def full_revenue(scenario: Scenario, covered: list[bool]) -> npt.NDArray[np.float64]:
+    """[month] revenue of the covered products when fully served, USD."""
+    tl = scenario.timeline
+    total = np.zeros(tl.n_months)
+    for w, yes in zip(scenario.workloads, covered, strict=True):
+        if yes and isinstance(w, InferenceWorkload) and w.revenue_usd_per_month is not None:
+            total += w.revenue_usd_per_month.values(tl)
+    return total
+
+
+def clause_share_fraction(
+    clause: RevenueShareClause,
+    percent: float | npt.NDArray[np.float64],
+    tl: Timeline,
+    full_revenue_usd: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    r"""[month] fraction of covered revenue one revenue-share clause takes.
+
+    In its window, :math:`p_t = \text{percent} / 100 \cdot (1 - d)^{a_t / 12}` with
+    :math:`d` = ``decline_per_year`` and :math:`a_t` the months since ``from`` (the
+    horizon start without it). With ``cap_usd`` :math:`K`, the share due on the full
+    revenue :math:`R_t` is paid until it sums to :math:`K`: the month it is reached pays
+    the rest, later months nothing. The cap is judged on the full revenue, so the months
+    it ends are fixed before planning (a plan serving less pays less in those months and
+    is not charged later; docs/decisions.md).
+
+    Args:
+        clause: The clause.
+        percent: Its percent (``clause.percent``), or ``[n]`` sampled values (a
+            forecast): the result is then ``[month, n]``.
+        tl: The months.
+        full_revenue_usd: [month] revenue of the products it covers, fully served.
+    """
+    window = active_mask(clause.from_, clause.until, tl)
+    start = clause.from_ or tl.start
+    age = np.arange(tl.n_months) + (tl.start - start)
+    decay = (1.0 - clause.decline_per_year) ** (np.maximum(age, 0) / 12.0)
+    pct = np.asarray(percent, dtype=float)
+    shape = (tl.n_months,) + (1,) * pct.ndim
+    # window x percent / 100 first, as before declines existed: a flat share keeps its bits
+    fraction = window.reshape(shape) * pct / 100.0 * decay.reshape(shape)
+    if clause.cap_usd is None:
+        return np.asarray(fraction, dtype=float)
+    due = fraction * full_revenue_usd.reshape(shape)
+    before = np.cumsum(due, axis=0) - due
+    paid = np.minimum(due, np.maximum(clause.cap_usd - before, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        capped = np.where(due > 0, fraction * paid / np.where(due > 0, due, 1.0), 0.0)
+    return np.asarray(np.where(before < clause.cap_usd, capped, 0.0), dtype=float)

@@ -30,6 +30,8 @@ __all__ = [
     "BuildOffer",
     "Clause",
     "Contract",
+    "DebtFacility",
+    "EquityRound",
     "ExclusiveClause",
     "Finance",
     "Funding",
@@ -51,6 +53,7 @@ __all__ = [
     "SkyPilotCloud",
     "SkyPilotRegion",
     "TrainingWorkload",
+    "VendorFinancing",
     "Workload",
 ]
 
@@ -201,6 +204,12 @@ class ReservedOffer(_OfferBase):
     pricing: Literal["reserved"] = Field(description="reserved: pay for the whole term.")
     usd_per_hour: NonNegative = Field(description="Price per accelerator-hour held, USD.")
     term_months: int = Field(ge=1, le=600, description="Months each reservation is paid for.")
+    payment: Literal["monthly", "prepaid"] = Field(
+        "monthly",
+        description="When the reservation is paid (cash basis): monthly (each month of the "
+        "term, as it is charged) or prepaid (the whole term, every month's hours x "
+        "usd_per_hour, in the month it starts). Default monthly.",
+    )
 
 
 class BuildOffer(_OfferBase):
@@ -212,6 +221,15 @@ class BuildOffer(_OfferBase):
         description="Operating cost per accelerator-hour in existence, USD (electricity apart)."
     )
     lifetime_months: int = Field(ge=1, le=600, description="Months a built accelerator lasts.")
+    deposit_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of capex paid when a build is ordered, lead_months before it is "
+        "delivered (cash basis); the rest is paid in the month it is delivered. Default 0: "
+        "all capex is paid on delivery. The accrual view spreads capex straight-line over "
+        "lifetime_months whatever this is.",
+    )
 
 
 Offer = Annotated[OnDemandOffer | ReservedOffer | BuildOffer, Field(discriminator="pricing")]
@@ -327,7 +345,23 @@ class RevenueShareClause(_ClauseBase):
     """A share of covered workloads' revenue goes to the counterparty."""
 
     type: Literal["revenue_share"] = Field(description="revenue_share")
-    percent: float = Field(ge=0, le=100, description="Share of covered revenue, percent.")
+    percent: float = Field(
+        ge=0, le=100, description="Share of covered revenue, percent (at `from`, see below)."
+    )
+    decline_per_year: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Fraction by which the percent falls each year from `from` (from the "
+        "horizon start without it): in month m after it, percent x (1 - "
+        "decline_per_year)^(m / 12). Default 0: flat.",
+    )
+    cap_usd: NonNegative | None = Field(
+        None,
+        description="Most paid in total under this clause, USD, from `from` (or the horizon "
+        "start); once the share due on the covered products' full revenue reaches it, "
+        "nothing more is paid. Default: no cap.",
+    )
 
 
 class MinSpendClause(_ClauseBase):
@@ -358,15 +392,115 @@ class Funding(_Strict):
     usd: NonNegative = Field(description="Amount raised, USD.")
 
 
+class EquityRound(_Strict):
+    """An equity round the plan may draw on: up to `usd` in `month`, at a valuation."""
+
+    name: Name = Field(description="Unique name of the instrument (among equity, debt, vendor).")
+    month: MonthField = Field(description="Month the money arrives.")
+    usd: NonNegative = Field(
+        description="Most the round can raise, USD; a funded plan chooses how much (0 to this)."
+    )
+    pre_money_usd: float = Field(
+        gt=0,
+        description="Pre-money valuation, USD; raising X sells X / (pre_money_usd + X) of "
+        "the company (the dilution reported).",
+    )
+    return_per_year: float = Field(
+        ge=0,
+        le=10,
+        description="Return per year the new shareholders' stake is expected to earn, "
+        "fraction: the stake, bought at the round's price, is worth X (1 + r)^y at the "
+        "horizon's end, y years later; the plan's cost of the round is what that exceeds X "
+        "by, X ((1 + r)^y - 1), valued at the horizon's end.",
+    )
+
+
+class DebtFacility(_Strict):
+    """A credit line: draw up to a limit, pay interest monthly, repay by maturity."""
+
+    name: Name = Field(description="Unique name of the instrument (among equity, debt, vendor).")
+    limit_usd: NonNegative = Field(
+        description="Most that may be outstanding at a month's end, USD."
+    )
+    rate_per_year: float = Field(
+        ge=0,
+        le=1,
+        description="Interest per year, fraction; each month pays rate_per_year / 12 of the "
+        "balance outstanding at the end of the month before.",
+    )
+    fee_percent: float = Field(
+        0.0, ge=0, le=100, description="Fee on each draw, percent of the amount, paid when drawn."
+    )
+    from_: MonthField | None = Field(
+        None, alias="from", description="First month it may be drawn; default horizon start."
+    )
+    tenor_months: int = Field(
+        ge=1,
+        le=600,
+        description="Months from `from` to maturity: the balance is repaid in full in the "
+        "month `from` + tenor_months (a maturity past the horizon leaves it outstanding).",
+    )
+
+
+class VendorFinancing(_Strict):
+    """A supplier investing as its hardware is deployed (e.g. so many USD per GW)."""
+
+    name: Name = Field(description="Unique name of the instrument (among equity, debt, vendor).")
+    accelerators: list[Name] = Field(
+        min_length=1, description="Accelerator types whose deployment earns the investment."
+    )
+    usd_per_gw: NonNegative = Field(
+        description="Investment per GW of facility power newly reserved or built with those "
+        "accelerators, USD, in the month the capacity starts."
+    )
+    max_usd: NonNegative = Field(description="Most the supplier invests in total, USD.")
+    return_per_year: float = Field(
+        0.0,
+        ge=0,
+        le=10,
+        description="As for an equity round: the return the supplier's stake is expected to "
+        "earn, fraction per year (0: the investment costs the plan nothing, e.g. warrants "
+        "the supplier grants).",
+    )
+    from_: MonthField | None = Field(
+        None, alias="from", description="First month it applies; default horizon start."
+    )
+    until: MonthField | None = Field(
+        None, description="Last month it applies (inclusive); default horizon end."
+    )
+
+
 class Finance(_Strict):
-    """Cash tracking."""
+    """Cash tracking, and the financing a funded plan may draw on."""
 
     cash_usd: float = Field(description="Cash at the start of the horizon, USD.")
     other_opex_usd_per_month: ScheduleField = Field(
         default_factory=lambda: Schedule.of(0.0),
         description="Schedule of spend other than compute (staff, R&D...), USD per month.",
     )
-    funding: list[Funding] = Field(default_factory=list, description="Funding events.")
+    funding: list[Funding] = Field(
+        default_factory=list, description="Funding events (cash that arrives for certain)."
+    )
+    funded: bool = Field(
+        False,
+        description="Whether the plan must be funded: cash on the cash basis (compute as paid, "
+        "see docs/funding.md) stays at or above cash_floor_usd every month, drawing on the "
+        "instruments below at their cost, shedding demand or delaying builds when money runs "
+        "out. `gigawatt plan --funded` sets it for one run.",
+    )
+    cash_floor_usd: float = Field(
+        0.0, description="Least cash at any month's end in a funded plan, USD."
+    )
+    equity: list[EquityRound] = Field(
+        default_factory=list, description="Equity rounds a funded plan may draw on."
+    )
+    debt: list[DebtFacility] = Field(
+        default_factory=list, description="Credit facilities a funded plan may draw on."
+    )
+    vendor: list[VendorFinancing] = Field(
+        default_factory=list,
+        description="Supplier investment tied to deployment that a funded plan may take.",
+    )
 
 
 class Penalties(_Strict):
@@ -402,7 +536,8 @@ class Scenario(_Strict):
     uncertainty: dict[str, Any] = Field(
         default_factory=dict,
         description="Key path -> distribution ({lognormal: {p50, p90}}, {normal: {mean, sd}}, "
-        "{uniform: {low, high}}, {triangular: {low, mode, high}}); optional "
+        "{uniform: {low, high}}, {triangular: {low, mode, high}}, {chance: {p, low, high}}: 0 "
+        "with probability 1 - p, e.g. a funding round that fails); optional "
         "`rank_correlation: [{between: [path, path], rho: r}]`.",
     )
 

@@ -19,6 +19,7 @@ import pandas as pd
 from gigawatt.sweep.task import SampleRecord
 
 __all__ = [
+    "FUNDING_SCALARS",
     "QUANTILES",
     "SCALARS",
     "clause_table",
@@ -37,13 +38,20 @@ SCALARS = (
     "spend_usd_nominal",
 )
 """Per-sample figures whose distributions a sweep reports."""
+FUNDING_SCALARS = ("financing_cost_usd", "funding_needed_usd", "min_cash_basis_usd")
+"""Per-sample figures of funded plans (``finance.funded``), reported when a sample has them."""
 QUANTILES = (5, 25, 50, 75, 95)
 _STATS = ("n", "mean", "std", "min", *(f"p{q}" for q in QUANTILES), "max")
 _KEYS = ("quantity", "provider", "year", "contract", "clause_index", "type")
 
 
 def sample_table(records: Sequence[SampleRecord], parameters: Sequence[str]) -> pd.DataFrame:
-    """One row per sample: status, message, seconds, the figures, then each drawn value."""
+    """One row per sample: status, message, seconds, the figures, then each drawn value.
+
+    The :data:`FUNDING_SCALARS` columns follow the figures when a sample was funded.
+    """
+    funded = any(np.isfinite(r.financing_cost_usd) for r in records)
+    scalars = (*SCALARS, *FUNDING_SCALARS) if funded else SCALARS
     rows: list[dict[str, Any]] = []
     for r in sorted(records, key=lambda r: r.index):
         row: dict[str, Any] = {
@@ -52,11 +60,11 @@ def sample_table(records: Sequence[SampleRecord], parameters: Sequence[str]) -> 
             "message": r.message,
             "seconds": r.seconds,
         }
-        row |= {name: float(getattr(r, name)) for name in SCALARS}
+        row |= {name: float(getattr(r, name)) for name in scalars}
         row["mip_gap"] = np.nan if r.mip_gap is None else float(r.mip_gap)
         row |= {p: float(r.values.get(p, np.nan)) for p in parameters}
         rows.append(row)
-    columns = ["sample", "status", "message", "seconds", *SCALARS, "mip_gap", *parameters]
+    columns = ["sample", "status", "message", "seconds", *scalars, "mip_gap", *parameters]
     frame = pd.DataFrame(rows, columns=columns)
     frame["sample"] = frame["sample"].astype("int64")
     frame["status"] = frame["status"].astype(str)
@@ -123,12 +131,14 @@ def _row(quantity: str, values: np.ndarray, **keys: Any) -> dict[str, Any]:
 def distributions(samples: pd.DataFrame, gw: pd.DataFrame, clauses: pd.DataFrame) -> pd.DataFrame:
     """Statistics of each quantity across solved samples, one row per quantity and key.
 
-    Rows: every scalar of :data:`SCALARS`; ``gw`` per provider and year (a provider
+    Rows: every scalar of :data:`SCALARS` (and of :data:`FUNDING_SCALARS` when the
+    samples were funded); ``gw`` per provider and year (a provider
     without capacity in a solved sample counts as 0 GW); ``clause_cost_usd`` per
     contract clause.
     """
     solved = samples[samples["status"].isin(("optimal", "time_limit"))]
-    rows = [_row(q, solved[q].to_numpy(dtype=float)) for q in SCALARS]
+    present = [q for q in (*SCALARS, *FUNDING_SCALARS) if q in samples.columns]
+    rows = [_row(q, solved[q].to_numpy(dtype=float)) for q in present]
     if len(gw):
         wide = gw.pivot_table(
             index="sample", columns=["provider", "year"], values="gw", aggfunc="sum"

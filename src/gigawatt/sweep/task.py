@@ -68,6 +68,9 @@ class SampleRecord:
         mip_gap: Relative MIP gap (None for an LP or a failed sample).
         gw: ``(provider, year, GW)``: peak installed facility power of each provider in
             each year.
+        financing_cost_usd: A funded plan's financing cost (PV); NaN when not funded.
+        funding_needed_usd: What a funded plan drew (nominal); NaN when not funded.
+        min_cash_basis_usd: Lowest cash on the cash basis (NaN without finance).
         clauses: Clause costs, when asked for.
     """
 
@@ -87,6 +90,9 @@ class SampleRecord:
     mip_gap: float | None = None
     gw: tuple[tuple[str, str, float], ...] = ()
     clauses: tuple[ClauseRecord, ...] = ()
+    financing_cost_usd: float = _NAN
+    funding_needed_usd: float = _NAN
+    min_cash_basis_usd: float = _NAN
 
     @property
     def solved(self) -> bool:
@@ -169,6 +175,9 @@ def solve_sample(
             mip_gap=None if gap is None else float(gap),
             gw=gw,
             clauses=clause_rows,
+            financing_cost_usd=float(s.get("financing_cost_usd", _NAN)),
+            funding_needed_usd=float(s.get("funding_needed_usd", _NAN)),
+            min_cash_basis_usd=float(s.get("min_cash_basis_usd", _NAN)),
         )
     except Exception as exc:  # every failure becomes the sample's status
         status, message = _status_of(exc)
