@@ -61,7 +61,6 @@ def test_hedging_stopped_before_agreement_exits_1() -> None:
         (["--cvar-weight", "2"], "--cvar-weight"),
         (["--decision-months", "0"], "--decision-months"),
         (["--samples", "0"], "--samples"),
-        (["--hedging", "--cvar-weight", "0.5"], "--cvar-weight"),
         (["--hedging", "--rho", "0"], "rho"),
     ],
 )
