@@ -90,6 +90,10 @@ def _print_decision(result: Decision) -> None:
     gap = (s.get("model") or {}).get("mip_gap")
     if gap is not None:
         figures.append(["MIP gap of the stochastic plan", pct(gap, 2)])
+    hedged = s.get("hedging") or {}
+    if hedged.get("lower_bound_usd") is not None:
+        figures.append(["hedging: lower bound", usd(hedged["lower_bound_usd"])])
+        figures.append(["hedging: gap (objective - bound)", pct(hedged["gap"], 2)])
     console.print(table("What it is worth (present value)", ["", "value"], figures))
     regret = s["regret"]
     if regret:
