@@ -48,13 +48,24 @@ def _agree(hedged: Decision, extensive: Decision) -> None:
     _bracket(hedged, extensive)
 
 
-@pytest.mark.parametrize("risk", [Risk(), Risk(cvar_alpha=0.7, cvar_weight=0.5)])
-def test_hedging_equals_the_extensive_form(newsvendor: Scenario, risk: Risk) -> None:
+@pytest.mark.parametrize(
+    ("risk", "adaptive"),
+    [(Risk(), False), (Risk(cvar_alpha=0.7, cvar_weight=0.5), False), (Risk(), True)],
+)
+def test_hedging_equals_the_extensive_form(
+    newsvendor: Scenario, risk: Risk, adaptive: bool
+) -> None:
     # with CVaR (0.7, 0.5) the optimum is 744 x 6,000 = 4,464,000 (the worst future's
     # reservation: 0.5 E + 0.5 CVaR falls with q up to 6,000); without, 4,176,000
     extensive = decide(newsvendor, values=FUTURES, weights=WEIGHTS, regret=False, risk=risk)
     hedged = decide(
-        newsvendor, values=FUTURES, weights=WEIGHTS, regret=False, risk=risk, method="hedging"
+        newsvendor,
+        values=FUTURES,
+        weights=WEIGHTS,
+        regret=False,
+        risk=risk,
+        method="hedging",
+        hedging=HedgingOptions(adaptive=adaptive),
     )
     _agree(hedged, extensive)
 

@@ -28,7 +28,8 @@ share of the objective (:math:`f_s`, or its CVaR form).
    :math:`r^k = \sum_s p_s \lVert x_s^k - \bar x^k \rVert_1` and the dual residual
    :math:`d^k = \lVert \bar x^k - \bar x^{k-1} \rVert_1`, every :math:`\rho_i` is
    doubled when :math:`r^k > 10 d^k` and halved when :math:`d^k > 10 r^k`, within
-   :math:`[10^{-3}, 10^3]` times its start.
+   :math:`[10^{-3}, 10^3]` times its start. Off by default: on one example a doubled
+   :math:`\rho` gave a QP that HiGHS did not finish in minutes.
 5. **Convergence criterion**: stop when :math:`r^k \le \epsilon S^k` and
    :math:`d^k \le \epsilon S^k`, :math:`S^k = \max(1, \lVert \bar x^k \rVert_1)`, and
    (with CVaR) :math:`\sum_s p_s |\eta_s^k - \bar\eta^k| \le \epsilon \max(1,
@@ -89,7 +90,7 @@ class HedgingOptions:
     rho: float = 1.0
     tolerance: float = 1e-4
     max_iterations: int = 200
-    adaptive: bool = True
+    adaptive: bool = False
     lower_bound: bool = True
 
     def __post_init__(self) -> None:
