@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
+    AddressOption,
+    JsonOption,
+    MipGapOption,
+    OutOption,
     ReportOption,
+    SamplesOption,
+    SeedOption,
+    TimeLimitOption,
+    WorkersOption,
     console,
     print_json,
     print_problems,
@@ -83,6 +90,10 @@ def _print_decision(result: Decision) -> None:
     gap = (s.get("model") or {}).get("mip_gap")
     if gap is not None:
         figures.append(["MIP gap of the stochastic plan", pct(gap, 2)])
+    hedged = s.get("hedging") or {}
+    if hedged.get("lower_bound_usd") is not None:
+        figures.append(["hedging: lower bound", usd(hedged["lower_bound_usd"])])
+        figures.append(["hedging: gap (objective - bound)", pct(hedged["gap"], 2)])
     console.print(table("What it is worth (present value)", ["", "value"], figures))
     regret = s["regret"]
     if regret:
@@ -130,8 +141,8 @@ def _unproven(result: Decision) -> str | None:
 @guarded
 def decide_command(
     file: FileArg = None,
-    samples: Annotated[int, typer.Option("--samples", "-n", help="Number of futures.")] = 10,
-    seed: Annotated[int, typer.Option("--seed", help="Seed; same seed, same futures.")] = 0,
+    samples: SamplesOption = 10,
+    seed: SeedOption = 0,
     decision_months: Annotated[
         int,
         typer.Option(
@@ -148,31 +159,25 @@ def decide_command(
         bool, typer.Option("--hedging", help="Progressive hedging instead of the extensive form.")
     ] = False,
     rho: Annotated[
-        float, typer.Option("--rho", help="Hedging penalty, $M per (thousand accelerators)^2.")
+        float, typer.Option("--rho", help="Factor on hedging's cost-proportional penalties.")
     ] = 1.0,
     hedging_iterations: Annotated[
         int, typer.Option("--hedging-iterations", help="Most hedging iterations.")
     ] = 200,
     ray: Annotated[
-        bool, typer.Option("--ray", help="Solve per-future plans as Ray tasks.")
+        bool, typer.Option("--ray", help="Solve per-future plans on Ray (tasks and actors).")
     ] = False,
-    address: Annotated[
-        str | None, typer.Option("--address", help="Ray cluster address (with --ray).")
-    ] = None,
-    workers: Annotated[int | None, typer.Option("--workers", help="CPUs of the local Ray.")] = None,
+    address: AddressOption = None,
+    workers: WorkersOption = None,
     regret: Annotated[
         bool,
         typer.Option("--regret/--no-regret", help="Cost each min-spend commitment per future."),
     ] = True,
-    time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Solver limit per solve, seconds.")
-    ] = None,
-    mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap.")] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write Parquet tables and summary.json here.")
-    ] = None,
+    time_limit: TimeLimitOption = None,
+    mip_gap: MipGapOption = None,
+    out: OutOption = None,
     report: ReportOption = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Decide what to commit now across sampled futures: a two-stage stochastic plan."""
     if address and not ray:

@@ -16,6 +16,7 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -124,6 +125,21 @@ MipGapOption = Annotated[
 ProcessesOption = Annotated[
     int | None, typer.Option("--processes", help="Parallel solves (default: CPUs).")
 ]
+#: Options of the commands that draw samples and solve them on Ray (sweep, decide).
+SamplesOption = Annotated[int, typer.Option("--samples", "-n", help="Number of samples.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed; same seed, same samples.")]
+AddressOption = Annotated[
+    str | None,
+    typer.Option("--address", help="Ray cluster address (default: start a local Ray)."),
+]
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", help="CPUs of the local Ray (default: all).")
+]
+#: ``--out DIR`` and ``--json`` of the commands that write a result folder.
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write Parquet tables and summary.json here.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
 def _duration(seconds: float) -> str:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from gigawatt.cli.app import guarded
 from gigawatt.cli.output import (
+    AddressOption,
+    JsonOption,
     MipGapOption,
+    OutOption,
     ReportOption,
+    SamplesOption,
+    SeedOption,
     TimeLimitOption,
+    WorkersOption,
     console,
     print_json,
     print_problems,
@@ -106,15 +111,10 @@ def _print_sweep(result: Sweep) -> None:
 @guarded
 def sweep_command(
     file: FileArg = None,
-    samples: Annotated[int, typer.Option("--samples", "-n", help="Number of samples.")] = 100,
-    seed: Annotated[int, typer.Option("--seed", help="Seed; same seed, same samples.")] = 0,
-    address: Annotated[
-        str | None,
-        typer.Option("--address", help="Ray cluster address (default: start a local Ray)."),
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option("--workers", help="CPUs of the local Ray (default: all).")
-    ] = None,
+    samples: SamplesOption = 100,
+    seed: SeedOption = 0,
+    address: AddressOption = None,
+    workers: WorkersOption = None,
     serial: Annotated[
         bool, typer.Option("--serial", help="Solve in this process, one after another (no Ray).")
     ] = False,
@@ -126,11 +126,9 @@ def sweep_command(
     strict_demand: Annotated[
         bool, typer.Option("--strict-demand", help="Serve all demand or record infeasible.")
     ] = False,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write Parquet tables and summary.json here.")
-    ] = None,
+    out: OutOption = None,
     report: ReportOption = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Solve sampled scenarios with the full planner (Ray tasks) and report distributions."""
     if serial and address:

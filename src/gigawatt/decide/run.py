@@ -96,8 +96,6 @@ def decide(
     if not scenario.raw:
         raise GigawattError("the scenario has no source data; load it with load_scenario")
     risk = risk or Risk()
-    if method == "hedging" and risk.cvar_weight > 0:
-        raise InputError("progressive hedging minimises the expectation; drop --cvar-weight")
     options = options or SolveOptions()
     options = replace(options, duals=False, export_mps=None, threads=options.threads or 1)
     futures = (
@@ -159,17 +157,30 @@ def _decide(
         }
     else:
         ph = progressive_hedging(
-            scenario.raw, scenario.source, futures, options, stage.decision_month, hedging, backend
+            scenario.raw,
+            scenario.source,
+            futures,
+            options,
+            stage.decision_month,
+            hedging,
+            backend,
+            risk,
         )
         first = ph.consensus
         costs = np.array([e.objective_musd for e in ph.evaluated]) * MUSD
         status = "optimal" if ph.converged else "not_converged"
+        lower = ph.lower_bound_musd
         summary["hedging"] = {
             "rho": hedging.rho,
+            "rho_factor": ph.rho_factor,
+            "adaptive": hedging.adaptive,
             "tolerance": hedging.tolerance,
             "iterations": ph.iterations,
             "spread_kacc": ph.spread,
             "converged": ph.converged,
+            "lower_bound_usd": None if lower is None else lower * MUSD,
+            "gap": ph.gap,
+            "models_built": ph.builds,
         }
     timings["stochastic_s"] = time.perf_counter() - started
 

@@ -1,16 +1,35 @@
 r"""One future's planning model, built by the planner, with its first stage fixed or priced.
 
-Every solve of a single future goes through :func:`solve_future`, as a plain call or as
-a Ray task (its arguments are the scenario's raw data and the future's values, so that
-a worker rebuilds the model itself):
+A :class:`FutureModel` is built once (in this process, or once per Ray actor) and
+solved as often as needed; each solve adds its own rows and objective and takes them
+away again, so that the model is the planner's between solves. The solves:
 
+* *plain*: the wait-and-see plan of that future, :math:`\min f_s(x, y)`;
 * *fixed*: the first-stage entries :math:`x` set to given values :math:`\hat x` (rows
   ``x = \hat x``): the cost of a first stage in that future (the mean-value plan's,
   or the hedged consensus);
-* *priced* (progressive hedging): the objective becomes
-  :math:`f_s(x, y) + w_s^\top x + \tfrac{\rho}{2}\lVert x - \bar x \rVert^2`, a
-  quadratic programme;
-* neither: the wait-and-see plan of that future.
+* *priced* (progressive hedging, :mod:`gigawatt.decide.hedging`): the objective
+
+  .. math:: g_s(x, \eta, y) + w_s^\top (x, \eta) + \sum_i q_i\big((x, \eta)_i - \bar x_i\big),
+
+  with :math:`g_s = f_s` for the expectation, or, with a CVaR weight :math:`W`,
+
+  .. math:: g_s = (1 - W) f_s + W \Big(\eta + \frac{a_s}{1 - \alpha}\Big),
+            \quad a_s \ge f_s - \eta,\ a_s \ge 0,
+
+  the extensive form's Rockafellar-Uryasev objective split by future, :math:`\eta`
+  being one more first-stage variable (a real number, $M) shared by every future.
+  The proximal term :math:`q_i(d)` is :math:`\tfrac{\rho_i}{2} d^2` (a quadratic
+  programme) when the model has no binaries. HiGHS solves no mixed-integer quadratic
+  programme, so a model with binaries gets a linear one instead: for a binary entry
+  :math:`x^2 = x`, so :math:`\tfrac{\rho}{2}(x - \bar x)^2 = \tfrac{\rho}{2}(1 - 2\bar x)
+  x + \text{const}` exactly; for a continuous entry :math:`q_i` is the outer
+  approximation by tangents, :math:`q_i \ge \rho_i d_k d - \tfrac{\rho_i}{2} d_k^2` at
+  :math:`d_k = e_i \cdot \{0, \pm\tfrac14, \pm\tfrac12, \pm 1, \pm 2, \pm 4\}` with
+  :math:`e_i` the largest distance of a future's :math:`x_i` from :math:`\bar x_i` at the
+  previous iteration (mpi-sppy's linearised proximal term). Without the proximal term
+  (``rho`` None) the solve is a Lagrangian subproblem, and its *bound* (the optimum of
+  an LP; HiGHS's dual bound of a MIP) is a lower bound of its optimum.
 
 The returned cost is always :math:`f_s`, the planner's own objective (model units,
 $M, tail months included), without the hedging terms.
@@ -27,8 +46,9 @@ import numpy as np
 import numpy.typing as npt
 from linopy.config import LinopySemanticsWarning
 
+from gigawatt.decide.metrics import Risk
 from gigawatt.decide.stages import first_stage, first_stage_values
-from gigawatt.errors import GigawattError, InfeasibleError
+from gigawatt.errors import InfeasibleError
 from gigawatt.plan.model import PlanModel
 from gigawatt.plan.planner import build
 from gigawatt.plan.solve import SolveOptions, solve_model
@@ -38,24 +58,41 @@ from gigawatt.scenario.yamlmarks import PathItem
 from gigawatt.sweep.scenarios import SampleSpec, apply_values
 
 __all__ = [
+    "ETA",
     "FutureModel",
     "FutureSolve",
     "Prices",
+    "commitment_cost_musd",
     "fix_first_stage",
     "future_model",
     "solve_future",
 ]
 
 Values = dict[str, npt.NDArray[np.float64]]
+ETA = "cvar_eta"
+"""Name of CVaR's :math:`\\eta` among the hedged first-stage values (a 0-d array)."""
+_EXCESS = "cvar_excess"
+_PROX = "hedging_prox"
+_STEPS = (-4.0, -2.0, -1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 @dataclass(frozen=True)
 class Prices:
-    """Progressive hedging's terms: multipliers :math:`w_s`, consensus x̄, ρ."""
+    r"""Progressive hedging's terms for one future (module docstring).
+
+    Attributes:
+        multipliers: :math:`w_s` by variable name (and :data:`ETA`).
+        consensus: :math:`\bar x` by name.
+        rho: :math:`\rho_i` by name; None for a Lagrangian subproblem (no proximal term).
+        reach: :math:`e_i` by name, the tangents' scale of a linearised proximal term.
+        eta_bounds: :math:`[\eta_{lo}, \eta_{hi}]` ($M) to keep :math:`\eta` within.
+    """
 
     multipliers: Values
     consensus: Values
-    rho: float
+    rho: Values | None
+    reach: Values | None = None
+    eta_bounds: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +103,10 @@ class FutureSolve:
         index: The future.
         status: ``optimal``, ``time_limit``, ``node_limit`` or ``infeasible``.
         objective_musd: :math:`f_s` ($M, model units); inf when infeasible.
-        first_stage: Its first-stage entries (0 elsewhere), by variable name.
+        first_stage: Its first-stage entries (0 elsewhere), by variable name, with
+            :data:`ETA` when the solve was priced with a CVaR weight.
+        bound_musd: A lower bound of the solved objective (hedging terms included):
+            the optimum of an LP, HiGHS's dual bound of a MIP; -inf when infeasible.
         message: Why it failed (empty otherwise).
     """
 
@@ -74,7 +114,30 @@ class FutureSolve:
     status: str
     objective_musd: float
     first_stage: Values
+    bound_musd: float = -np.inf
     message: str = ""
+
+
+def commitment_cost_musd(pm: PlanModel) -> npt.NDArray[np.float64]:
+    r"""What one unit of ``new[o, t]`` costs in the objective, $M per thousand accelerators.
+
+    A reservation or build started in month :math:`t` is installed for its term
+    :math:`L_o`, each month at the discounted cost :math:`\kappa_{o,\tau}\delta_\tau`:
+    :math:`c_{o,t} = \sum_{\tau=t}^{t+L_o-1} \kappa_{o,\tau} \delta_\tau` (months past
+    the model's end excluded). The scale of progressive hedging's :math:`\rho`.
+    """
+    inp = pm.inputs
+    unit = np.asarray(inp.cost_musd_per_kacc, dtype=float) * np.asarray(inp.discount)[None, :]
+    n_o, n_t = unit.shape
+    cumulative = np.concatenate([np.zeros((n_o, 1)), np.cumsum(unit, axis=1)], axis=1)
+    out = np.zeros((n_o, n_t))
+    for k in range(n_o):
+        term = int(inp.term[k])
+        if term <= 0:
+            continue
+        end = np.minimum(np.arange(n_t) + term, n_t)
+        out[k] = cumulative[k, end] - cumulative[k, :n_t]
+    return out
 
 
 def _first_stage_entries(
@@ -89,7 +152,7 @@ def _first_stage_entries(
 
 
 def fix_first_stage(pm: PlanModel, masks: dict[str, npt.NDArray[np.bool_]], fixed: Values) -> None:
-    """Add rows ``x = fixed`` for every first-stage entry the model has."""
+    """Add rows ``x = fixed`` (named ``fixed_<name>``) for every first-stage entry."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=LinopySemanticsWarning)
         for name, var, on in _first_stage_entries(pm, masks):
@@ -99,64 +162,168 @@ def fix_first_stage(pm: PlanModel, masks: dict[str, npt.NDArray[np.bool_]], fixe
             )
 
 
-def _price(
-    pm: PlanModel, base: Any, masks: dict[str, npt.NDArray[np.bool_]], prices: Prices
-) -> Any:
-    """The planner's objective ``base`` plus the hedging terms (a quadratic expression)."""
-    objective: Any = base
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=LinopySemanticsWarning)
-        for name, var, on in _first_stage_entries(pm, masks):
-            linear = np.where(on, prices.multipliers[name] - prices.rho * prices.consensus[name], 0)
-            half_rho = np.where(on, prices.rho / 2.0, 0.0)
-            objective = objective + (var * var.labels.copy(data=linear)).sum()
-            objective = objective + (var * var * var.labels.copy(data=half_rho)).sum()
-    return objective
-
-
 class FutureModel:
-    """One future's planning model, built once and solved as often as needed.
-
-    Progressive hedging in this process keeps one per future and changes only the
-    objective between iterations; a Ray task builds one for its single solve.
-    """
+    """One future's planning model, built once and solved as often as needed."""
 
     def __init__(
-        self, scenario: Scenario, index: int, options: SolveOptions, decision_month: int
+        self,
+        scenario: Scenario,
+        index: int,
+        options: SolveOptions,
+        decision_month: int,
+        risk: Risk | None = None,
     ) -> None:
-        """Build the model of ``scenario`` (future ``index``)."""
+        """Build the model of ``scenario`` (future ``index``); with a CVaR weight, add η, a_s."""
         self.index = index
         self.options = replace(options, duals=False, export_mps=None)
         self.pm = build(scenario, self.options)
         self.stage = first_stage(self.pm, decision_month)
         self.base = self.pm.model.objective.expression
+        self.risk = risk or Risk()
+        self.binary = {
+            name: bool(self.pm.model.variables[name].attrs["binary"])
+            for name, _, _ in self._entries()
+        }
+        self.has_binaries = bool(self.pm.model.binaries.nvars)
+        if self.risk.cvar_weight > 0:
+            m = self.pm.model
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", category=LinopySemanticsWarning)
+                eta = m.add_variables(name=ETA)
+                excess = m.add_variables(lower=0, name=_EXCESS)
+                m.add_constraints(excess - self.base + eta >= 0, name="cvar_excess_row")
+            self.eta, self.excess = eta, excess
+
+    def _entries(self) -> Iterator[tuple[str, Any, npt.NDArray[np.bool_]]]:
+        return _first_stage_entries(self.pm, self.stage.masks)
+
+    def commitment_cost_musd(self) -> npt.NDArray[np.float64]:
+        """:func:`commitment_cost_musd` of this model."""
+        return commitment_cost_musd(self.pm)
 
     def solve(self, fixed: Values | None = None, prices: Prices | None = None) -> FutureSolve:
-        """Solve with the first stage fixed (for good) or priced (this solve only).
+        """Solve with the first stage fixed or priced (module docstring), then undo both.
 
         Raises:
-            GigawattError: hedging terms on a model with binaries, or a solver failure.
+            GigawattError: a solver failure other than infeasibility.
         """
-        pm = self.pm
+        m = self.pm.model
+        added: list[str] = []
         if fixed is not None:
-            fix_first_stage(pm, self.stage.masks, fixed)
-        if prices is not None and prices.rho > 0:
-            if pm.model.binaries.nvars:
-                raise GigawattError(
-                    f"future {self.index} has binary variables (right of first refusal or "
-                    "single-site runs); progressive hedging needs a quadratic programme, "
-                    "which HiGHS solves only without binaries: use the extensive form"
-                )
-            pm.model.add_objective(_price(pm, self.base, self.stage.masks, prices), overwrite=True)
+            before = set(m.constraints)
+            fix_first_stage(self.pm, self.stage.masks, fixed)
+            added = [c for c in m.constraints if c not in before]
+        priced = prices is not None
+        if prices is not None:
+            m.add_objective(self._priced_objective(prices), overwrite=True)
         else:
-            pm.model.add_objective(self.base, overwrite=True)
+            m.add_objective(self.base, overwrite=True)
         try:
-            outcome = solve_model(pm, self.options)
+            outcome = solve_model(self.pm, self.options)
         except InfeasibleError as exc:
-            return FutureSolve(self.index, "infeasible", float("inf"), {}, str(exc))
+            return FutureSolve(self.index, "infeasible", float("inf"), {}, -np.inf, str(exc))
+        finally:
+            added += [c for c in m.constraints if c.startswith(_PROX)]
+            added += [c for c in ("eta_lower", "eta_upper") if c in m.constraints]
+            if added:
+                m.remove_constraints(added)
+            m.add_objective(self.base, overwrite=True)
+            for name in [v for v in m.variables if v.startswith(_PROX)]:
+                m.remove_variables(name)
         values = first_stage_values(self.stage, outcome.primal)
-        cost = expression_value(self.base, outcome.primal, pm)
-        return FutureSolve(self.index, outcome.status, cost, values)
+        if priced and self.risk.cvar_weight > 0:
+            values[ETA] = np.asarray(outcome.primal[ETA], dtype=float).reshape(())
+        cost = expression_value(self.base, outcome.primal, self.pm)
+        bound = outcome.objective_musd
+        if outcome.mip_gap is not None and m.solver_model is not None:
+            info = m.solver_model.getInfo()
+            # HiGHS's own incumbent and dual bound (without linopy's constant term)
+            bound -= max(0.0, float(info.objective_function_value) - float(info.mip_dual_bound))
+        return FutureSolve(self.index, outcome.status, cost, values, bound)
+
+    def _priced_objective(self, prices: Prices) -> Any:
+        """g_s + w_s (x, eta) + the proximal term (module docstring), as a linopy expression."""
+        m = self.pm.model
+        w = self.risk.cvar_weight
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=LinopySemanticsWarning)
+            objective: Any = self.base
+            if w > 0:
+                tail = self.eta + self.excess / (1.0 - self.risk.cvar_alpha)
+                objective = (1.0 - w) * self.base + w * tail
+                lo, hi = prices.eta_bounds or (-np.inf, np.inf)
+                if np.isfinite(lo):
+                    m.add_constraints(self.eta >= lo, name="eta_lower")
+                if np.isfinite(hi):
+                    m.add_constraints(self.eta <= hi, name="eta_upper")
+            entries: list[tuple[str, Any, npt.NDArray[np.bool_]]] = list(self._entries())
+            if w > 0:
+                entries.append((ETA, self.eta, np.asarray(True)))
+            linear_mode = self.has_binaries
+            for name, var, on in entries:
+                mult = np.where(on, prices.multipliers[name], 0.0)
+                objective = objective + _times(var, mult)
+                if prices.rho is None:
+                    continue
+                rho = np.where(on, prices.rho[name], 0.0)
+                xbar = np.where(on, prices.consensus[name], 0.0)
+                if not linear_mode:
+                    objective = objective + _times(var, -rho * xbar) + _times_sq(var, rho / 2.0)
+                elif self.binary.get(name, False):
+                    objective = objective + _times(var, rho / 2.0 * (1.0 - 2.0 * xbar))
+                else:
+                    objective = objective + self._tangents(name, var, on, rho, xbar, prices)
+        return objective
+
+    def _tangents(
+        self,
+        name: str,
+        var: Any,
+        on: npt.NDArray[np.bool_],
+        rho: npt.NDArray[np.float64],
+        xbar: npt.NDArray[np.float64],
+        prices: Prices,
+    ) -> Any:
+        """Variable q >= rho d_k (x - xbar) - rho d_k^2 / 2 for each tangent; returns sum q."""
+        m = self.pm.model
+        reach = np.asarray(prices.reach[name] if prices.reach else np.ones_like(xbar))
+        label = f"{_PROX}/{name}"
+        mask = None if var.labels.ndim == 0 else var.labels.copy(data=on)
+        if mask is None:
+            q = m.add_variables(lower=0, name=label)
+        else:
+            q = m.add_variables(lower=0, coords=var.labels.coords, name=label, mask=mask)
+        for j, step in enumerate(_STEPS):
+            d = step * reach
+            slope = rho * d
+            lhs = q - _times(var, slope)
+            rhs = -slope * xbar - rho * d * d / 2.0
+            if mask is None:
+                m.add_constraints(lhs >= float(rhs), name=f"{label}/cut{j}")
+            else:
+                full = np.broadcast_to(rhs, var.labels.shape).astype(float)
+                m.add_constraints(
+                    lhs >= var.labels.copy(data=full), name=f"{label}/cut{j}", mask=mask
+                )
+        return q.sum()
+
+
+def _times(var: Any, coefficients: Any) -> Any:
+    """sum_i c_i var_i as a linopy expression (0-d or labelled)."""
+    c = np.asarray(coefficients, dtype=float)
+    if var.labels.ndim == 0:
+        return var * float(c)
+    return (var * var.labels.copy(data=np.broadcast_to(c, var.labels.shape).astype(float))).sum()
+
+
+def _times_sq(var: Any, coefficients: Any) -> Any:
+    """sum_i c_i var_i^2 as a linopy quadratic expression."""
+    c = np.asarray(coefficients, dtype=float)
+    if var.labels.ndim == 0:
+        return var * var * float(c)
+    return (
+        var * var * var.labels.copy(data=np.broadcast_to(c, var.labels.shape).astype(float))
+    ).sum()
 
 
 def future_model(
@@ -166,6 +333,7 @@ def future_model(
     spec: SampleSpec,
     options: SolveOptions,
     decision_month: int,
+    risk: Risk | None = None,
 ) -> FutureModel:
     """The model of one future, from the scenario's raw data and the future's values.
 
@@ -175,7 +343,7 @@ def future_model(
     scenario = scenario_from_data(
         apply_values(raw, paths, spec.values), f"{source} (future {spec.index})"
     )
-    return FutureModel(scenario, spec.index, options, decision_month)
+    return FutureModel(scenario, spec.index, options, decision_month, risk)
 
 
 def solve_future(
@@ -186,15 +354,14 @@ def solve_future(
     options: SolveOptions,
     decision_month: int,
     fixed: Values | None = None,
-    prices: Prices | None = None,
 ) -> FutureSolve:
-    """Build and solve one future (see the module docstring); infeasible is a status.
+    """Build and solve one future, plain or with its first stage fixed; infeasible is a status.
 
     Raises:
         GigawattError: the future's scenario is invalid, or the solver failed otherwise.
     """
     model = future_model(raw, source, paths, spec, options, decision_month)
-    return model.solve(fixed, prices)
+    return model.solve(fixed)
 
 
 def expression_value(expression: Any, primal: Values, pm: PlanModel) -> float:
