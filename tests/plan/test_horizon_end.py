@@ -195,11 +195,19 @@ def _demand_peak_flops(scenario: Scenario, p: Plan) -> pd.Series:
 def test_builtins_add_no_capacity_committed_past_the_horizon_faster_than_demand(
     name: str,
 ) -> None:
-    """Criterion, for each month t of the last 12 of the horizon: the increase of installed
-    capacity (peak FLOP/s) over t-1 of the offers that start a term or a build in t running
-    past the horizon is at most the increase of demand in peak FLOP/s over t-1 (0 when
-    demand falls), within 1e-6 relative. Renewals (installed flat) add nothing; capacity
-    whose term ends inside the horizon is outside this criterion."""
+    """Criterion, over the last 12 months of the horizon: the capacity (peak FLOP/s) added
+    by offers that start a term or a build running past the horizon is at most the growth
+    of demand in peak FLOP/s over those months, within 1e-6 relative; and each such
+    capacity is in use the month it is added (none is bought idle for after the horizon).
+    Renewals (installed flat) add nothing; capacity whose term ends inside the horizon is
+    outside this criterion.
+
+    The window, not each month: the world model's supply is lumpy (a chip programme's
+    tranche arrives in one month) and a training run's FLOP may be done early in its
+    window, so a month's addition can exceed that month's growth of the evenly spread
+    demand while the year's does not (frontier-lab-2025: 6.2e21 FLOP/s of a programme's
+    builds in 2030-01, all in use, against ~3e22 of growth over 2030).
+    """
     scenario, p = _builtin(name)
     assert p.summary["horizon"]["tail_months"] >= 12  # set in the built-in
     offers = _raw_offers(scenario.raw)
@@ -208,18 +216,21 @@ def test_builtins_add_no_capacity_committed_past_the_horizon_faster_than_demand(
     n = len(months)
     demand = _demand_peak_flops(scenario, p)
     installed = cap.pivot_table(index="offer", columns="month", values="installed")
+    used = cap.pivot_table(index="offer", columns="month", values="used")
     new = cap.pivot_table(index="offer", columns="month", values="new")
+    added = 0.0
     for t in range(n - 12, n):
         m, prev = months[t], months[t - 1]
-        jump = 0.0
         for offer in installed.index:
             term = int(offers.loc[offer, "term"])
             runs_past = term > 0 and t + term > n and float(new.loc[offer, m]) > 1.0
             rise = float(installed.loc[offer, m] - installed.loc[offer, prev])
             if runs_past and rise > 0:
-                jump += rise * float(offers.loc[offer, "peak_flops"])
-        growth = max(0.0, float(demand[m] - demand[prev]))
-        assert jump <= growth * (1 + 1e-6) + 1e15, (m, jump, growth)
+                added += rise * float(offers.loc[offer, "peak_flops"])
+                idle = float(installed.loc[offer, m] - used.loc[offer, m])
+                assert idle <= 1e-6 * float(installed.loc[offer, m]) + 1.0, (m, offer, idle)
+    growth = max(0.0, float(demand[months[-1]] - demand[months[n - 13]]))
+    assert added <= growth * (1 + 1e-6) + 1e15, (added, growth)
 
 
 @pytest.mark.slow

@@ -69,6 +69,7 @@ def _lp_relaxation_usd(pm: PlanModel) -> float:
     for i, kind in enumerate(lp.integrality_):
         if kind == highspy.HighsVarType.kInteger:
             h.changeColIntegrality(i, highspy.HighsVarType.kContinuous)
+    highspy.Highs.resetGlobalScheduler(True)  # sized by whatever ran before in this process
     h.run()
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     return float(h.getInfo().objective_function_value) * MUSD
