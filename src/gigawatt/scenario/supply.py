@@ -91,7 +91,8 @@ def supply_table(scenario: Scenario) -> pd.DataFrame:
         total = mw.sum(axis=0)
         scale = np.ones_like(total)
         if cap is not None:
-            scale = np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)
+            over = total > cap
+            scale = np.divide(cap, total, out=np.ones_like(total), where=over)
         for k, r in enumerate(refs):
             frames.append(
                 pd.DataFrame(
