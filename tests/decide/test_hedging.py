@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,9 +84,14 @@ def ray_cluster() -> Iterator[None]:
 
 def test_hedging_on_ray_actors_equals_serial(newsvendor: Scenario, ray_cluster: None) -> None:
     settings = HedgingOptions(max_iterations=6)  # the same iterates, not convergence
-    kwargs = {"values": FUTURES, "weights": WEIGHTS, "regret": False, "method": "hedging"}
-    serial = decide(newsvendor, hedging=settings, **kwargs)  # type: ignore[arg-type]
-    on_ray = decide(newsvendor, hedging=settings, backend="ray", **kwargs)  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {
+        "values": FUTURES,
+        "weights": WEIGHTS,
+        "regret": False,
+        "method": "hedging",
+    }
+    serial = decide(newsvendor, hedging=settings, **kwargs)
+    on_ray = decide(newsvendor, hedging=settings, backend="ray", **kwargs)
     s, r = serial.summary, on_ray.summary
     # two actors hold the three futures' models, each built once
     assert r["hedging"]["models_built"] == len(FUTURES)
@@ -102,14 +108,19 @@ def test_binaries_are_bracketed_by_the_bounds() -> None:
     futures = [{DEMAND: d} for d in (0.5e18, 2.0e18, 3.5e18)]
     weights = [0.3, 0.4, 0.3]
     for risk in (Risk(), Risk(cvar_alpha=0.6, cvar_weight=0.5)):
-        kwargs = {"values": futures, "weights": weights, "regret": False, "risk": risk}
-        extensive = decide(scenario, decision_months=1, **kwargs)  # type: ignore[arg-type]
+        kwargs: dict[str, Any] = {
+            "values": futures,
+            "weights": weights,
+            "regret": False,
+            "risk": risk,
+        }
+        extensive = decide(scenario, decision_months=1, **kwargs)
         hedged = decide(
             scenario,
             decision_months=1,
             method="hedging",
             hedging=HedgingOptions(max_iterations=3),
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
         _bracket(hedged, extensive)
         sites = hedged.commitments[hedged.commitments["pricing"] == "site"]

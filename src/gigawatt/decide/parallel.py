@@ -75,7 +75,7 @@ def map_futures(
     out: dict[int, R] = {}
     for i, value in ray_map(fn, args, common=common):
         _raise_failure(value, what, i)
-        out[i] = value  # type: ignore[assignment]
+        out[i] = value  # type: ignore[assignment]  # ray_map yields fn results as object
     return [out[i] for i in range(len(args))]
 
 
