@@ -57,6 +57,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "broker.json"
 SCENARIO = "frontier-lab-2025"
 ADMIN = "bench-admin-" + uuid.uuid4().hex
 CLIENTS = 32
+WARM_UP_S = 2.0  # load before the measured runs of each mode (closed, open), not measured
 WINDOW_START = hour_of("2026-06-01T00:00:00Z")
 WINDOW_HOURS = 24 * 30
 ACCELERATORS = ("H100", "H200", "GB200")
@@ -104,9 +105,16 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, db_url: str, workers: int, extra: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        workers: int,
+        extra: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.db_url = db_url
         cmd = [
             sys.executable,
             "-c",
@@ -128,9 +136,11 @@ class Server:
             iso_hour(WINDOW_START),
             *extra,
         ]
-        env = {**os.environ, "GIGAWATT_ADMIN_TOKEN": ADMIN}
         self.proc = subprocess.Popen(
-            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            cmd,
+            env={**os.environ, "GIGAWATT_ADMIN_TOKEN": ADMIN, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -225,17 +235,13 @@ async def _client(
             )
             sent = time.monotonic() if not rate_s else max(now, next_at - rate_s)
             writer.write(head.encode() + body)
-            status_line = await reader.readline()
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
+            # the status line and headers in one read (one await, not one per line)
+            header = await reader.readuntil(b"\r\n\r\n")
+            at = header.lower().find(b"\r\ncontent-length:")
+            length = int(header[at + 17 : header.index(b"\r\n", at + 2)]) if at >= 0 else 0
             payload = await reader.readexactly(length)
             lat.append(time.monotonic() - sent)
-            code = status_line.split()[1].decode()
+            code = header.split(b" ", 2)[1].decode()
             key = code
             if code == "201":
                 m = re.search(rb'"status":"(\w+)"', payload)
@@ -311,6 +317,37 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in runs))
 
 
+def _vacuum(db_url: str) -> None:
+    """``VACUUM ANALYZE`` the server's database before a run, as pgbench does before each
+    of its runs (autovacuum stays on; the runs count what it did meanwhile)."""
+    db = Database(db_url, pool_size=1)
+    try:
+        if db.dialect == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
+    finally:
+        db.dispose()
+
+
+_MAINTENANCE = (
+    "SELECT (SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) "
+    "FROM pg_stat_user_tables), (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter)"
+)
+
+
+def _maintenance(db_url: str) -> tuple[int, int]:
+    """PostgreSQL: autovacuum and autoanalyze runs on the database so far, and checkpoints."""
+    db = Database(db_url, pool_size=1)
+    try:
+        if db.dialect != "postgresql":
+            return (0, 0)
+        with db.engine.connect() as conn:
+            row = conn.exec_driver_sql(_MAINTENANCE).one()
+        return (int(row[0]), int(row[1]))
+    finally:
+        db.dispose()
+
+
 def _measured(
     server: Server,
     db_pid: int | None,
@@ -318,8 +355,16 @@ def _measured(
     seconds: float,
     rate: float | None,
     seed: int,
+    vacuum: bool = True,
 ) -> dict[str, Any]:
-    """One load run, with the CPU seconds of the server, the database and the clients."""
+    """One load run, with the CPU seconds of the server, the database and the clients.
+
+    With ``vacuum`` the server's database is vacuumed first (:func:`_vacuum`). The run
+    records the autovacuum runs and checkpoints that happened during it.
+    """
+    if vacuum:
+        _vacuum(server.db_url)
+    maintenance = _maintenance(server.db_url)
     histograms = server.histograms()
     before = (_tree_cpu_s(server.proc.pid), _tree_cpu_s(db_pid) if db_pid else 0.0, _self_cpu_s())
     r = _run(_load(server.port, tokens, seconds, rate, seed))
@@ -329,6 +374,10 @@ def _measured(
     for label, b, a in zip(("server", "database", "clients"), before, after, strict=True):
         r[f"{label}_cpu_ms_per_placement"] = 1000 * (a - b) / n
     r["load_average"] = list(os.getloadavg())
+    r["vacuumed_before"] = vacuum
+    r["autovacuums"], r["checkpoints"] = (
+        a - b for a, b in zip(_maintenance(server.db_url), maintenance, strict=True)
+    )
     return r
 
 
@@ -344,7 +393,8 @@ def _line(r: dict[str, Any]) -> str:
         f" placement: server {r['server_cpu_ms_per_placement']:.2f}, database"
         f" {r['database_cpu_ms_per_placement']:.2f},"
         f" clients {r['clients_cpu_ms_per_placement']:.2f};"
-        f" load {r['load_average'][0]:.1f}\n    batches"
+        f" load {r['load_average'][0]:.1f}; during it: autovacuum {r['autovacuums']},"
+        f" checkpoints {r['checkpoints']}\n    batches"
         + (f" of p50/p90/p99 {size['p50']:g}/{size['p90']:g}/{size['p99']:g} ops" if size else "")
         + f"; stage p50/p99 ms (bucket bounds): {stages}"
     )
@@ -358,22 +408,24 @@ def bench_db(
     seconds: float,
     target: float,
     db_pid: int | None = None,
+    vacuum: bool = True,
 ) -> dict[str, Any]:
     print(f"== {name}: {workers} worker(s)", flush=True)
     server = Server(db_url, workers)
     try:
         tokens = [server.token(f"team-{i}") for i in range(CLIENTS)]
-        _run(_load(server.port, tokens, 1.0, None, 0))  # warm-up
+        _run(_load(server.port, tokens, WARM_UP_S, None, 0))  # warm-up, not measured
         closed = []
         for i in range(runs):
-            r = _measured(server, db_pid, tokens, seconds, None, i + 1)
+            r = _measured(server, db_pid, tokens, seconds, None, i + 1, vacuum)
             closed.append(r)
             print(f"  closed loop run {i + 1}: {_line(r)} {r['statuses']}", flush=True)
         max_rate = _median(closed, "per_second")
         rate = target if target <= 0.8 * max_rate else round(0.8 * max_rate, -1)
+        _run(_load(server.port, tokens, WARM_UP_S, rate, 99))  # warm-up at the rate
         opened = []
         for i in range(runs):
-            r = _measured(server, db_pid, tokens, seconds, rate, 100 + i)
+            r = _measured(server, db_pid, tokens, seconds, rate, 100 + i, vacuum)
             opened.append(r)
             print(f"  open loop {rate:.0f}/s run {i + 1}: {_line(r)}", flush=True)
     finally:
@@ -408,15 +460,25 @@ def bench_db(
 
 
 def bench_versus(
-    pg: TempPostgres, extra: tuple[str, ...], runs: int, seconds: float, db_pid: int | None
+    pg: TempPostgres,
+    extra: tuple[str, ...],
+    runs: int,
+    seconds: float,
+    db_pid: int | None,
+    src: str | None = None,
+    vacuum: bool = True,
 ) -> dict[str, Any]:
     """The PostgreSQL server as it is (A) and with ``extra`` serve options (B), alternating.
+
+    With ``src`` B imports gigawatt from that folder (another checkout's ``src``, e.g.
+    main's): the same run then compares two versions of the code.
 
     Each has a database of its own in the same PostgreSQL (a server with two batches in
     flight needs its database alone); both serve at once and take turns under load: A's
     run, then B's, ``runs`` times closed loop, then as many at the open-loop target.
     """
-    print(f"== PostgreSQL: A (as is) against B ({shlex.join(extra)}), alternating", flush=True)
+    what = shlex.join(extra) + (f" from {src}" if src else "")
+    print(f"== PostgreSQL: A (as is) against B ({what}), alternating", flush=True)
     db = Database(pg.url, pool_size=1)
     try:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -424,17 +486,21 @@ def bench_versus(
             conn.exec_driver_sql("CREATE DATABASE versus")
     finally:
         db.dispose()
-    servers = {"A": Server(pg.url, 1), "B": Server(pg.url.rsplit("/", 1)[0] + "/versus", 1, extra)}
-    out: dict[str, Any] = {"extra": list(extra)}
+    b_env = {"PYTHONPATH": src} if src else {}
+    servers = {
+        "A": Server(pg.url, 1),
+        "B": Server(pg.url.rsplit("/", 1)[0] + "/versus", 1, extra, b_env),
+    }
+    out: dict[str, Any] = {"extra": list(extra), "src": src}
     try:
         tokens = {k: [s.token(f"team-{i}") for i in range(CLIENTS)] for k, s in servers.items()}
-        for k, server in servers.items():
-            _run(_load(server.port, tokens[k], 1.0, None, 0))  # warm-up
         for mode, rate in (("closed_loop", None), ("open_loop", 2000.0)):
+            for k, server in servers.items():  # warm-up, not measured
+                _run(_load(server.port, tokens[k], WARM_UP_S, rate, 99))
             got: dict[str, list[dict[str, Any]]] = {"A": [], "B": []}
             for i in range(runs):
                 for k, server in servers.items():
-                    r = _measured(server, db_pid, tokens[k], seconds, rate, 200 + i)
+                    r = _measured(server, db_pid, tokens[k], seconds, rate, 200 + i, vacuum)
                     got[k].append(r)
                     print(f"  {k} {mode} run {i + 1}: {_line(r)}", flush=True)
             for k, rs in got.items():
@@ -456,6 +522,43 @@ def bench_versus(
             flush=True,
         )
     return out
+
+
+def disk_flush(folder: Path, flushes: int = 1000) -> dict[str, Any]:
+    """Latency of the disk's flush where PostgreSQL writes its WAL, as a commit waits for it.
+
+    ``flushes`` times: write 8 kB (one WAL page) and ``fdatasync`` (PostgreSQL's
+    ``wal_sync_method`` on Linux) a file in ``folder``. Every acknowledged placement waits
+    for at least one such flush (its batch's commit), and in the window of two usually for
+    the flush of the batch before too: a floor under the placement latency.
+    """
+    path = folder / "bench-flush.tmp"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    page = b"\0" * 8192
+    seconds = []
+    try:
+        for i in range(flushes):
+            os.pwrite(fd, page, (i % 64) * 8192)
+            started = time.perf_counter()
+            os.fdatasync(fd)
+            seconds.append(time.perf_counter() - started)
+    finally:
+        os.close(fd)
+        path.unlink()
+    seconds.sort()
+    got = {
+        "flushes": flushes,
+        **{
+            f"p{q}_ms": 1000 * seconds[min(flushes - 1, int(flushes * q / 100))]
+            for q in (50, 90, 99)
+        },
+    }
+    print(
+        f"  disk: fdatasync of 8 kB beside PostgreSQL's data, p50 {got['p50_ms']:.2f}, p90 "
+        f"{got['p90_ms']:.2f}, p99 {got['p99_ms']:.2f} ms ({flushes} flushes)",
+        flush=True,
+    )
+    return got
 
 
 def pgbench(pg: TempPostgres, runs: int, seconds: float) -> dict[str, Any]:
@@ -566,7 +669,19 @@ def main() -> None:
         "`gigawatt serve` options (e.g. '--no-pace-batches'), runs alternating, then "
         "pgbench; results not written",
     )
+    parser.add_argument(
+        "--versus-src",
+        metavar="SRC",
+        help="with --versus: B imports gigawatt from this folder (e.g. /work/main/src: "
+        "main's code against this checkout's in the same run; --versus '' for no options)",
+    )
+    parser.add_argument(
+        "--no-vacuum",
+        action="store_true",
+        help="do not VACUUM ANALYZE the database before each run (pgbench's default is to)",
+    )
     args = parser.parse_args()
+    vacuum = not args.no_vacuum
     out: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -578,12 +693,18 @@ def main() -> None:
         "seconds_per_run": args.seconds,
         "runs": args.runs,
         "statistic": "median of runs",
+        "warm_up_seconds": WARM_UP_S,
+        "vacuum_before_each_run": vacuum,
         "load_average_at_start": list(os.getloadavg()),
     }
     if args.versus is not None:
         with TempPostgres(fsync=True) as pg:
+            assert pg.folder is not None
+            disk_flush(pg.folder)
             extra = tuple(shlex.split(args.versus))
-            got = bench_versus(pg, extra, args.runs, args.seconds, _postmaster_pid(pg))
+            got = bench_versus(
+                pg, extra, args.runs, args.seconds, _postmaster_pid(pg), args.versus_src, vacuum
+            )
             print("== pgbench on the same PostgreSQL", flush=True)
             tps = pgbench(pg, args.runs, args.seconds)["tps"]
             for k in ("A", "B"):
@@ -598,9 +719,12 @@ def main() -> None:
                 args.runs,
                 args.seconds,
                 1000.0,
+                vacuum=vacuum,
             )
     if args.only != "sqlite":
         with TempPostgres(fsync=True) as pg:
+            assert pg.folder is not None
+            out["disk_flush"] = disk_flush(pg.folder)
             out["postgresql"] = bench_db(
                 "PostgreSQL",
                 pg.url,
@@ -609,6 +733,7 @@ def main() -> None:
                 args.seconds,
                 2000.0,
                 _postmaster_pid(pg),
+                vacuum,
             )
             print("== pgbench on the same PostgreSQL", flush=True)
             out["pgbench"] = pgbench(pg, args.runs, args.seconds)

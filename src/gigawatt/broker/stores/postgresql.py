@@ -77,13 +77,17 @@ class PgTx(Protocol):
 
 
 def pg_array(values: list[int] | list[str]) -> str:
-    """A PostgreSQL array literal (``{1,2}``, ``{"a","b"}``) for a ``%s::type[]`` parameter."""
-    return "{" + ",".join(_element(v) for v in values) + "}"
+    """A PostgreSQL array literal (``{1,2}``, ``{"a","b"}``) for a ``%s::type[]`` parameter.
+
+    The list holds one kind (its type says so): integers are written by ``map(str)`` in
+    one pass, the batch's longest arrays (its hours) being integers.
+    """
+    if not values or isinstance(values[0], int):
+        return "{" + ",".join(map(str, values)) + "}"
+    return "{" + ",".join(_text(str(v)) for v in values) + "}"
 
 
-def _element(value: int | str) -> str:
-    if isinstance(value, int):
-        return str(value)
+def _text(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
