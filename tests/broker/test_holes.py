@@ -151,26 +151,31 @@ def test_a_committed_drain_is_known_to_the_process(api: Any) -> None:
     assert "abilene" in api.c.app.state.broker.drained
 
 
+def _process() -> tuple[float, int, tuple[int, int, int]]:
+    return (sys.getswitchinterval(), gc.get_freeze_count(), gc.get_threshold())
+
+
 def test_the_app_leaves_the_process_as_it_was(db_url: str) -> None:
     from fastapi.testclient import TestClient
 
-    before = (sys.getswitchinterval(), gc.get_freeze_count())
+    before = _process()
     with TestClient(make_app(db_url)) as client:
         assert client.get("/healthz").status_code == 200
-        assert (sys.getswitchinterval(), gc.get_freeze_count()) == before
-    assert (sys.getswitchinterval(), gc.get_freeze_count()) == before
+        assert _process() == before
+    assert _process() == before
 
 
 def test_serve_tuning_is_opt_in_and_undone() -> None:
-    from gigawatt.broker.server import WRITER_SWITCH_S, tuned
+    from gigawatt.broker.server import WRITER_SWITCH_S, YOUNG_GC_THRESHOLD, tuned
 
-    before = (sys.getswitchinterval(), gc.get_freeze_count())
+    before = _process()
     with tuned(False):
-        assert (sys.getswitchinterval(), gc.get_freeze_count()) == before
+        assert _process() == before
     with tuned(True):
         assert sys.getswitchinterval() == pytest.approx(WRITER_SWITCH_S)
         assert gc.get_freeze_count() > 0
-    assert (sys.getswitchinterval(), gc.get_freeze_count()) == before
+        assert gc.get_threshold() == (YOUNG_GC_THRESHOLD, *before[2][1:])
+    assert _process() == before
 
 
 def test_reads_do_not_wait_for_writes(pg: TempPostgres) -> None:

@@ -97,7 +97,8 @@ def serve_command(
         typer.Option(
             "--tune",
             help="Tune this process while it serves (0.2 ms thread switch interval, "
-            "start-up objects frozen out of the garbage collector); undone on exit.",
+            "start-up objects frozen out of the garbage collector, young-generation "
+            "threshold 10,000); undone on exit.",
         ),
     ] = False,
     as_json: JsonOpt = False,
