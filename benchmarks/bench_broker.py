@@ -739,25 +739,30 @@ def main() -> None:
             out["pgbench"] = pgbench(pg, args.runs, args.seconds)
             out["pgbench_placement_sql"] = pgbench_placement(pg, args.runs, args.seconds)
     out["load_average_at_end"] = list(os.getloadavg())
+    for name in ("sqlite", "postgresql"):
+        if name in out:
+            rate = out[name]["open_loop"]["offered_rate_per_second"]
+            tps = out["pgbench"]["tps"] if name == "postgresql" else None
+            print(_summary(name, out[name], rate, tps))
+    if "pgbench" in out:
+        out["postgresql_to_pgbench"] = (
+            out["postgresql"]["closed_loop"]["placements_per_second"] / out["pgbench"]["tps"]
+        )
+        out["postgresql_to_pgbench_placement_sql"] = (
+            out["postgresql"]["closed_loop"]["placements_per_second"]
+            / out["pgbench_placement_sql"]["tps"]
+        )
+        print(
+            f"pgbench: {out['pgbench']['tps']:.0f} tps (TPC-B-like), "
+            f"{out['pgbench_placement_sql']['tps']:.0f} tps (placement SQL); PostgreSQL's "
+            f"maximum {out['postgresql_to_pgbench']:.2f} and "
+            f"{out['postgresql_to_pgbench_placement_sql']:.2f} of them"
+        )
     if args.only:
         return
-    out["postgresql_to_pgbench"] = (
-        out["postgresql"]["closed_loop"]["placements_per_second"] / out["pgbench"]["tps"]
-    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(out, indent=2) + "\n")
-    for name in ("sqlite", "postgresql"):
-        rate = out[name]["open_loop"]["offered_rate_per_second"]
-        print(_summary(name, out[name], rate, None))
-    out["postgresql_to_pgbench_placement_sql"] = (
-        out["postgresql"]["closed_loop"]["placements_per_second"]
-        / out["pgbench_placement_sql"]["tps"]
-    )
-    RESULTS.write_text(json.dumps(out, indent=2) + "\n")
-    print(
-        f"pgbench: {out['pgbench']['tps']:.0f} tps (TPC-B-like), "
-        f"{out['pgbench_placement_sql']['tps']:.0f} tps (placement SQL); written to {RESULTS}"
-    )
+    print(f"written to {RESULTS}")
 
 
 if __name__ == "__main__":
