@@ -15,7 +15,11 @@ after each database's runs. As the reference, ``pgbench`` (its default TPC-B-lik
 32 clients, 2 threads, scale 10) runs on the same PostgreSQL in the same run. Each run
 also records the CPU seconds per placement of the server processes, of PostgreSQL's
 processes and of the clients (this process), read from ``/proc``: steadier than rates
-on a shared machine. Medians of the runs go to ``benchmarks/results/broker.json``
+on a shared machine. Each mode starts with a warm-up that is not measured
+(``WARM_UP_S``), and each measured run after ``VACUUM ANALYZE``, as pgbench does before
+its runs (``--no-vacuum``: not); a run reports the autovacuum runs and checkpoints that
+happened during it, and the disk's flush latency beside PostgreSQL's data is measured
+first (:func:`disk_flush`). Medians of the runs go to ``benchmarks/results/broker.json``
 (``--only sqlite|postgresql`` runs one database and writes nothing).
 """
 
