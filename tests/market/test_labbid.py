@@ -94,3 +94,11 @@ def test_the_market_clears_with_the_plan_s_bid(
     # the chip's rent is the marginal (lower) bid
     rent = result.resources.query("resource == 'chips'")["rent_usd"].iloc[0]
     assert rent == pytest.approx(min(bid[2025], 20000), rel=1e-6)
+
+
+def test_a_plan_without_duals_says_how_to_get_them() -> None:
+    from gigawatt.errors import InputError
+
+    no_duals = plan(parse_scenario(_scenario()), SolveOptions(duals=False))
+    with pytest.raises(InputError, match=r"solve it with duals \(`gigawatt plan --duals"):
+        lab_bid_from_plan(no_duals)
