@@ -346,6 +346,7 @@ def test_schema_json_is_a_json_schema(schema_json: dict[str, Any]) -> None:
         "contracts",
         "finance",
         "penalties",
+        "supply_limits",
         "uncertainty",
     } == set(props)
     assert set(schema["required"]) == {

@@ -24,6 +24,7 @@ from gigawatt.forecast.options import DEFAULT_CHUNK, DEFAULT_MEMORY_MB
 
 if TYPE_CHECKING:
     from gigawatt.forecast.result import Forecast
+    from gigawatt.market.withforecast import MarketForecast
 
 __all__ = ["forecast_command", "register"]
 
@@ -187,6 +188,22 @@ def forecast_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     report: ReportOption = True,
+    market: Annotated[
+        str | None,
+        typer.Option(
+            "--market",
+            help="Forecast with the market (file or built-in, e.g. market-2025): the lab's "
+            "total capped by what it clears for the lab; also runs without it and prints both, "
+            "and P(world short) per year from the market's own uncertainty.",
+        ),
+    ] = None,
+    market_samples: Annotated[
+        int,
+        typer.Option(
+            "--market-samples",
+            help="Samples of the market's uncertainty with --market (each clears the market).",
+        ),
+    ] = 20,
 ) -> None:
     """Monte Carlo forecast of demand, supply, gap and cash (default scenario if FILE omitted)."""
     from gigawatt.forecast.jit import compile_notice
@@ -200,16 +217,29 @@ def forecast_command(
     show = not (quiet or as_json) and samples * scenario.timeline.n_months >= PROGRESS_MIN_CELLS
     with counted_progress(disable=not show) as bar:
         task = bar.add_task("Sampling", total=samples)
+        options: dict[str, Any] = {
+            "samples": samples,
+            "chunk": chunk,
+            "memory_mb": memory_mb,
+            "workers": workers,
+            "progress": lambda done, total: bar.update(task, completed=done, total=total),
+        }
         with compile_notice(lambda text: err_console.print(f"note: {text}", soft_wrap=True)):
-            result = run_forecast(
-                scenario,
-                samples=samples,
-                seed=seed,
-                chunk=chunk,
-                memory_mb=memory_mb,
-                workers=workers,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+            if market is None:
+                result = run_forecast(scenario, seed=seed, **options)
+                coupled = None
+            else:
+                from gigawatt.market import load_market
+                from gigawatt.market.withforecast import forecast_with_market
+
+                coupled = forecast_with_market(
+                    scenario,
+                    load_market(market),
+                    market_samples=market_samples,
+                    seed=seed,
+                    **options,
+                )
+                result, scenario = coupled.forecast, coupled.limits.scenario
     if out is not None:
         result.save(out)
         if report:
@@ -219,12 +249,30 @@ def forecast_command(
     if as_json:
         data = result.to_json()
         data["out"] = None if out is None else str(out)
+        if coupled is not None:
+            data["market"] = {
+                "name": market,
+                "versus": coupled.versus,
+                "uncertainty": None if coupled.world is None else coupled.world.to_dict(),
+            }
         print_json(data)
         return
     _print_forecast(result)
+    if coupled is not None:
+        _print_market(str(market), coupled)
     if out is not None:
         written = "tables, summary.json and report.html" if report else "tables and summary.json"
         console.print(f"{written} written to {out}")
+
+
+def _print_market(name: str, coupled: MarketForecast) -> None:
+    """The with/without line and the market's own uncertainty."""
+    from gigawatt.cli.market_cmds import print_market_uncertainty
+    from gigawatt.market.versus import versus_line
+
+    console.print(versus_line(name, coupled.versus), markup=False)
+    if coupled.world is not None:
+        print_market_uncertainty(coupled.world)
 
 
 def register(app: typer.Typer) -> None:

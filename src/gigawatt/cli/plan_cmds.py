@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -224,8 +225,9 @@ def plan_command(
         str | None,
         typer.Option(
             "--market",
-            help="Plan with the market: offers limited to what this market (file or "
-            "built-in, e.g. market-2025) clears for the lab.",
+            help="Plan with the market: the lab's total H100e and MW capped by what this "
+            "market (file or built-in, e.g. market-2025) clears for it; also solves the "
+            "plan without it and prints both.",
         ),
     ] = None,
     funded: FundedOpt = False,
@@ -236,10 +238,11 @@ def plan_command(
     from gigawatt.scenario import load_scenario
 
     scenario = load_scenario(file)
+    unlimited = scenario
     if market is not None:
         from gigawatt.market.couple import limit_by_market
 
-        scenario = limit_by_market(scenario, market)
+        scenario = limit_by_market(scenario, market).scenario
     if funded:
         scenario = with_funded(scenario)
     must_fund = scenario.finance is not None and scenario.finance.funded
@@ -264,13 +267,32 @@ def plan_command(
 
             write_default_report(out, scenario=scenario)
     warning = _unproven(result)
+    versus = None
+    if market is not None:
+        from gigawatt.market.versus import plan_versus
+
+        if funded:
+            unlimited = with_funded(unlimited)
+        plain_options = replace(options, duals=False, export_mps=None)
+        if as_json:
+            without = solver(unlimited, plain_options)
+        else:
+            with status(f"Solving {unlimited.name} without the market..."):
+                without = solver(unlimited, plain_options)
+        versus = plan_versus(without.summary, result.summary)
     if as_json:
         data = result.to_json()
         if warning is not None:
             data["solver_warning"] = warning
+        if versus is not None:
+            data["market"] = {"name": market, "versus": versus}
         print_json(data)
     else:
         _print_plan(result)
+        if versus is not None:
+            from gigawatt.market.versus import versus_line
+
+            console.print(versus_line(str(market), versus), markup=False)
         if out is not None:
             written = (
                 "tables, summary.json and report.html" if report else "tables and summary.json"

@@ -129,6 +129,14 @@ def sweep_command(
     out: OutOption = None,
     report: ReportOption = True,
     as_json: JsonOption = False,
+    market: Annotated[
+        str | None,
+        typer.Option(
+            "--market",
+            help="Sweep with the market (file or built-in, e.g. market-2025): every sample's "
+            "total capped by what it clears for the lab; also sweeps without it and prints both.",
+        ),
+    ] = None,
 ) -> None:
     """Solve sampled scenarios with the full planner (Ray tasks) and report distributions."""
     if serial and address:
@@ -138,6 +146,11 @@ def sweep_command(
     from gigawatt.sweep import run_sweep
 
     scenario = load_scenario(file)
+    unlimited = scenario
+    if market is not None:
+        from gigawatt.market.couple import limit_by_market
+
+        scenario = limit_by_market(scenario, market).scenario
     if not as_json:
         print_problems(scenario.warnings)
     options = SolveOptions(
@@ -153,17 +166,24 @@ def sweep_command(
             note = f" ({failed} failed)" if failed else ""
             bar.update(task, completed=done, total=total, description=f"Solving samples{note}")
 
-        result = run_sweep(
-            scenario,
-            samples=samples,
-            seed=seed,
-            options=options,
-            backend="serial" if serial else "ray",
-            address=address,
-            workers=workers,
-            clauses=clauses,
-            progress=tick,
-        )
+        settings: dict[str, Any] = {
+            "samples": samples,
+            "seed": seed,
+            "options": options,
+            "backend": "serial" if serial else "ray",
+            "address": address,
+            "workers": workers,
+            "clauses": clauses,
+        }
+        result = run_sweep(scenario, progress=tick, **settings)
+        versus = None
+        if market is not None:
+            from gigawatt.market.versus import sweep_versus
+
+            failed = 0
+            bar.update(task, completed=0, description="Solving samples without the market")
+            without = run_sweep(unlimited, progress=tick, **settings)
+            versus = sweep_versus(without.tables["distributions"], result.tables["distributions"])
     if out is not None:
         result.save(out)
         if report:
@@ -181,11 +201,17 @@ def sweep_command(
         if error is not None:
             data["error"] = error
         data["out"] = None if out is None else str(out)
+        if versus is not None:
+            data["market"] = {"name": market, "versus": versus}
         print_json(data)
         if error is not None:
             raise typer.Exit(1)
         return
     _print_sweep(result)
+    if versus is not None:
+        from gigawatt.market.versus import versus_line
+
+        console.print(versus_line(str(market), versus), markup=False)
     if out is not None:
         written = "tables, summary.json and report.html" if report else "tables, summary.json"
         console.print(f"{written} written to {out}")

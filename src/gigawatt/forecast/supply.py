@@ -9,7 +9,11 @@ together exceed its ``power_mw`` cap every offer is scaled down pro rata,
 :math:`\sigma_{s,t} = \min(1, \text{cap}_{s,t} / \sum_{o \in s} \text{MW}_{o,t})` (as
 :func:`gigawatt.scenario.supply.supply_table`). The contracted capacity of the offer
 is :math:`K_{o,t} = \sigma_{s,t} A_{o,t} \text{peak}_a` peak FLOP/s; supply totals are
-:math:`\sum_o K_{o,t}` FLOP/s and :math:`\sum_o \sigma_{s,t} \text{MW}_{o,t}` MW.
+:math:`\sum_o K_{o,t}` FLOP/s and :math:`\sum_o \sigma_{s,t} \text{MW}_{o,t}` MW. A
+scenario's ``supply_limits`` cap the totals: where the H100e (FLOP/s / 9.89e14) or the
+MW are over their cap, every offer is scaled by one factor, the smaller of the two
+``min(1, cap / total)`` (the forecast has no merit order for a total cap; the planner
+chooses which offers to keep).
 
 Cost. One accelerator of the offer costs per month
 :math:`c_{o,t} = m_o + h_o \cdot \text{hours}_t` USD, with :math:`m_o` =
@@ -31,6 +35,7 @@ from numpy.typing import NDArray
 
 from gigawatt.forecast.sampling import Parameter
 from gigawatt.forecast.values import ChunkValues, SplitSum, maybe_positive, sampled_keys
+from gigawatt.scenario.power import H100_PEAK_FLOPS
 from gigawatt.scenario.schema import BuildOffer, Scenario
 from gigawatt.scenario.supply import OfferRef, offers
 
@@ -167,7 +172,23 @@ class SupplyModel:
                 per_offer[k] = capped
                 flops.add(capped)
                 mw_total.add(mw * scale)
-        return Capacity(per_offer, flops.total(), mw_total.total())
+        return self._limited(values, per_offer, flops.total(), mw_total.total())
+
+    def _limited(self, values: ChunkValues, per_offer: list[F64], flops: F64, mw: F64) -> Capacity:
+        """Every offer scaled by one factor where the lab's total is over ``supply_limits``."""
+        limits = self.scenario.supply_limits
+        if limits is None:
+            return Capacity(per_offer, flops, mw)
+        scale: F64 = np.ones_like(flops)
+        for total, key, schedule, unit in (
+            (flops, "h100e", limits.h100e, H100_PEAK_FLOPS),
+            (mw, "power_mw", limits.power_mw, 1.0),
+        ):
+            if schedule is not None:
+                cap = values.schedule(("supply_limits", key), schedule) * unit
+                over = np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)
+                scale = np.minimum(scale, over)
+        return Capacity([c * scale for c in per_offer], flops * scale, mw * scale)
 
     def costs(self, values: ChunkValues) -> Costs:
         """Per-accelerator costs of the chunk whose sampled numbers are ``values``."""

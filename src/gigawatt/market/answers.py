@@ -15,6 +15,8 @@ Definitions (one each, used by the tables, the JSON, the report and the tests):
   resource's scarcity rent (the dual of its row in the surplus stage,
   :mod:`gigawatt.market.clearing`) is positive, with supply. (A chip can carry a rent in
   a covered year because it serves later, short years; that is not binding.)
+* **the lab's power**: the facility GW the clearing gives the lab, over every region
+  (what runs for it, :mod:`gigawatt.market.clearing`'s :math:`\sum_r p_{lry}`).
 * **shortfall**: demand minus served, for the lab in the market and for the lab alone
   (every other buyer's demand and contracts set to zero).
 * **AI electricity, TWh**: load factor x facility GW powered on, averaged over the year's
@@ -24,6 +26,7 @@ Definitions (one each, used by the tables, the JSON, the report and the tests):
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -117,18 +120,22 @@ def _alone(inp: MarketInputs, lab: int, rule: str) -> np.ndarray:
     return np.asarray(clear(solo, rule).served_m[lab], dtype=float)
 
 
-def analyze_market(market: Market, *, alone: bool = True) -> MarketResult:
+def analyze_market(
+    market: Market, *, alone: bool = True, lab_bid: Mapping[int, float] | None = None
+) -> MarketResult:
     """Clear a market and answer its questions for ``market.lab``.
 
     Args:
         market: A validated market (:func:`gigawatt.market.load_market`).
         alone: Also clear the market with the lab as the only buyer (its shortfall
             when nobody else bids), one more solve.
+        lab_bid: Year -> the lab's bid, USD per H100e-year, in place of the file's
+            (:func:`gigawatt.market.labbid.bids_by_year`).
 
     Raises:
         SolverError: the clearing did not solve.
     """
-    inp = market_inputs(market)
+    inp = market_inputs(market, lab_bid)
     clearing = clear(inp, market.rule)
     lab = inp.labs.index(market.lab)
     stock = _supply_stock(inp)
@@ -160,6 +167,7 @@ def analyze_market(market: Market, *, alone: bool = True) -> MarketResult:
             ],
             "lab_demand_h100e": lab_d * MILLION,
             "lab_served_h100e": lab_s * MILLION,
+            "lab_power_gw": clearing.power_gw[lab].sum(axis=0),
             "lab_shortfall_h100e": (lab_d - lab_s) * MILLION,
             "lab_alone_shortfall_h100e": (lab_d - lab_alone) * MILLION,
             "lab_share_accelerators": np.divide(
@@ -183,7 +191,7 @@ def analyze_market(market: Market, *, alone: bool = True) -> MarketResult:
                 "demand_h100e": float(demand[i, t]) * MILLION,
                 "served_h100e": float(served[i, t]) * MILLION,
                 "shortfall_h100e": float(demand[i, t] - served[i, t]) * MILLION,
-                "bid_usd_per_h100e_year": float(inp.bid_busd_per_m[i]) * BUSD / MILLION,
+                "bid_usd_per_h100e_year": float(inp.bid_busd_per_m[i, t]) * BUSD / MILLION,
             }
             for i, name in enumerate(inp.labs)
             for t, year in enumerate(inp.years)

@@ -38,8 +38,9 @@ while the next stage optimises the next one.
    :math:`\sum_y \phi_y`. Contracts are served before anything else; when supply cannot
    meet them all, every contract gets the same fraction :math:`\phi_y`.
 2. **Price** (``rule: price``): maximise the surplus
-   :math:`\Omega = \sum_{l,y} v_l s_{ly} - \sum_{l,r,y} \pi_r p_{lry}` with bids
-   :math:`v_l` (USD per H100e-year) and power at :math:`\pi_r` per GW-year. Supply
+   :math:`\Omega = \sum_{l,y} v_{ly} s_{ly} - \sum_{l,r,y} \pi_r p_{lry}` with bids
+   :math:`v_{ly}` (USD per H100e-year; the lab's may come from its plan,
+   :mod:`gigawatt.market.labbid`) and power at :math:`\pi_r` per GW-year. Supply
    curves: chips, packaging and memory are vertical at the quantity shipped (what was
    made is sold; its cost is sunk at the margin, and the price paid for it is a transfer
    between buyer and seller); power is flat at :math:`\pi_r` up to the energisable GW,
@@ -171,7 +172,7 @@ class _Model:
         power_cost = xr.DataArray(inp.power_busd_per_gw, coords=[reg_c])
         power_spend = (self.p * power_cost).sum()
         self.cost = (self.stock * capex).sum() + power_spend
-        bid = xr.DataArray(inp.bid_busd_per_m, coords=[lab_c])
+        bid = xr.DataArray(inp.bid_busd_per_m, coords=[lab_c, year_c])
         self.surplus = (self.s * bid).sum() - power_spend
         self.m = m
         self.f_da = f_da

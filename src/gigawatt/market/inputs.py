@@ -6,6 +6,7 @@ millions, power in GW, CoWoS in thousands of wafers, HBM in PB (1e6 GB), money i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +43,7 @@ class MarketInputs:
     power_gw: Array  # (region, year)
     power_busd_per_gw: Array  # (region,)
     demand_m: Array  # (lab, year) million H100e
-    bid_busd_per_m: Array  # (lab,) $B per million H100e-year
+    bid_busd_per_m: Array  # (lab, year) $B per million H100e-year
     allowed_family: npt.NDArray[np.bool_]  # (lab, family)
     allowed_region: npt.NDArray[np.bool_]  # (lab, region)
     contract_gw: Array  # (lab, family, year) contracted facility GW installed
@@ -57,8 +58,14 @@ class MarketInputs:
         return ((tau <= y) & (tau > y - self.lifetime_years)).astype(float)
 
 
-def market_inputs(market: Market) -> MarketInputs:
-    """The arrays of a validated market."""
+def market_inputs(market: Market, lab_bid: Mapping[int, float] | None = None) -> MarketInputs:
+    """The arrays of a validated market.
+
+    Args:
+        market: The market.
+        lab_bid: Year -> the lab's (``market.lab``) bid in USD per H100e-year, in place of
+            the file's in those years (:mod:`gigawatt.market.labbid`).
+    """
     years = market.year_list
     labs, families, regions = list(market.labs), list(market.families), list(market.regions)
     fams = [market.families[f] for f in families]
@@ -87,8 +94,18 @@ def market_inputs(market: Market) -> MarketInputs:
         power_busd_per_gw=np.array([market.regions[r].usd_per_gw_year / BUSD for r in regions]),
         demand_m=np.array([series_values(market.labs[lab].h100e, years) for lab in labs]) / MILLION,
         bid_busd_per_m=np.array(
-            [market.labs[lab].usd_per_h100e_year * MILLION / BUSD for lab in labs]
-        ),
+            [
+                [
+                    (lab_bid or {}).get(year, market.labs[lab].usd_per_h100e_year)
+                    if lab == market.lab
+                    else market.labs[lab].usd_per_h100e_year
+                    for year in years
+                ]
+                for lab in labs
+            ]
+        )
+        * MILLION
+        / BUSD,
         allowed_family=np.array(
             [
                 [(lab.families is None or f in lab.families) for f in families]

@@ -38,6 +38,9 @@ class MarketResult:
         first_binding: Kind of limit (chips, packaging, memory, power) -> first year it
             binds, or None.
         record: The market's public record (for the check against it), if any.
+        lab_bid: When the lab's bid came from its plan (:mod:`gigawatt.market.labbid`):
+            year, months, usd_per_h100e_year, usd_per_mw_year; else None.
+        bid_source: ``file`` (every bid as written) or the plan the lab's bid came from.
     """
 
     name: str
@@ -50,6 +53,8 @@ class MarketResult:
     first_binding: dict[str, int | None]
     record: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    lab_bid: pd.DataFrame | None = None
+    bid_source: str = "file"
 
     @property
     def first_short_year(self) -> int | None:
@@ -115,6 +120,8 @@ class MarketResult:
             "first_binding": dict(self.first_binding),
             "findings": self.findings(),
             "record": self.record,
+            "bid_source": self.bid_source,
+            "lab_bid": None if self.lab_bid is None else _records(self.lab_bid),
             "years": _records(self.years),
             "labs": _records(self.labs),
             "resources": _records(self.resources),
@@ -122,8 +129,10 @@ class MarketResult:
 
     def save(self, directory: str | Path) -> Path:
         """Write ``market.json`` and the tables as Parquet into ``directory``."""
-        summary = {k: v for k, v in self.to_dict().items() if k not in _TABLES}
+        summary = {k: v for k, v in self.to_dict().items() if k not in (*_TABLES, "lab_bid")}
         tables = {name: getattr(self, name) for name in _TABLES}
+        if self.lab_bid is not None:
+            tables["lab_bid"] = self.lab_bid
         return save_result(directory, tables, summary, summary_name=MARKET_FILE)
 
     @classmethod
@@ -137,7 +146,7 @@ class MarketResult:
         summary = read_summary(
             folder, "market", "gigawatt market --out DIR", summary_name=MARKET_FILE
         )
-        tables = read_tables(folder, list(_TABLES), required=_TABLES, what="market result")
+        tables = read_tables(folder, [*_TABLES, "lab_bid"], required=_TABLES, what="market result")
         return cls(
             name=str(summary["market"]),
             source=str(summary["source"]),
@@ -150,4 +159,6 @@ class MarketResult:
                 k: (None if v is None else int(v)) for k, v in summary["first_binding"].items()
             },
             record=summary.get("record"),
+            lab_bid=tables.get("lab_bid"),
+            bid_source=str(summary.get("bid_source", "file")),
         )

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gigawatt.scenario.power import H100_PEAK_FLOPS
+
 __all__ = [
     "H100_PEAK_FLOPS",
     "HOURS_PER_YEAR",
@@ -53,9 +55,6 @@ __all__ = [
 
 #: Hours of an average year (365.25 days), to annualise a month's power.
 HOURS_PER_YEAR = 8766.0
-#: Dense BF16 peak of one H100 SXM (989.4 TFLOP/s, NVIDIA datasheet; the built-ins' H100).
-#: ``h100_equivalents`` = peak FLOP/s installed / this.
-H100_PEAK_FLOPS = 9.89e14
 
 Tables = Mapping[str, pd.DataFrame]
 

@@ -43,6 +43,7 @@ from linopy.config import LinopySemanticsWarning
 
 from gigawatt.plan.funding import add_funding, is_funded
 from gigawatt.plan.inputs import PlanInputs, RofrTerm
+from gigawatt.plan.supplylimits import add_supply_limits
 
 __all__ = ["PlanModel", "build_model", "remove_rofr_tightening"]
 
@@ -668,6 +669,7 @@ def build_model(inputs: PlanInputs, *, allow_shortfall: bool = True) -> PlanMode
         add_variables(pm, coords)
         for family in CONSTRAINT_FAMILIES:
             family(pm, coords)
+        add_supply_limits(pm, coords)
         if is_funded(inputs):
             pm.funded = True
             cost = add_funding(pm.model, inputs, coords)

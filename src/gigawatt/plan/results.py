@@ -24,6 +24,10 @@ Tables (pandas DataFrames, one row per key):
 * ``duals``: kind (accelerator or power), site, offer, month, value_usd — the present
   value of one more accelerator of an offer for a month (USD per accelerator-month) or
   one more MW at a site for a month (USD per MW-month);
+* ``compute_value``: kind (inference, training, power), name, month, unit (H100e or MW),
+  usd_per_unit_month — the shadow prices of compute and power: what one more H100e-month
+  for a workload, or MW-month at a site, is worth, in USD of that month
+  (:mod:`gigawatt.plan.computevalue`);
 * ``beyond_horizon``: reservations and builds started inside the horizon whose term or
   lifetime runs past its end (see :mod:`gigawatt.plan.commitments`);
 * in a funded plan only, ``financing`` and ``financing_limits``
@@ -45,6 +49,7 @@ import pandas as pd
 
 from gigawatt.plan.cashbasis import cash_terms, compute_paid_musd
 from gigawatt.plan.commitments import beyond_horizon_summary, commitments_beyond_horizon
+from gigawatt.plan.computevalue import COMPUTE_VALUE_COLUMNS, compute_value
 from gigawatt.plan.figures import PlanFigures, by_provider, by_year, plan_figures
 from gigawatt.plan.fundingresults import financing_results
 from gigawatt.plan.inputs import EFLOPS, KACC, MUSD, YFLOP, PlanInputs
@@ -62,6 +67,7 @@ TABLES = (
     "shortfall",
     "finance",
     "duals",
+    "compute_value",
     "beyond_horizon",
     "financing",
     "financing_limits",
@@ -367,6 +373,12 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
         else pd.DataFrame(columns=["kind", "site", "offer", "month", "value_usd"])
     )
     duals = duals[duals["month"].isin(inp.months)].reset_index(drop=True)
+    value = (
+        compute_value(pm)
+        if outcome.duals_available
+        else pd.DataFrame(columns=COMPUTE_VALUE_COLUMNS)
+    )
+    value = value[value["month"].isin(inp.months)].reset_index(drop=True)
     beyond = commitments_beyond_horizon(inp, new)
 
     cost_usd = float(spend["usd_discounted"].sum()) if len(spend) else 0.0
@@ -435,6 +447,7 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
         "shortfall": shortfall,
         "finance": finance,
         "duals": duals,
+        "compute_value": value,
         "beyond_horizon": beyond,
     }
     if financing is not None:

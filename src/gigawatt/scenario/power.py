@@ -27,6 +27,7 @@ import math
 from dataclasses import dataclass
 
 __all__ = [
+    "H100_PEAK_FLOPS",
     "RunCase",
     "RunPower",
     "delivered_flops",
@@ -34,6 +35,11 @@ __all__ = [
     "power_factors",
     "run_power",
 ]
+
+
+#: Dense BF16 peak of one H100 SXM (989.4 TFLOP/s, NVIDIA datasheet; facts.md D.1): one
+#: H100-equivalent (H100e), as Epoch AI counts compute.
+H100_PEAK_FLOPS = 9.89e14
 
 
 def _positive(label: str, value: float) -> None:

@@ -52,6 +52,7 @@ __all__ = [
     "Site",
     "SkyPilotCloud",
     "SkyPilotRegion",
+    "SupplyLimits",
     "TrainingWorkload",
     "VendorFinancing",
     "Workload",
@@ -513,6 +514,23 @@ class Penalties(_Strict):
     )
 
 
+class SupplyLimits(_Strict):
+    """Caps on the lab's total supply, e.g. what a market clears for it (`plan --market`)."""
+
+    h100e: ScheduleField | None = Field(
+        None,
+        description="Schedule of the most H100-equivalents the lab may hold across every "
+        "offer each month (installed accelerators x peak_flops / 9.89e14, the H100 SXM's "
+        "dense BF16); no cap when absent.",
+    )
+    power_mw: ScheduleField | None = Field(
+        None,
+        description="Schedule of the most facility MW the lab's installed accelerators may "
+        "draw across every site each month; no cap when absent.",
+    )
+    source: str = Field("", description="Where the limits come from (e.g. a market's name).")
+
+
 class Scenario(_Strict):
     """A whole scenario: the world the planner, forecast and broker work on."""
 
@@ -533,6 +551,9 @@ class Scenario(_Strict):
     contracts: list[Contract] = Field(default_factory=list, description="Contracts.")
     finance: Finance | None = Field(None, description="Cash tracking; none when absent.")
     penalties: Penalties = Field(default_factory=Penalties, description="Shortfall penalties.")
+    supply_limits: SupplyLimits | None = Field(
+        None, description="Caps on the lab's total supply (all offers together); none when absent."
+    )
     uncertainty: dict[str, Any] = Field(
         default_factory=dict,
         description="Key path -> distribution ({lognormal: {p50, p90}}, {normal: {mean, sd}}, "
