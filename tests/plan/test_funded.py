@@ -80,7 +80,7 @@ def rows(p: Plan, kind: str) -> dict[str, list[float]]:
 def test_the_unfunded_plan_serves_everything_and_goes_below_zero() -> None:
     p = plan(parse_scenario(scenario_text(loan()).replace("funded: true", "funded: false")))
     assert p.objective_usd == pytest.approx(3.0e6, rel=REL)
-    assert p.summary["min_cash_basis_usd"] == pytest.approx(-1.5e6, rel=REL)
+    assert p.summary["min_cash_usd"] == pytest.approx(-1.5e6, rel=REL)
     assert "financing" not in p.tables
 
 
@@ -100,7 +100,7 @@ def test_one_loan_at_a_stated_rate() -> None:
     assert bank["balance_usd"][:2] == pytest.approx([d, 1.01 * d - 1.5e6], rel=REL)
     assert p.summary["funding_needed_by_year"] == pytest.approx({"2025": d}, rel=REL)
     fin = p.tables["finance"]
-    assert fin["cash_basis_usd"].min() >= -1e-3
+    assert fin["cash_usd"].min() >= -1e-3
     # the finance table's cash line is the ledger: start + flows, financing included
     assert fin["financing_usd"].tolist() == pytest.approx(
         [0.99 * d, -(1.5e6 - 0.01 * d) - 0.01 * d, fin["financing_usd"].iloc[2]], rel=REL
@@ -280,8 +280,8 @@ def test_the_ledger_is_the_model_cash() -> None:
     p = extract_plan(pm, outcome)
     model_cash = outcome.primal["cash"] * MUSD
     fin = p.tables["finance"]
-    assert fin["cash_basis_usd"].to_numpy() == pytest.approx(model_cash, rel=1e-7, abs=1e-2)
-    assert (fin["cash_basis_usd"] >= 1.0e5 - 1e-2).all()
+    assert fin["cash_usd"].to_numpy() == pytest.approx(model_cash, rel=1e-7, abs=1e-2)
+    assert (fin["cash_usd"] >= 1.0e5 - 1e-2).all()
     # the plan uses what the check is about
     cap = p.tables["capacity"]
     assert cap[cap["pricing"] == "build"]["new"].sum() > 0

@@ -65,13 +65,13 @@ def test_funding_by_year_is_the_tables_summed(folder: Path) -> None:
         assert year.loc[y, "interest_fees_usd"] == pytest.approx(
             d["interest_usd"].sum() + d["fees_usd"].sum(), rel=1e-12
         )
-        assert year.loc[y, "cash_basis_end_usd"] == f["cash_basis_usd"].iloc[-1]
+        assert year.loc[y, "cash_end_usd"] == f["cash_usd"].iloc[-1]
     # 2025 (Nov, Dec): $3M of capex against $3M of revenue and $20k of opex
     assert year.loc["2025", "burn_usd"] == pytest.approx(20_000, rel=1e-9)
     # sources - uses = the change in cash, year by year
     sources = year[["revenue_net_usd", "debt_drawn_usd"]].sum(axis=1)
     uses = year[["compute_paid_usd", "other_opex_usd", "debt_repaid_usd", "interest_fees_usd"]]
-    change = year["cash_basis_end_usd"].diff().fillna(year["cash_basis_end_usd"])
+    change = year["cash_end_usd"].diff().fillna(year["cash_end_usd"])
     assert (sources - uses.sum(axis=1)).to_numpy() == pytest.approx(change.to_numpy(), abs=1e-6)
 
 

@@ -8,12 +8,18 @@ $300k (revenue lost to the cap), financing cost 0.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from gigawatt.plan import SolveOptions
 from gigawatt.scenario import parse_scenario
 from gigawatt.sweep.run import run_sweep
+
+GIGAWATT = str(Path(sys.executable).with_name("gigawatt"))
 
 CAPPED = """
 name: capped-sweep
@@ -43,8 +49,34 @@ def test_each_sample_is_funded_and_reported() -> None:
     money = cash + 3.0e5
     assert table["objective_usd"].to_numpy() == pytest.approx(4.0e6 - money, rel=1e-6)
     assert table["financing_cost_usd"].to_numpy() == pytest.approx(np.zeros(4), abs=1e-6)
-    assert (table["min_cash_basis_usd"] >= -1e-3).all()
+    assert (table["min_cash_usd"] >= -1e-3).all()
+    # planned without the cash constraint every sample serves all (revenue $1.5M a month
+    # against $1M charged): the revenue lost to the funding cap is all the lost revenue
+    lost = table["lost_revenue_to_funding_usd"].to_numpy()
+    assert lost == pytest.approx(table["lost_revenue_usd"].to_numpy(), rel=1e-9)
+    assert (lost > 1.0e5).all()
+    assert result.distribution("lost_revenue_to_funding_usd")["n"] == 4
     assert (table["funding_needed_usd"] > 0).all()
     assert result.distribution("financing_cost_usd")["n"] == 4
     mean = result.distribution("objective_usd")["mean"]
     assert mean == pytest.approx(float(np.mean(4.0e6 - money)), rel=1e-6)
+
+
+def test_the_sweep_command_prints_the_funding_figures(tmp_path: Path) -> None:
+    f = tmp_path / "capped.yaml"
+    f.write_text(CAPPED)
+    out = subprocess.run(
+        [GIGAWATT, "sweep", str(f), "-n", "2", "--seed", "1", "--serial"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    for label in (
+        "funding drawn $B",
+        "financing cost $B (PV)",
+        "revenue lost to funding $B (PV)",
+        "lowest cash $B",
+    ):
+        assert label in out.stdout

@@ -8,7 +8,8 @@ For inference workload :math:`w` in class :math:`c(w)` with unmet share :math:`q
 * revenue share :math:`S_t = \sum_c (1 - q_{c,t}) \sum_{w \in c} s_{w,t} R_{w,t}` with
   :math:`s_{w,t} = \min(1, \sum p_t)` over the revenue-share clauses covering :math:`w`,
   each clause's fraction :math:`p_t` (its percent, declining, capped on the scenario's
-  full revenue) from :func:`gigawatt.scenario.rules.clause_share_fraction`;
+  full revenue; percent and cap may be sampled) from
+  :func:`gigawatt.scenario.rules.clause_share_fraction`;
 * take-or-pay: a ``min_spend`` clause with counterparty :math:`p`, window :math:`M`
   and amount :math:`U` (prorated by the share of its months inside the horizon, as the
   planner does) pays :math:`\max(0, U - \sum_{t \in M} \text{spend}_{p,t})` in the last
@@ -129,13 +130,23 @@ class FinanceModel:
 
     def _share(self, values: ChunkValues, wi: int) -> F64:
         clauses = self.share_clauses[wi]
-        if not any(values.scalar_sampled((*path, "percent")) for path, _, _ in clauses):
+        sampled = any(
+            values.scalar_sampled((*path, key))
+            for path, _, _ in clauses
+            for key in ("percent", "cap_usd")
+        )
+        if not sampled:
             return np.asarray(self.share[wi][:, None], dtype=np.float64)
         tl = self.scenario.timeline
         total: F64 = np.zeros((tl.n_months, 1))
         for path, clause, revenue in clauses:
             p = np.ravel(values.scalar_row((*path, "percent"), clause.percent))
-            total = total + clause_share_fraction(clause, p, tl, revenue)
+            cap = (
+                None
+                if clause.cap_usd is None
+                else np.ravel(values.scalar_row((*path, "cap_usd"), clause.cap_usd))
+            )
+            total = total + clause_share_fraction(clause, p, tl, revenue, cap)
         return np.minimum(total, 1.0)
 
     def evaluate(

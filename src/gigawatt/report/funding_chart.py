@@ -65,7 +65,7 @@ def funding_chart(results: ResultSet) -> Chart | None:
     )
     fin = fin.sort_values("month")
     months = tuple(fin["month"].astype(str))
-    cash = fin["cash_basis_usd"]
+    cash = fin["cash_usd"]
     floor = float(summary.get("cash_floor_usd", 0.0))
     cash_scale, cash_unit = fmt.money_unit(max(float(cash.abs().max()), abs(floor)))
     needed = float(summary.get("funding_needed_usd", 0.0))
