@@ -14,6 +14,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gigawatt.plan import Plan, SolveOptions
 from gigawatt.plan.fundedplan import financing_limit_values, funded_plan, with_funded
@@ -184,6 +186,39 @@ def test_properties_of_the_optimum(what: str) -> None:
         two = solve(scenario_text(base + equity(0.3))).objective_usd
         assert two <= one + 1e-6 * one
         assert two < one
+
+
+def _objective(text: str) -> float:
+    return plan(parse_scenario(text), SolveOptions(duals=False)).objective_usd
+
+
+MONEY = st.floats(0.0, 2.0e6, allow_nan=False)
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    cash=MONEY,
+    floors=st.lists(st.floats(-1.0e6, 1.0, allow_nan=False), min_size=2, max_size=2),
+    limits=st.lists(MONEY, min_size=2, max_size=2),
+    rate=st.floats(0.0, 3.0, allow_nan=False),
+)
+def test_properties_hold_for_any_numbers(
+    cash: float, floors: list[float], limits: list[float], rate: float
+) -> None:
+    """For any starting cash, floors (at most the cash), credit limits and round return:
+    the higher floor never lowers the optimum; more credit or an added round never
+    raises it."""
+    low, high = sorted(f * cash if f > 0 else f for f in floors)
+    small, large = sorted(limits)
+    tol = 1e-6 * 4.5e6
+
+    def obj(financing: str, floor: float = 0.0) -> float:
+        return _objective(scenario_text(financing, cash=cash, floor=floor))
+
+    assert obj(loan(small), high) >= obj(loan(small), low) - tol
+    base = obj(loan(small))
+    assert obj(loan(large)) <= base + tol
+    assert obj(loan(small) + equity(rate)) <= base + tol
 
 
 def test_with_funded_needs_a_finance_section() -> None:

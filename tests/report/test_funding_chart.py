@@ -15,7 +15,7 @@ import pytest
 from gigawatt.plan import SolveOptions
 from gigawatt.plan.fundedplan import funded_plan
 from gigawatt.plan.fundingfigures import ANCHORS, anchors, funding_by_year
-from gigawatt.report import write_report
+from gigawatt.report import fmt, write_report
 from gigawatt.report.data import load_results
 from gigawatt.report.funding_chart import funding_chart
 from gigawatt.scenario import Scenario
@@ -89,6 +89,10 @@ def test_the_chart_is_drawn_in_the_report(folder: Path, tmp_path: Path) -> None:
     names = {s.name for s in chart.panels[0].series}
     assert {"net revenue", "debt drawn", "compute paid", "debt repaid"} <= names
     assert any("115" in note for note in chart.notes)
+    # the caption answers with the summary's figures: drawn, cost, revenue lost to funding
+    s = load_results(folder).summary
+    for usd in ("funding_needed_usd", "financing_cost_usd", "lost_revenue_to_funding_usd"):
+        assert fmt.usd(float(s[usd])) in chart.caption
     report = write_report(folder, tmp_path / "report.html", png_dir=tmp_path / "png")
     del report
     html = (tmp_path / "report.html").read_text(encoding="utf-8")

@@ -80,3 +80,32 @@ def test_the_sweep_command_prints_the_funding_figures(tmp_path: Path) -> None:
         "lowest cash $B",
     ):
         assert label in out.stdout
+
+
+SHARED = """
+name: shared-sweep
+horizon: {start: 2025-01, months: 3}
+accelerators: {X: {peak_flops: 1.0e15, facility_watts: 1000}}
+providers: {p: {kind: cloud}}
+sites:
+  s: {provider: p, offers: [{accelerator: X, pricing: on_demand, usd_per_hour: 0,
+      available: 1000}]}
+workloads: [{name: api, kind: inference, demand_flops: 5.0e17, utilization: 0.5,
+             revenue_usd_per_month: 1.0e6, tags: [api]}]
+contracts:
+  - {name: partner, counterparty: p, clauses: [
+      {type: revenue_share, percent: 10, tags: [api], cap_usd: 1.5e5}]}
+uncertainty:
+  contracts.partner.clauses[0].cap_usd: {uniform: {low: 1.0e5, high: 2.0e5}}
+"""
+
+
+def test_an_unknown_revenue_share_cap_is_sampled_in_each_plan() -> None:
+    # Free compute, all served: 10% of $1M a month is due ($300k over the horizon), so the
+    # share paid (no discounting) is the sampled cap C itself, C in [$100k, $200k].
+    result = run_sweep(parse_scenario(SHARED), samples=4, seed=2, options=SolveOptions())
+    table = result.samples
+    assert (table["status"] == "optimal").all()
+    cap = table["contracts.partner.clauses[0].cap_usd"].to_numpy()
+    assert ((cap >= 1.0e5) & (cap <= 2.0e5)).all() and np.ptp(cap) > 0
+    assert table["revenue_share_usd"].to_numpy() == pytest.approx(cap, rel=1e-9)
