@@ -84,19 +84,19 @@ def test_the_sweep_command_prints_the_funding_figures(tmp_path: Path) -> None:
 
 SHARED = """
 name: shared-sweep
-horizon: {start: 2025-01, months: 3}
-accelerators: {X: {peak_flops: 1.0e15, facility_watts: 1000}}
-providers: {p: {kind: cloud}}
-sites:
-  s: {provider: p, offers: [{accelerator: X, pricing: on_demand, usd_per_hour: 0,
-      available: 1000}]}
-workloads: [{name: api, kind: inference, demand_flops: 5.0e17, utilization: 0.5,
-             revenue_usd_per_month: 1.0e6, tags: [api]}]
+uncertainty:
+  contracts.partner.clauses[0].cap_usd: {uniform: {low: 1.0e5, high: 2.0e5}}
 contracts:
   - {name: partner, counterparty: p, clauses: [
       {type: revenue_share, percent: 10, tags: [api], cap_usd: 1.5e5}]}
-uncertainty:
-  contracts.partner.clauses[0].cap_usd: {uniform: {low: 1.0e5, high: 2.0e5}}
+workloads: [{name: api, kind: inference, demand_flops: 5.0e17, utilization: 0.5,
+             revenue_usd_per_month: 1.0e6, tags: [api]}]
+sites:
+  s: {provider: p, offers: [{accelerator: X, pricing: on_demand, usd_per_hour: 0,
+      available: 1000}]}
+providers: {p: {kind: cloud}}
+accelerators: {X: {peak_flops: 1.0e15, facility_watts: 1000}}
+horizon: {start: 2025-01, months: 3}
 """
 
 
