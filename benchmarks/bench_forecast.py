@@ -68,6 +68,7 @@ from gigawatt.scenario.distributions import (
     Uniform,
     spearman_to_pearson,
 )
+from gigawatt.scenario.payments import deliveries, paid_on_delivery
 from gigawatt.scenario.schedule import GROWTH_KEY
 from gigawatt.scenario.schema import BuildOffer, InferenceWorkload, TrainingWorkload
 
@@ -118,6 +119,8 @@ class Inputs:
     other_opex: Any = None
     funding: list[tuple[int, Any]] = field(default_factory=list)
     cash0: Any = None
+    # per build offer: (offer, lifetime, deposit share, lead months): paid on delivery
+    builds: list[tuple[int, int, float, int]] = field(default_factory=list)
 
 
 def _spec_scalar(idx: dict[tuple[Any, ...], int], path: tuple[Any, ...], base: float) -> Any:
@@ -238,6 +241,14 @@ def extract(model: ForecastModel) -> Inputs:
         if isinstance(offer, BuildOffer):
             month = _spec_scalar(scal, (*o.path, "capex_usd"), offer.capex_usd)
             lifetime = float(offer.lifetime_months)
+            inp.builds.append(
+                (
+                    len(inp.offers),
+                    offer.lifetime_months,
+                    offer.deposit_share,
+                    offer.lead_months,
+                )
+            )
             hour = _spec_scalar(scal, (*o.path, "opex_usd_per_hour"), offer.opex_usd_per_hour)
         else:
             month, lifetime = None, 1.0
@@ -255,6 +266,8 @@ def extract(model: ForecastModel) -> Inputs:
     inp.used = [(o, rows) for o, (_, rows, _) in _steps(merit._touched.astype(bool)).items()]
     fin = model.finance
     assert not fin.min_spend, "the benchmark kernel covers scenarios without min_spend"
+    prepaid = [k for k, _, o in fin.paid_ahead if not isinstance(o, BuildOffer)]
+    assert not prepaid, "the benchmark kernel covers scenarios without prepaid reservations"
     for c in merit.classes:
         group = []
         for wi in c.members:
@@ -442,13 +455,30 @@ def _chunk(inp: Inputs, x: np.ndarray, n: int) -> tuple[dict[str, np.ndarray], n
             gap = np.repeat(gap, q.shape[1], axis=1)
         gap[span] += q[span] * flops[span]
     spend = np.zeros((t, 1))
+    in_use: dict[int, tuple[slice, np.ndarray]] = {}
     for o, rows in inp.used:
         used = capacity[o][rows] - remaining[o][rows]
+        in_use[o] = (rows, used)
         cost = (monthly[o] + hourly[o] * hours[rows][:, None]) / inp.peak[o]
         spent = used * cost
         if spend.shape[1] != spent.shape[1]:
             spend = np.repeat(spend, spent.shape[1], axis=1)
         spend[rows] += spent
+    # cash basis: a build's capex paid on delivery, not straight-line on use
+    paid = spend
+    for o, life, share, lag in inp.builds:
+        if o not in in_use:
+            continue
+        rows, used = in_use[o]
+        acc = np.zeros((t, used.shape[1]))
+        acc[rows] = used / inp.peak[o]
+        capex = monthly[o] * life
+        new = deliveries(acc, life)
+        extra = paid_on_delivery(new, capex * (1.0 - share), capex * share, lag)
+        extra = extra - acc * monthly[o]
+        if paid.shape[1] != extra.shape[1]:
+            paid = np.repeat(paid, extra.shape[1], axis=1)
+        paid = paid + extra
     revenue = np.zeros((t, 1))
     shared = np.zeros((t, 1))
     for group, q in zip(inp.revenue, unmet, strict=True):
@@ -470,7 +500,7 @@ def _chunk(inp: Inputs, x: np.ndarray, n: int) -> tuple[dict[str, np.ndarray], n
         funding = np.broadcast_to(funding, (t, max(funding.shape[1], usd.shape[0]))).copy()
         funding[month] += usd
     cash0 = _row(inp.cash0, x)
-    net = revenue - shared - spend - other + funding
+    net = revenue - shared - paid - other + funding
     cash = np.broadcast_to(net, (t, max(net.shape[1], cash0.shape[1]))).copy()
     cash[0] += cash0[0]
     for month in range(1, t):

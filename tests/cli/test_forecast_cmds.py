@@ -42,7 +42,14 @@ def test_forecast_json_and_out(tmp_path: Path) -> None:
     assert data["kind"] == "forecast"
     assert data["samples"] == 400 and data["seed"] == 3
     assert data["scenario"] == "frontier-lab-2025"
-    assert {"p50", "p90"} <= set(data["funding_needed_usd"])
+    assert {"p5", "p25", "p50", "p75", "p90", "p95"} <= set(data["funding_needed_usd"])
+    gap = [data["funding_needed_usd"][f"p{q}"] for q in (5, 25, 50, 75, 90, 95)]
+    assert gap == sorted(gap)
+    by_year = data["p_cash_negative_by_year"]
+    assert set(by_year) == {str(y) for y in range(2025, 2031)}
+    # below the floor in some month of a year: at least as likely as in its last month
+    probs = {r["month"]: r["p_cash_negative"] for r in data["probabilities"]}
+    assert all(by_year[y] >= probs[f"{y}-12"] - 1e-12 for y in by_year)
     assert len(data["probabilities"]) == 72
     quantities = {row["quantity"] for row in data["bands"]}
     assert {"demand_flops", "demand_twh", "supply_mw", "gap_flops", "cash_usd"} <= quantities
@@ -56,7 +63,8 @@ def test_forecast_tables_on_the_terminal() -> None:
     out = run("forecast", "frontier-lab-2025-10", "-n", "300", "--quiet")
     assert out.returncode == 0, out.stderr
     assert "Compute at each year end" in out.stdout
-    assert "Funding needed" in out.stdout
+    assert "Funding gap (to keep cash >= the $0 floor): p5" in out.stdout
+    assert "P(<floor) year" in out.stdout
     assert "Sensitivity" in out.stdout
 
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 GIGAWATT = str(Path(sys.executable).with_name("gigawatt"))
@@ -59,7 +60,7 @@ def test_plan_funded_answers_the_board(tmp_path: Path) -> None:
     assert data["lost_revenue_to_funding_usd"] == pytest.approx(1.2e6, rel=1e-6)
     assert data["financing_cost_usd"] == pytest.approx(0.0, abs=1e-6)
     assert set(data["funding_needed_by_year"]) == {"2025"}
-    assert data["min_cash_basis_usd"] >= -1e-3
+    assert data["min_cash_usd"] >= -1e-3
     text = run("plan", str(f), "--funded")
     assert text.returncode == 0, text.stderr
     assert "revenue lost to the funding limits" in " ".join(text.stdout.split())
@@ -86,3 +87,38 @@ def test_funded_without_finance_is_a_clear_error(tmp_path: Path) -> None:
     assert out.returncode != 0
     assert "finance:" in out.stderr + out.stdout
     assert "Traceback" not in out.stderr
+
+
+def test_every_cash_the_user_sees_is_the_cash_recomputed_from_the_raw_tables(
+    tmp_path: Path,
+) -> None:
+    # Cash has one definition (money in the bank: a build's capex paid on delivery).
+    # Recompute it from the plan's raw CSV tables and the scenario's numbers, then check
+    # the JSON summary, the year figures and the printed "lowest cash" line against it.
+    # The accrual view (capex $1,000 a month for 3 months) would end January $2,000 an
+    # accelerator richer, so none of these could pass on it.
+    f = tmp_path / "capped.yaml"
+    f.write_text(CAPPED)
+    out = run("plan", str(f), "--funded", "--json", "--out", str(tmp_path / "o"), "--csv")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    cap = pd.read_csv(tmp_path / "o" / "capacity.csv").groupby("month")["new"].sum()
+    short = pd.read_csv(tmp_path / "o" / "shortfall.csv").set_index("month")
+    fin = pd.read_csv(tmp_path / "o" / "financing.csv")
+    months = ["2025-01", "2025-02", "2025-03"]
+    paid = cap.reindex(months, fill_value=0.0) * 3000.0  # capex on delivery, no opex/power
+    revenue = short["served_fraction"].reindex(months) * 1.5e6
+    flow = fin["drawn_usd"] - fin["repaid_usd"] - fin["interest_usd"] - fin["fees_usd"]
+    financing = flow.groupby(fin["month"]).sum().reindex(months, fill_value=0.0)
+    cash = (revenue - paid + financing).cumsum()  # no cash at the start
+    assert paid.iloc[0] > 1.0e5  # the plan builds in January
+    low_month = str(cash.idxmin())
+    assert data["min_cash_usd"] == pytest.approx(float(cash.min()), abs=1e-2)
+    assert data["min_cash_month"] == low_month
+    totals = data["figures"]["totals"]
+    assert totals["min_cash_usd"] == pytest.approx(float(cash.min()), abs=1e-2)
+    year = data["figures"]["by_year"][0]
+    assert year["cash_usd"] == pytest.approx(float(cash.iloc[-1]), rel=1e-9)
+    assert year["min_cash_usd"] == pytest.approx(float(cash.min()), abs=1e-2)
+    text = " ".join(run("plan", str(f), "--funded").stdout.split())
+    assert f"lowest cash $0 in {low_month}" in text

@@ -295,6 +295,13 @@ def test_schema_text() -> None:
         "penalties.shortfall_usd_per_flop",
         "FLOP/s",
         "USD per hour",
+        # the financing entries (issue #20) each with its unit
+        "finance.vendor[].usd_per_gw  (float, required, USD per GW)",
+        "finance.debt[].rate_per_year  (float, required, fraction per year)",
+        "finance.debt[].fee_percent  (float, default 0.0, %)",
+        "finance.equity[].return_per_year  (float, required, fraction per year)",
+        "contracts[].clauses[].decline_per_year  (float, default 0.0, fraction per year)",
+        "contracts[].clauses[].cap_usd  (float, default none, USD)",
     ):
         assert word in proc.stdout, word
 

@@ -133,7 +133,7 @@ def compute(folder: Path, *, cash: bool) -> Oracle:
                 # cash out less cash in before funding, from the flows themselves
                 "cash_burn_usd": float(
                     (
-                        fy["compute_spend_usd"]
+                        fy["compute_paid_usd"]
                         + fy["min_spend_shortfall_usd"]
                         + fy["revenue_share_usd"]
                         + fy["other_opex_usd"]

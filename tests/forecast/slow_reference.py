@@ -22,6 +22,7 @@ from gigawatt.scenario.schema import (
     BuildOffer,
     InferenceWorkload,
     MinSpendClause,
+    ReservedOffer,
     RevenueShareClause,
     RightOfFirstRefusalClause,
     Scenario,
@@ -206,6 +207,7 @@ def evaluate_one(s: Scenario) -> dict[str, Any]:
     )
     spend = [0.0] * n_t
     spend_p = {p: [0.0] * n_t for p in tracked}
+    taken = [[0.0] * n_t for _ in offers]  # accelerators used, per offer and month
     unmet = [[0.0] * n_t for _ in classes]
     gap = [0.0] * n_t
     for t in range(n_t):
@@ -225,6 +227,7 @@ def evaluate_one(s: Scenario) -> dict[str, Any]:
                     left_cap[k] -= take
                     cost = (monthly[k] + hourly[k] * hours[t]) / peaks[k]
                     spent = take * cost
+                    taken[k][t] += take / peaks[k]
                     spend[t] += spent
                     if providers[k] in spend_p:
                         spend_p[providers[k]][t] += spent
@@ -291,6 +294,7 @@ def evaluate_one(s: Scenario) -> dict[str, Any]:
         ],
     }
     if s.finance is not None:
+        paid = _paid_less_charged(s, offers, taken, months, hours)
         cash = s.finance.cash_usd
         series = []
         funding = [0.0] * n_t
@@ -299,11 +303,46 @@ def evaluate_one(s: Scenario) -> dict[str, Any]:
                 funding[tl.index(f.month)] += f.usd
         for t in range(n_t):
             other = s.finance.other_opex_usd_per_month.at(months[t])
-            cash += revenue[t] - shared[t] - spend[t] - other + funding[t]
+            cash += revenue[t] - shared[t] - spend[t] - paid[t] - other + funding[t]
             series.append(cash)
         out["cash_usd"] = series
         out["cash_final_usd"] = series[-1]
         out["funding_needed_usd"] = max(0.0, -min(series))
+    return out
+
+
+def _paid_less_charged(
+    s: Scenario, offers: list[Any], taken: list[list[float]], months: list[Any], hours: list[float]
+) -> list[float]:
+    """Per month, compute paid less compute charged (the cash basis), one unit at a time.
+
+    Each offer keeps a list of deliveries (month, accelerators); a month's use beyond the
+    accelerators delivered within the last lifetime (or term) months is delivered then.
+    A build pays its capex on delivery (its deposit share lead months before, if inside),
+    a prepaid reservation its term's calendar hours; the merit order charged capex /
+    lifetime (or the hourly price) per accelerator used.
+    """
+    n_t = len(months)
+    out = [0.0] * n_t
+    for k, (_, _, o) in enumerate(offers):
+        prepaid = isinstance(o, ReservedOffer) and o.payment == "prepaid"
+        if not isinstance(o, BuildOffer) and not prepaid:
+            continue
+        life = o.lifetime_months if isinstance(o, BuildOffer) else o.term_months
+        delivered: list[tuple[int, float]] = []
+        for t in range(n_t):
+            alive = sum(q for when, q in delivered if t - life < when < t)
+            new = max(0.0, taken[k][t] - alive)
+            delivered.append((t, new))
+            if isinstance(o, BuildOffer):
+                out[t] += new * o.capex_usd * (1.0 - o.deposit_share)
+                if t - o.lead_months >= 0:
+                    out[t - o.lead_months] += new * o.capex_usd * o.deposit_share
+                out[t] -= taken[k][t] * o.capex_usd / o.lifetime_months
+            else:
+                term = sum((months[t] + j).hours for j in range(o.term_months))
+                out[t] += new * o.usd_per_hour * term
+                out[t] -= taken[k][t] * o.usd_per_hour * hours[t]
     return out
 
 

@@ -17,14 +17,22 @@ from gigawatt.forecast import run_forecast
 from gigawatt.scenario import parse_scenario
 from gigawatt.scenario.distributions import Chance, DistributionError, parse_distribution
 
-ROUND = """
-name: round
+# a year of free compute, enough for the demand
+FREE = """
 horizon: {start: 2025-01, months: 12}
 accelerators: {X: {peak_flops: 1.0e15, facility_watts: 1000}}
 providers: {p: {kind: cloud}}
 sites:
   s: {provider: p, offers: [{accelerator: X, pricing: on_demand, usd_per_hour: 0,
                              available: 100}]}
+"""
+
+ROUND = (
+    """
+name: round
+"""
+    + FREE
+    + """
 workloads: [{name: api, kind: inference, demand_flops: 1.0e15}]
 finance:
   cash_usd: 5.0e6
@@ -34,6 +42,7 @@ finance:
 uncertainty:
   finance.funding[0].usd: {chance: {p: 0.5, low: 1.0e7, high: 1.0e7}}
 """
+)
 
 
 def test_chance_inverse_cdf() -> None:
@@ -65,3 +74,71 @@ def test_a_round_that_may_fail_against_the_floor() -> None:
     # half the samples need 1M, half 8M: the median is one of them, the p90 is 8M
     assert funding["p90"] == pytest.approx(8.0e6, rel=1e-9)
     assert funding["p50"] in (pytest.approx(1.0e6, rel=1e-9), pytest.approx(8.0e6, rel=1e-9))
+    # the gap's distribution: two values, 1M (round arrived) and 8M (failed), half each
+    assert funding["p5"] == pytest.approx(1.0e6, rel=1e-9)
+    assert funding["p95"] == pytest.approx(8.0e6, rel=1e-9)
+    assert funding["mean"] == pytest.approx(1.0e6 + 7.0e6 * (1.0 - arrived), rel=1e-9)
+    # below the floor in some month of 2025: every sample (month 4)
+    assert result.summary["p_cash_negative_by_year"] == {"2025": pytest.approx(1.0)}
+
+
+CAPPED_SHARE = (
+    """
+name: capped-share
+"""
+    + FREE
+    + """
+workloads: [{name: api, kind: inference, demand_flops: 1.0e15, utilization: 0.5,
+             revenue_usd_per_month: 1.0e6, tags: [api]}]
+contracts:
+  - name: partner
+    counterparty: p
+    clauses:
+      - {type: revenue_share, percent: 10, tags: [api], cap_usd: 4.5e5}
+finance:
+  cash_usd: 0
+  cash_floor_usd: 1.155e7
+uncertainty:
+  contracts.partner.clauses[0].cap_usd: {uniform: {low: 3.0e5, high: 6.0e5}}
+"""
+)
+
+
+def test_an_unknown_revenue_share_cap_is_sampled() -> None:
+    # All demand served at no cost: $1M of revenue a month, 10% of it ($100k) shared
+    # until the cap C is paid (C <= $1.2M, the year's share). Cash at month i (0-based) is
+    # (i + 1) x 1M - min(C, (i + 1) x 100k): the last month ends at 12M - C, below the
+    # $11.55M floor exactly when C > $450k, the middle of C's range: P = 1/2. Earlier
+    # months are below it in every sample.
+    result = run_forecast(parse_scenario(CAPPED_SHARE), samples=4000, seed=5)
+    p = result.probabilities["p_cash_negative"].to_numpy()
+    assert p[:11] == pytest.approx(np.ones(11))
+    assert p[11] == pytest.approx(0.5, abs=0.03)  # 4,000 draws: sd 0.8%
+    share = result.band("revenue_share_usd")
+    # the first three months pay $100k each whatever C (C >= $300k)
+    assert share["p50"].to_numpy()[:3] == pytest.approx(np.full(3, 1.0e5), rel=1e-9)
+    assert share["p5"].to_numpy()[-1] == pytest.approx(0.0, abs=1e-6)  # cap reached
+
+
+def test_below_the_floor_per_year_counts_each_sample_once_a_year() -> None:
+    # ROUND over two years with a second $21M round in 2026-01, also arriving half the
+    # time (A, B: each round arrived or not). 2026's month j (1..12) ends at
+    # 5M - (12 + j) x 1M + 10M A + 21M B: with B it stays >= 2M, above the $1M floor;
+    # without it, below the floor in 2026-01 only when A failed too (P 1/4) and from
+    # 2026-03 on whatever A (10M < 8M + j). So P(below the floor in some month of 2026)
+    # = P(no B) = 1/2, neither the first month's 1/4 nor the cumulative 1 (every sample
+    # is below the floor in 2025-05).
+    text = (
+        ROUND.replace("months: 12", "months: 24").replace(
+            "funding: [{month: 2025-06, usd: 1.0e7}]",
+            "funding: [{month: 2025-06, usd: 1.0e7}, {month: 2026-01, usd: 2.1e7}]",
+        )
+        + "  finance.funding[1].usd: {chance: {p: 0.5, low: 2.1e7, high: 2.1e7}}\n"
+    )
+    result = run_forecast(parse_scenario(text), samples=4000, seed=3)
+    by_year = result.summary["p_cash_negative_by_year"]
+    assert by_year["2025"] == pytest.approx(1.0)
+    assert by_year["2026"] == pytest.approx(0.5, abs=0.03)  # 4,000 draws: sd 0.8%
+    p = result.probabilities["p_cash_negative"].to_numpy()
+    assert p[12] == pytest.approx(0.25, abs=0.03)
+    assert p[14:] == pytest.approx(np.full(10, by_year["2026"]))

@@ -78,8 +78,9 @@ def test_build_capex_is_paid_as_deposit_then_on_delivery() -> None:
     # the cash line: 1e7 start, revenue 1e8 a month, compute as paid
     revenue = np.full(6, 1e8)
     expected = 1e7 + np.cumsum(revenue - np.array([750_000, 2_250_000, 0, 0, 0, 0]))
-    assert fin["cash_basis_usd"].to_numpy() == pytest.approx(expected, rel=REL)
-    assert p.summary["min_cash_basis_usd"] == pytest.approx(expected.min(), rel=REL)
+    assert fin["cash_usd"].to_numpy() == pytest.approx(expected, rel=REL)
+    assert p.summary["min_cash_usd"] == pytest.approx(expected.min(), rel=REL)
+    assert p.summary["min_cash_month"] == "2025-01"
 
 
 def test_prepaid_reservation_pays_its_whole_term_when_it_starts() -> None:
@@ -162,8 +163,17 @@ def test_cash_view_recomputed_from_the_raw_tables_and_reconciled() -> None:
     assert fin["compute_paid_usd"].to_numpy() == pytest.approx(expected.to_numpy(), abs=1e-3)
     assert fin["compute_paid_usd"].sum() == pytest.approx(fin["compute_spend_usd"].sum(), rel=REL)
     assert fin["compute_paid_usd"].sum() > 0
-    # the two cash lines end the closed horizon at the same balance
-    assert fin["cash_basis_usd"].iloc[-1] == pytest.approx(fin["cash_usd"].iloc[-1], rel=REL)
+    # the accrual view (profit and loss, compute as charged) and the cash reconcile over
+    # the closed horizon: start + profit + funding = cash at the end
+    charged = fin["compute_spend_usd"] + fin["min_spend_shortfall_usd"] + fin["other_opex_usd"]
+    profit = fin["revenue_usd"] - fin["revenue_share_usd"] - charged
+    assert fin["profit_usd"].to_numpy() == pytest.approx(profit.to_numpy(), abs=1e-6)
+    assert scenario.finance is not None
+    accrual_end = scenario.finance.cash_usd + float((profit + fin["funding_usd"]).sum())
+    assert fin["cash_usd"].iloc[-1] == pytest.approx(accrual_end, rel=REL)
+    # month by month they differ by the timing difference alone
+    gap = (fin["profit_usd"] + fin["funding_usd"] - fin["net_cash_usd"]).to_numpy()
+    assert gap == pytest.approx(fin["timing_difference_usd"].to_numpy(), abs=1e-6)
     # the difference is named and is exactly paid minus charged, month by month
     diff = fin["compute_paid_usd"] - fin["compute_spend_usd"]
     assert fin["timing_difference_usd"].to_numpy() == pytest.approx(diff.to_numpy(), abs=1e-6)

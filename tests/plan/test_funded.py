@@ -14,6 +14,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gigawatt.plan import Plan, SolveOptions
 from gigawatt.plan.fundedplan import financing_limit_values, funded_plan, with_funded
@@ -80,7 +82,7 @@ def rows(p: Plan, kind: str) -> dict[str, list[float]]:
 def test_the_unfunded_plan_serves_everything_and_goes_below_zero() -> None:
     p = plan(parse_scenario(scenario_text(loan()).replace("funded: true", "funded: false")))
     assert p.objective_usd == pytest.approx(3.0e6, rel=REL)
-    assert p.summary["min_cash_basis_usd"] == pytest.approx(-1.5e6, rel=REL)
+    assert p.summary["min_cash_usd"] == pytest.approx(-1.5e6, rel=REL)
     assert "financing" not in p.tables
 
 
@@ -100,7 +102,7 @@ def test_one_loan_at_a_stated_rate() -> None:
     assert bank["balance_usd"][:2] == pytest.approx([d, 1.01 * d - 1.5e6], rel=REL)
     assert p.summary["funding_needed_by_year"] == pytest.approx({"2025": d}, rel=REL)
     fin = p.tables["finance"]
-    assert fin["cash_basis_usd"].min() >= -1e-3
+    assert fin["cash_usd"].min() >= -1e-3
     # the finance table's cash line is the ledger: start + flows, financing included
     assert fin["financing_usd"].tolist() == pytest.approx(
         [0.99 * d, -(1.5e6 - 0.01 * d) - 0.01 * d, fin["financing_usd"].iloc[2]], rel=REL
@@ -184,6 +186,39 @@ def test_properties_of_the_optimum(what: str) -> None:
         two = solve(scenario_text(base + equity(0.3))).objective_usd
         assert two <= one + 1e-6 * one
         assert two < one
+
+
+def _objective(text: str) -> float:
+    return plan(parse_scenario(text), SolveOptions(duals=False)).objective_usd
+
+
+MONEY = st.floats(0.0, 2.0e6, allow_nan=False)
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    cash=MONEY,
+    floors=st.lists(st.floats(-1.0e6, 1.0, allow_nan=False), min_size=2, max_size=2),
+    limits=st.lists(MONEY, min_size=2, max_size=2),
+    rate=st.floats(0.0, 3.0, allow_nan=False),
+)
+def test_properties_hold_for_any_numbers(
+    cash: float, floors: list[float], limits: list[float], rate: float
+) -> None:
+    """For any starting cash, floors (at most the cash), credit limits and round return:
+    the higher floor never lowers the optimum; more credit or an added round never
+    raises it."""
+    low, high = sorted(f * cash if f > 0 else f for f in floors)
+    small, large = sorted(limits)
+    tol = 1e-6 * 4.5e6
+
+    def obj(financing: str, floor: float = 0.0) -> float:
+        return _objective(scenario_text(financing, cash=cash, floor=floor))
+
+    assert obj(loan(small), high) >= obj(loan(small), low) - tol
+    base = obj(loan(small))
+    assert obj(loan(large)) <= base + tol
+    assert obj(loan(small) + equity(rate)) <= base + tol
 
 
 def test_with_funded_needs_a_finance_section() -> None:
@@ -280,8 +315,8 @@ def test_the_ledger_is_the_model_cash() -> None:
     p = extract_plan(pm, outcome)
     model_cash = outcome.primal["cash"] * MUSD
     fin = p.tables["finance"]
-    assert fin["cash_basis_usd"].to_numpy() == pytest.approx(model_cash, rel=1e-7, abs=1e-2)
-    assert (fin["cash_basis_usd"] >= 1.0e5 - 1e-2).all()
+    assert fin["cash_usd"].to_numpy() == pytest.approx(model_cash, rel=1e-7, abs=1e-2)
+    assert (fin["cash_usd"] >= 1.0e5 - 1e-2).all()
     # the plan uses what the check is about
     cap = p.tables["capacity"]
     assert cap[cap["pricing"] == "build"]["new"].sum() > 0

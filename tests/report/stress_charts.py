@@ -46,8 +46,10 @@ def _cash() -> Chart:
             "revenue_usd": revenue,
             "revenue_share_usd": 0.2 * revenue,
             "compute_spend_usd": spend,
+            "compute_paid_usd": spend,
             "min_spend_shortfall_usd": np.zeros(n),
             "other_opex_usd": np.full(n, 3e8),
+            "financing_usd": np.zeros(n),
         }
     )
     results = ResultSet(

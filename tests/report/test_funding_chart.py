@@ -15,7 +15,7 @@ import pytest
 from gigawatt.plan import SolveOptions
 from gigawatt.plan.fundedplan import funded_plan
 from gigawatt.plan.fundingfigures import ANCHORS, anchors, funding_by_year
-from gigawatt.report import write_report
+from gigawatt.report import fmt, write_report
 from gigawatt.report.data import load_results
 from gigawatt.report.funding_chart import funding_chart
 from gigawatt.scenario import Scenario
@@ -65,13 +65,13 @@ def test_funding_by_year_is_the_tables_summed(folder: Path) -> None:
         assert year.loc[y, "interest_fees_usd"] == pytest.approx(
             d["interest_usd"].sum() + d["fees_usd"].sum(), rel=1e-12
         )
-        assert year.loc[y, "cash_basis_end_usd"] == f["cash_basis_usd"].iloc[-1]
+        assert year.loc[y, "cash_end_usd"] == f["cash_usd"].iloc[-1]
     # 2025 (Nov, Dec): $3M of capex against $3M of revenue and $20k of opex
     assert year.loc["2025", "burn_usd"] == pytest.approx(20_000, rel=1e-9)
     # sources - uses = the change in cash, year by year
     sources = year[["revenue_net_usd", "debt_drawn_usd"]].sum(axis=1)
     uses = year[["compute_paid_usd", "other_opex_usd", "debt_repaid_usd", "interest_fees_usd"]]
-    change = year["cash_basis_end_usd"].diff().fillna(year["cash_basis_end_usd"])
+    change = year["cash_end_usd"].diff().fillna(year["cash_end_usd"])
     assert (sources - uses.sum(axis=1)).to_numpy() == pytest.approx(change.to_numpy(), abs=1e-6)
 
 
@@ -89,6 +89,10 @@ def test_the_chart_is_drawn_in_the_report(folder: Path, tmp_path: Path) -> None:
     names = {s.name for s in chart.panels[0].series}
     assert {"net revenue", "debt drawn", "compute paid", "debt repaid"} <= names
     assert any("115" in note for note in chart.notes)
+    # the caption answers with the summary's figures: drawn, cost, revenue lost to funding
+    s = load_results(folder).summary
+    for usd in ("funding_needed_usd", "financing_cost_usd", "lost_revenue_to_funding_usd"):
+        assert fmt.usd(float(s[usd])) in chart.caption
     report = write_report(folder, tmp_path / "report.html", png_dir=tmp_path / "png")
     del report
     html = (tmp_path / "report.html").read_text(encoding="utf-8")

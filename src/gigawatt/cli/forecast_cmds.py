@@ -71,6 +71,7 @@ def _print_forecast(result: Forecast) -> None:
     short = dict(zip(labels, probs["p_demand_exceeds_supply"].to_numpy(dtype=float), strict=True))
     broke = dict(zip(labels, probs["p_cash_negative_by_month"].to_numpy(dtype=float), strict=True))
     ends = _year_ends(result)
+    by_year = s.get("p_cash_negative_by_year") or {}
     console.print(
         table(
             "Compute at each year end: median, 5-95% range in brackets",
@@ -90,13 +91,14 @@ def _print_forecast(result: Forecast) -> None:
     console.print(
         table(
             "Money at each year end: median, 5-95% range in brackets",
-            ["month", "spend $B/mo", "revenue $B/mo", "cash $B", "P(cash<0 so far)"],
+            ["month", "spend $B/mo", "revenue $B/mo", "cash $B", "P(<floor) year", "so far"],
             [
                 [
                     str(m),
                     _cell(result, "spend_usd", m, 1e9),
                     _cell(result, "revenue_usd", m, 1e9),
                     _cell(result, "cash_usd", m, 1e9),
+                    f"{by_year[m[:4]]:.0%}" if by_year else "",
                     f"{broke[m]:.0%}" if s["finance"] else "",
                 ]
                 for m in ends
@@ -105,10 +107,15 @@ def _print_forecast(result: Forecast) -> None:
     )
     funding = s.get("funding_needed_usd")
     if funding:
+        from gigawatt.report import fmt
+
+        floor = fmt.usd(float(s.get("cash_floor_usd") or 0.0))
         console.print(
-            f"Funding needed to keep cash >= 0: p50 ${funding['p50'] / 1e9:,.1f}B, "
-            f"p90 ${funding['p90'] / 1e9:,.1f}B; P(cash < 0 in some month) "
-            f"{s['p_cash_negative_any_month']:.0%}"
+            f"Funding gap (to keep cash >= the {floor} floor): p5 "
+            f"${funding['p5'] / 1e9:,.1f}B, p50 ${funding['p50'] / 1e9:,.1f}B, "
+            f"p90 ${funding['p90'] / 1e9:,.1f}B, p95 ${funding['p95'] / 1e9:,.1f}B; "
+            f"P(cash < floor in some month) {s['p_cash_negative_any_month']:.0%}",
+            markup=False,
         )
     console.print(
         f"P(demand exceeds contracted supply in some month): "

@@ -180,7 +180,7 @@ def _print_funding(result: Plan) -> None:
     console.print(
         f"funded: cash (cash basis) >= floor every month; financing cost "
         f"{fmt.usd(s['financing_cost_usd'])}{lost_text}; lowest cash "
-        f"{fmt.usd(s['min_cash_basis_usd'])} in {s['min_cash_basis_month']}",
+        f"{fmt.usd(s['min_cash_usd'])} in {s['min_cash_month']}",
         markup=False,
     )
 

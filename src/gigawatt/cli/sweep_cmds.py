@@ -60,10 +60,18 @@ def _print_sweep(result: Sweep) -> None:
         "lost_revenue_usd": ("lost revenue $B (PV)", 1e9, ",.2f"),
         "revenue_share_usd": ("revenue share $B (PV)", 1e9, ",.2f"),
         "shortfall_flop": ("training and inference shortfall, FLOP", 1.0, ".3g"),
+        # funded samples only (finance.funded)
+        "funding_needed_usd": ("funding drawn $B", 1e9, ",.2f"),
+        "financing_cost_usd": ("financing cost $B (PV)", 1e9, ",.2f"),
+        "lost_revenue_to_funding_usd": ("revenue lost to funding $B (PV)", 1e9, ",.2f"),
+        "min_cash_usd": ("lowest cash $B", 1e9, ",.2f"),
     }
     rows = []
     for q, (label, scale, spec) in names.items():
-        row = dist[dist["quantity"] == q].iloc[0]
+        found = dist[dist["quantity"] == q]
+        if found.empty:
+            continue
+        row = found.iloc[0]
         if int(row["n"]):
             mean = format(float(row["mean"]) / scale, spec)
             rows.append([label, _range(row.to_dict(), scale, spec=spec), mean])

@@ -110,6 +110,8 @@ def fill_cells(
     spend: F64,
     by_provider: F64,
     varies: U8,
+    slot: I64,
+    used_out: F64,
 ) -> None:
     """Fill ``unmet`` ``[C, T, n]``, ``gap``, ``spend`` ``[T, n]``, ``by_provider`` ``[P, T, n]``.
 
@@ -141,6 +143,9 @@ def fill_cells(
         by_provider: Output.
         varies: Output ``[C + 2 + P]``, zeros on entry: 1 where the output (classes'
             unmet shares, gap, spend, tracked providers' spend) differs between samples.
+        slot: ``[O]`` row of ``used_out`` of each offer, or -1 (not reported).
+        used_out: Output ``[K, T, n]``, zeros on entry: peak FLOP/s used of the offers
+            with a slot (those paid ahead of use on the cash basis).
     """
     n_c = need[1].shape[0]
     n_o = cap[1].shape[0]
@@ -238,6 +243,10 @@ def fill_cells(
                 if k >= 0:
                     for i in range(nb):
                         tracked[k, i] += (used[i] - room[i]) * cost[i]
+                r = slot[o]
+                if r >= 0:
+                    for i in range(nb):
+                        used_out[r, m, b0 + i] = used[i] - room[i]
             spend[m, b0 : b0 + nb] = spent[:nb]
             _mark(varies, n_c + 1, spend[m, 0], spent[:nb])
             for k in range(n_p):

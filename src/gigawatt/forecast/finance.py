@@ -8,13 +8,21 @@ For inference workload :math:`w` in class :math:`c(w)` with unmet share :math:`q
 * revenue share :math:`S_t = \sum_c (1 - q_{c,t}) \sum_{w \in c} s_{w,t} R_{w,t}` with
   :math:`s_{w,t} = \min(1, \sum p_t)` over the revenue-share clauses covering :math:`w`,
   each clause's fraction :math:`p_t` (its percent, declining, capped on the scenario's
-  full revenue) from :func:`gigawatt.scenario.rules.clause_share_fraction`;
+  full revenue; percent and cap may be sampled) from
+  :func:`gigawatt.scenario.rules.clause_share_fraction`;
 * take-or-pay: a ``min_spend`` clause with counterparty :math:`p`, window :math:`M`
   and amount :math:`U` (prorated by the share of its months inside the horizon, as the
   planner does) pays :math:`\max(0, U - \sum_{t \in M} \text{spend}_{p,t})` in the last
   month of :math:`M` inside the horizon;
-* spend :math:`X_t` = compute spend (merit order) + take-or-pay shortfalls;
-* cash :math:`C_t = C_0 + \sum_{\tau \le t} (E_\tau - S_\tau - X_\tau - O_\tau +
+* spend :math:`X_t` = compute spend as charged (merit order) + take-or-pay shortfalls;
+* compute as paid (the cash basis, :mod:`gigawatt.scenario.payments`): the merit order
+  charges a build's capex straight-line and a prepaid reservation by the hour on the
+  accelerators it uses; cash pays them when delivered instead. The accelerators
+  delivered are inferred from use (:func:`~gigawatt.scenario.payments.deliveries`: a unit
+  serves its lifetime or term, those alive are used first), a build's capex paid on
+  delivery (its ``deposit_share`` ``lead_months`` before), a prepaid term's hours when
+  it starts: :math:`P_t = X_t - \text{charged}_t + \text{paid}_t`;
+* cash :math:`C_t = C_0 + \sum_{\tau \le t} (E_\tau - S_\tau - P_\tau - O_\tau +
   F_\tau)` with other opex :math:`O` and funding :math:`F` (events inside the horizon).
 
 Per sample, the funding needed to keep cash at or above zero is
@@ -24,6 +32,7 @@ share and spend are still computed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,11 +40,15 @@ from numpy.typing import NDArray
 
 from gigawatt.forecast.merit import MeritResult
 from gigawatt.forecast.recurrences import add_served, cash_balance
+from gigawatt.forecast.supply import OfferSupply
 from gigawatt.forecast.values import ChunkValues
+from gigawatt.scenario.payments import deliveries, paid_on_delivery, term_hours
 from gigawatt.scenario.rules import clause_share_fraction, covers, full_revenue, revenue_share
 from gigawatt.scenario.schema import (
+    BuildOffer,
     InferenceWorkload,
     MinSpendClause,
+    ReservedOffer,
     RevenueShareClause,
     Scenario,
 )
@@ -87,9 +100,17 @@ class Cash:
 class FinanceModel:
     """Money flows of a scenario, vectorised over samples."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, offers: Sequence[OfferSupply] = ()) -> None:
         self.scenario = scenario
         tl = scenario.timeline
+        # offers paid ahead of use on the cash basis: builds and prepaid reservations
+        self.paid_ahead: list[tuple[int, OfferSupply, BuildOffer | ReservedOffer]] = []
+        for k, o in enumerate(offers):
+            offer = scenario.sites[o.ref.site].offers[o.ref.index]
+            if isinstance(offer, BuildOffer) or (
+                isinstance(offer, ReservedOffer) and offer.payment == "prepaid"
+            ):
+                self.paid_ahead.append((k, o, offer))
         self.share = revenue_share(scenario)
         self.share_clauses: list[list[tuple[tuple[str | int, ...], RevenueShareClause, F64]]] = []
         for w in scenario.workloads:
@@ -123,19 +144,63 @@ class FinanceModel:
                 )
 
     @property
+    def paid_ahead_offers(self) -> tuple[int, ...]:
+        """Offers (supply order) whose use the merit order must report per sample."""
+        return tuple(k for k, _, _ in self.paid_ahead)
+
+    def paid_less_charged(self, values: ChunkValues, used_flops: F64) -> F64:
+        """``[T, n]`` compute paid less compute charged, USD (see the module docstring).
+
+        Args:
+            values: The chunk's numbers.
+            used_flops: ``[K, T, n]`` peak FLOP/s used of :attr:`paid_ahead_offers`.
+        """
+        tl = self.scenario.timeline
+        out: F64 = np.zeros(used_flops.shape[1:])
+        for row, (_, o, offer) in enumerate(self.paid_ahead):
+            used = used_flops[row] / o.peak_flops
+            if isinstance(offer, BuildOffer):
+                capex = values.scalar_row((*o.path, "capex_usd"), offer.capex_usd)
+                new = deliveries(used, offer.lifetime_months)
+                paid = paid_on_delivery(
+                    new,
+                    capex * (1.0 - offer.deposit_share),
+                    capex * offer.deposit_share,
+                    offer.lead_months,
+                )
+                charged = used * capex / offer.lifetime_months
+            else:
+                price = values.scalar_row((*o.path, "usd_per_hour"), offer.usd_per_hour)
+                new = deliveries(used, offer.term_months)
+                paid = new * price * term_hours(tl.labels, offer.term_months)[:, None]
+                charged = used * price * tl.hours[:, None]
+            out = out + paid - charged
+        return out
+
+    @property
     def tracked_providers(self) -> list[str]:
         """Providers whose spend a min-spend clause needs."""
         return sorted({m.provider for m in self.min_spend})
 
     def _share(self, values: ChunkValues, wi: int) -> F64:
         clauses = self.share_clauses[wi]
-        if not any(values.scalar_sampled((*path, "percent")) for path, _, _ in clauses):
+        sampled = any(
+            values.scalar_sampled((*path, key))
+            for path, _, _ in clauses
+            for key in ("percent", "cap_usd")
+        )
+        if not sampled:
             return np.asarray(self.share[wi][:, None], dtype=np.float64)
         tl = self.scenario.timeline
         total: F64 = np.zeros((tl.n_months, 1))
         for path, clause, revenue in clauses:
             p = np.ravel(values.scalar_row((*path, "percent"), clause.percent))
-            total = total + clause_share_fraction(clause, p, tl, revenue)
+            cap = (
+                None
+                if clause.cap_usd is None
+                else np.ravel(values.scalar_row((*path, "cap_usd"), clause.cap_usd))
+            )
+            total = total + clause_share_fraction(clause, p, tl, revenue, cap)
         return np.minimum(total, 1.0)
 
     def evaluate(
@@ -201,10 +266,13 @@ class FinanceModel:
                 funding[tl.index(event.month)] += usd
         cash0 = values.scalar_row(("finance", "cash_usd"), fin.cash_usd)
         wide = (t, n)
+        paid = spend
+        if self.paid_ahead:
+            paid = spend + self.paid_less_charged(values, merit.used_flops)
         cash = cash_balance(
             revenue,
             shared,
-            np.broadcast_to(spend, wide),
+            np.broadcast_to(paid, wide),
             np.broadcast_to(other, wide),
             np.broadcast_to(funding, wide),
             np.broadcast_to(cash0[0], (n,)),

@@ -127,12 +127,15 @@ class MeritResult:
         gap_flops: Delivered FLOP/s demanded but not served.
         spend_usd: Spend on the capacity used, USD per month.
         spend_by_provider_usd: The same for the providers asked for.
+        used_flops: ``[K, T, n]`` peak FLOP/s used of the offers asked for
+            (``MeritOrder.reported``, in that order).
     """
 
     unmet: list[F64]
     gap_flops: F64
     spend_usd: F64
     spend_by_provider_usd: dict[str, F64]
+    used_flops: F64
 
 
 class MeritOrder:
@@ -143,6 +146,7 @@ class MeritOrder:
         supply: Its supply model.
         active: Per workload, the months where its demand can be non-zero.
         tracked: Providers whose spend is reported separately (min-spend clauses).
+        reported: Offers whose use is reported per sample (paid ahead of use).
     """
 
     def __init__(
@@ -151,8 +155,13 @@ class MeritOrder:
         supply: SupplyModel,
         active: list[B],
         tracked: list[str],
+        reported: tuple[int, ...] = (),
     ) -> None:
         self.supply = supply
+        self.reported = reported
+        self._slot = np.full(len(supply.offers), -1, dtype=np.int64)
+        for row, o in enumerate(reported):
+            self._slot[o] = row
         self.hours = scenario.timeline.hours
         self.classes = demand_classes(scenario, supply)
         self.tracked = list(tracked)
@@ -244,6 +253,7 @@ class MeritOrder:
         gap = np.empty((t, n))
         spend = np.empty((t, n))
         by_provider = np.empty((len(self.tracked), t, n))
+        used_out = np.zeros((len(self.reported), t, n))
         varies = np.zeros(n_c + 2 + len(self.tracked), dtype=np.uint8)
         fill_cells(
             n,
@@ -272,6 +282,8 @@ class MeritOrder:
             spend,
             by_provider,
             varies,
+            self._slot,
+            used_out,
         )
         # outputs equal in every sample shrink to [T, 1]: later arithmetic stays narrow
         spend_by = {
@@ -282,6 +294,7 @@ class MeritOrder:
             _narrowed(gap, varies[n_c]),
             _narrowed(spend, varies[n_c + 1]),
             spend_by,
+            used_out,
         )
 
     def _static_steps(self, order: NDArray[np.intp]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:

@@ -78,9 +78,15 @@ class ForecastModel:
         self.timeline = scenario.timeline
         self.demand = DemandModel(scenario, params)
         self.supply = SupplyModel(scenario, params)
-        self.finance = FinanceModel(scenario)
+        self.finance = FinanceModel(scenario, self.supply.offers)
         active = [w.active for w in self.demand.workloads]
-        self.merit = MeritOrder(scenario, self.supply, active, self.finance.tracked_providers)
+        self.merit = MeritOrder(
+            scenario,
+            self.supply,
+            active,
+            self.finance.tracked_providers,
+            self.finance.paid_ahead_offers,
+        )
         self.seconds = self.timeline.hours * 3600.0
         self._fixed: dict[tuple[str | int, ...], F64] = {}  # unsampled schedules' values
 

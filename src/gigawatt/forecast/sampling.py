@@ -18,8 +18,8 @@ A sampled value *replaces* the number at its key path. The forecast can sample:
   ``available`` and ``finance.other_opex_usd_per_month``;
 * prices (an offer's ``usd_per_hour``, ``capex_usd``, ``opex_usd_per_hour``, a site's
   ``electricity_usd_per_mwh``), a workload's ``utilization``, ``mfu`` or ``flop``,
-  ``finance.cash_usd``, a funding event's ``usd``, a revenue share's ``percent`` and a
-  min-spend's ``usd``.
+  ``finance.cash_usd``, a funding event's ``usd``, a revenue share's ``percent`` and
+  ``cap_usd`` (where the clause writes one), and a min-spend's ``usd``.
 
 Any other path (months, lead times, accelerator specifications, ...) is a located
 error. Draws outside the valid range of their field (a normal price below 0, a
@@ -89,6 +89,7 @@ _SCALARS: dict[tuple[str, ...], tuple[float, float]] = {
     ("finance", "funding", _ANY_INDEX, "usd"): (0.0, _INF),
     ("contracts", _ANY_INDEX, "clauses", _ANY_INDEX, "percent"): (0.0, 100.0),
     ("contracts", _ANY_INDEX, "clauses", _ANY_INDEX, "usd"): (0.0, _INF),
+    ("contracts", _ANY_INDEX, "clauses", _ANY_INDEX, "cap_usd"): (0.0, _INF),
 }
 _SUPPORTED = (
     "a schedule value (<schedule>.YYYY-MM), its growth_per_year or a constant schedule of "
@@ -96,7 +97,7 @@ _SUPPORTED = (
     "sites.NAME.offers[i].available, finance.other_opex_usd_per_month; or one of "
     "offers[i].usd_per_hour / capex_usd / opex_usd_per_hour, sites.NAME."
     "electricity_usd_per_mwh, workloads.NAME.utilization / mfu / flop, finance.cash_usd, "
-    "finance.funding[i].usd, contracts.NAME.clauses[i].percent / usd"
+    "finance.funding[i].usd, contracts.NAME.clauses[i].percent / cap_usd / usd"
 )
 
 

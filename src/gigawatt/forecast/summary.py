@@ -46,6 +46,7 @@ class Tally:
         self.first_cash_negative = np.zeros(months, dtype=np.int64)
         self.any_shortfall = 0
         self.any_cash_negative = 0
+        self.cash_negative_by_year = np.zeros(len(gaps.year_labels), dtype=np.int64)
         self.keep = keep
         self.inputs = np.zeros((keep, k))
         self.cash_final = np.zeros(keep)
@@ -64,6 +65,9 @@ class Tally:
             negative = np.broadcast_to(q["cash_usd"] < self.floor_usd, (months, n))
             self.cash_negative += negative.sum(axis=1)
             self.any_cash_negative += first_months(negative, self.first_cash_negative)
+            # samples below the floor in some month of each year
+            in_year = np.logical_or.reduceat(negative, self.gaps.year_starts, axis=0)
+            self.cash_negative_by_year += in_year.sum(axis=1)
         if start < self.keep:
             m = min(n, self.keep - start)
             self.inputs[start : start + m] = out.inputs[:m]
@@ -143,6 +147,15 @@ def assemble(
         **_gap_summary(model, tally.gaps),
         "finance": model.has_cash,
         "p_cash_negative_any_month": tally.any_cash_negative / samples if model.has_cash else None,
+        "cash_floor_usd": model.cash_floor_usd if model.has_cash else None,
+        "p_cash_negative_by_year": (
+            {
+                str(y): float(c / samples)
+                for y, c in zip(tally.gaps.year_labels, tally.cash_negative_by_year, strict=True)
+            }
+            if model.has_cash
+            else None
+        ),
         "funding_needed_usd": None,
         "sensitivity": ranking,
         "sensitivity_samples": tally.keep,
@@ -151,10 +164,10 @@ def assemble(
     if "funding_needed_usd" in stores:
         store = stores["funding_needed_usd"]
         if not isinstance(store, RangeStore):
-            p50, p90 = store.quantiles((0.5, 0.9))[:, 0]
+            levels = (0.05, 0.25, 0.5, 0.75, 0.9, 0.95)
+            found = store.quantiles(levels)[:, 0]
             summary["funding_needed_usd"] = {
-                "p50": float(p50),
-                "p90": float(p90),
+                **{f"p{round(q * 100)}": float(v) for q, v in zip(levels, found, strict=True)},
                 "mean": float(store.mean()[0]),
             }
     final = {}

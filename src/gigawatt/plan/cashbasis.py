@@ -18,7 +18,9 @@ lifetime ends inside it) both views pay the same total; the difference month by 
 is the *timing difference* (:math:`\text{paid} - \text{accrued}`).
 
 One definition: the planner's cash constraints (:mod:`gigawatt.plan.funding`) and the
-plan's finance table (:mod:`gigawatt.plan.results`) both use :func:`cash_terms`.
+plan's finance table (:mod:`gigawatt.plan.results`) both use :func:`cash_terms`; the
+forecast (:mod:`gigawatt.forecast.finance`), which has no installation decisions, infers
+them from use and pays them by the same rules (:mod:`gigawatt.scenario.payments`).
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ import numpy as np
 import numpy.typing as npt
 
 from gigawatt.plan.inputs import KACC, MUSD, PlanInputs
+from gigawatt.scenario.payments import paid_on_delivery, term_hours
 from gigawatt.scenario.schema import BuildOffer, ReservedOffer
-from gigawatt.scenario.timeline import Timeline, parse_month
 
 __all__ = ["CashTerms", "cash_terms", "compute_paid_musd"]
 
@@ -57,15 +59,6 @@ class CashTerms:
     deposit_months: npt.NDArray[np.int64]
 
 
-def _term_hours(months: list[str], term: int) -> F64:
-    """[T] calendar hours of the ``term`` months starting at each month."""
-    n = len(months)
-    hours = Timeline(parse_month(months[0]), n + term).hours
-    total = np.concatenate([[0.0], np.cumsum(hours)])
-    start = np.arange(n)
-    return np.asarray(total[start + term] - total[start], dtype=float)
-
-
 def cash_terms(inp: PlanInputs) -> CashTerms:
     """The cash-basis payment coefficients of every offer (over the model's months)."""
     s = inp.scenario
@@ -84,7 +77,7 @@ def cash_terms(inp: PlanInputs) -> CashTerms:
             ahead[k] = offer.lead_months
         elif isinstance(offer, ReservedOffer) and offer.payment == "prepaid":
             per_installed[k] = 0.0
-            hours = _term_hours(inp.months, offer.term_months)
+            hours = term_hours(inp.months, offer.term_months)
             per_new[k] = offer.usd_per_hour * hours * KACC / MUSD
     return CashTerms(per_installed, per_new, deposit, ahead)
 
@@ -101,12 +94,7 @@ def compute_paid_musd(
         used: [O, T] k-acc in use (electricity).
         elec_musd_per_kacc: [O, T] electricity per k-acc in use.
     """
-    paid = terms.per_installed_musd * installed + terms.per_new_musd * new
-    paid = paid + elec_musd_per_kacc * used
-    n_t = installed.shape[1]
+    paid = terms.per_installed_musd * installed + elec_musd_per_kacc * used
     for k, lag in enumerate(terms.deposit_months):
-        if not terms.deposit_musd[k].any():
-            continue
-        due = terms.deposit_musd[k] * new[k]
-        paid[k, : n_t - lag] += due[lag:]
+        paid[k] += paid_on_delivery(new[k], terms.per_new_musd[k], terms.deposit_musd[k], lag)
     return np.asarray(paid, dtype=float)

@@ -9,11 +9,16 @@ aggregates over offers (always a sum within a month), months and years:
   value is the month of the year with the largest total (``gw``, ``flops``,
   ``h100_equivalents``) or the mean over the year's months (``accelerators``: in use);
 * a *flow* (USD, MWh, tCO2, FLOP) is summed over the months of the year;
-* cash is a balance at month end: the year's last month (``cash_usd``) or its lowest
-  month (``min_cash_usd``); ``funding_gap_usd`` is the money that, raised at the start,
-  would have kept cash at or above zero up to the year's end; ``cash_burn_usd`` is the
-  year's cash out less cash in before funding (compute spend, take-or-pay shortfalls,
-  revenue share and other opex, less revenue earned), negative when cash-flow positive.
+* cash is money in the bank, the finance table's ``cash_usd`` (the cash basis: compute
+  as paid, :mod:`gigawatt.plan.cashbasis`), a balance at month end: the year's last
+  month (``cash_usd``) or its lowest month (``min_cash_usd``); ``funding_gap_usd`` is
+  the money that, raised at the start, would have kept cash at or above zero up to the
+  year's end; ``cash_burn_usd`` (:func:`cash_burn_by_year`) is the year's cash out less
+  cash in before funding and financing (compute as paid, take-or-pay shortfalls, revenue
+  share and other opex, less revenue earned), negative when cash-flow positive;
+* the accrual view is profit and loss, never cash: :func:`accrual_loss_by_year` is the
+  year's loss before funding with compute as charged (build capex straight-line over
+  its lifetime).
 
 The functions take the plan's tables by name (``capacity``, ``spend``, ``power``,
 ``shortfall``, ``finance``), as :class:`~gigawatt.plan.results.Plan` holds them and as
@@ -38,9 +43,11 @@ __all__ = [
     "RUN_COLUMNS",
     "YEAR_COLUMNS",
     "PlanFigures",
+    "accrual_loss_by_year",
     "by_provider",
     "by_site",
     "by_year",
+    "cash_burn_by_year",
     "installed_in_month",
     "month_seconds",
     "monthly_by_provider",
@@ -105,6 +112,33 @@ def _table(tables: Tables, name: str) -> pd.DataFrame:
 
 def _with_year(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(year=frame["month"].astype(str).str[:4])
+
+
+def cash_burn_by_year(finance: pd.DataFrame) -> pd.Series:
+    """Cash out less cash in before funding and financing, USD per year (cash basis).
+
+    Compute as paid, take-or-pay shortfalls, revenue share and other opex, less revenue
+    earned, from the finance table (:mod:`gigawatt.plan.results`); indexed by year.
+    """
+    f = _with_year(finance)
+    out = (
+        f["compute_paid_usd"]
+        + f["min_spend_shortfall_usd"]
+        + f["revenue_share_usd"]
+        + f["other_opex_usd"]
+        - f["revenue_usd"]
+    )
+    return out.groupby(f["year"]).sum()
+
+
+def accrual_loss_by_year(finance: pd.DataFrame) -> pd.Series:
+    """The accrual view's loss before funding, USD per year: ``-profit_usd`` summed.
+
+    Compute as charged (build capex straight-line over its lifetime, as a lease at 0%
+    would charge it): the profit and loss view, not cash. Indexed by year.
+    """
+    f = _with_year(finance)
+    return (-f["profit_usd"]).groupby(f["year"]).sum()
 
 
 def month_seconds(months: pd.Series) -> pd.Series:
@@ -261,8 +295,7 @@ def by_year(tables: Tables, *, cash: bool = True) -> pd.DataFrame:
         out["min_cash_usd"] = per_cash.min()
         running_low = f["cash_usd"].cummin().groupby(f["year"]).last()
         out["funding_gap_usd"] = (-running_low).clip(lower=0.0)
-        flows = f.groupby("year")[["net_usd", "funding_usd"]].sum()
-        out["cash_burn_usd"] = flows["funding_usd"] - flows["net_usd"]
+        out["cash_burn_usd"] = cash_burn_by_year(fin)
     else:
         for col in _CASH:
             out[col] = np.nan

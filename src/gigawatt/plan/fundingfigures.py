@@ -8,10 +8,11 @@ back from Parquet gives the same numbers); the report's funding chart reads them
   ``vendor_usd``;
 * *uses*: compute as paid (``compute_paid_usd``), take-or-pay (``take_or_pay_usd``),
   other opex (``other_opex_usd``), ``debt_repaid_usd``, ``interest_fees_usd``;
-* ``burn_usd`` = compute paid + take-or-pay + other opex - net revenue: cash out less
-  cash in before any funding or financing (negative when cash-flow positive);
-* ``cash_basis_end_usd`` and ``min_cash_basis_usd``: the cash-basis balance at the year's
-  last month end and its lowest month end.
+* ``burn_usd``: the plan figures' ``cash_burn_usd``
+  (:func:`gigawatt.plan.figures.cash_burn_by_year`), cash out less cash in before any
+  funding or financing (negative when cash-flow positive);
+* ``cash_end_usd`` and ``min_cash_usd``: cash (the finance table's ``cash_usd``, the
+  cash basis) at the year's last month end and its lowest month end.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from gigawatt.plan.figures import cash_burn_by_year
 
 __all__ = ["ANCHORS", "FUNDING_COLUMNS", "Anchor", "anchors", "funding_by_year"]
 
@@ -37,8 +40,8 @@ FUNDING_COLUMNS = (
     "debt_repaid_usd",
     "interest_fees_usd",
     "burn_usd",
-    "cash_basis_end_usd",
-    "min_cash_basis_usd",
+    "cash_end_usd",
+    "min_cash_usd",
 )
 
 
@@ -82,7 +85,7 @@ def _year(frame: pd.DataFrame) -> pd.Series:
 def funding_by_year(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Sources, uses and cash per year (see the module docstring); empty without finance."""
     fin = tables.get("finance")
-    if fin is None or fin.empty or "cash_basis_usd" not in fin:
+    if fin is None or fin.empty:
         return pd.DataFrame(columns=list(FUNDING_COLUMNS))
     year = _year(fin)
     g = fin.assign(year=year).groupby("year")
@@ -93,8 +96,8 @@ def funding_by_year(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
             "compute_paid_usd": g["compute_paid_usd"].sum(),
             "take_or_pay_usd": g["min_spend_shortfall_usd"].sum(),
             "other_opex_usd": g["other_opex_usd"].sum(),
-            "cash_basis_end_usd": g["cash_basis_usd"].last(),
-            "min_cash_basis_usd": g["cash_basis_usd"].min(),
+            "cash_end_usd": g["cash_usd"].last(),
+            "min_cash_usd": g["cash_usd"].min(),
         }
     )
     financing = tables.get("financing")
@@ -120,12 +123,7 @@ def funding_by_year(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
             "interest_fees_usd",
         ):
             out[column] = zero
-    out["burn_usd"] = (
-        out["compute_paid_usd"]
-        + out["take_or_pay_usd"]
-        + out["other_opex_usd"]
-        - out["revenue_net_usd"]
-    )
+    out["burn_usd"] = cash_burn_by_year(fin)
     return out.rename_axis("year").reset_index()[list(FUNDING_COLUMNS)]
 
 

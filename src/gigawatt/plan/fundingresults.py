@@ -4,7 +4,7 @@ Tables (scenario units, the horizon's months):
 
 * ``financing``: instrument, kind (equity, debt, vendor), month, drawn_usd (cash in:
   a round raised, a draw, a supplier's investment), repaid_usd, interest_usd, fees_usd,
-  balance_usd (debt outstanding at the month's end), cash_usd (the month's effect on
+  balance_usd (debt outstanding at the month's end), cash_flow_usd (the month's effect on
   cash: drawn - repaid - interest - fees), cost_usd (its cost in the objective, present
   value: interest and fees discounted at the month; a stake's excess value at the horizon
   end, see :mod:`gigawatt.plan.funding`);
@@ -36,7 +36,7 @@ FINANCING_COLUMNS = [
     "interest_usd",
     "fees_usd",
     "balance_usd",
-    "cash_usd",
+    "cash_flow_usd",
     "cost_usd",
 ]
 LIMIT_COLUMNS = ["kind", "instrument", "month", "value_usd_per_usd"]
@@ -48,7 +48,7 @@ class FinancingResult:
 
     table: pd.DataFrame
     limits: pd.DataFrame
-    cash_usd: np.ndarray  # [T] the financing's effect on cash per month
+    cash_flow_usd: np.ndarray  # [T] the financing's effect on cash per month
     floor_usd: float  # the cash floor
 
     def summary(self) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def _rows(
 
     def frame(name: str, kind: str, **cols: np.ndarray) -> pd.DataFrame:
         data = {c: cols.get(c, zeros) * MUSD for c in FINANCING_COLUMNS[3:]}
-        data["cash_usd"] = (
+        data["cash_flow_usd"] = (
             cols.get("drawn_usd", zeros)
             - cols.get("repaid_usd", zeros)
             - cols.get("interest_usd", zeros)
@@ -181,7 +181,7 @@ def financing_results(
     table = _rows(fi, primal, months, inp.discount[: inp.n_reported])
     limits = _limits(pm, fi, months) if duals_available else pd.DataFrame(columns=LIMIT_COLUMNS)
     cash = (
-        table.groupby("month")["cash_usd"].sum().reindex(months, fill_value=0.0).to_numpy()
+        table.groupby("month")["cash_flow_usd"].sum().reindex(months, fill_value=0.0).to_numpy()
         if len(table)
         else np.zeros(len(months))
     )

@@ -15,12 +15,16 @@ Tables (pandas DataFrames, one row per key):
 * ``shortfall``: workload, kind, month, demand, unserved (FLOP/s for inference,
   FLOP for training), unserved_flop, served_fraction, lost_revenue_usd, penalty_usd
   (both discounted);
-* ``finance``: month, revenue_usd, revenue_share_usd, compute_spend_usd,
-  min_spend_shortfall_usd, other_opex_usd, funding_usd, net_usd, cash_usd (nominal,
-  the accrual view: compute as charged), then the cash view (:mod:`gigawatt.plan.cashbasis`):
-  compute_paid_usd (compute as paid), timing_difference_usd (paid minus charged),
-  financing_usd (draws, less repayments, interest and fees of the financing the plan
-  chose; 0 unless funded), net_cash_basis_usd and cash_basis_usd;
+* ``finance`` (nominal USD): month, revenue_usd, revenue_share_usd,
+  compute_spend_usd (compute as charged), min_spend_shortfall_usd, other_opex_usd,
+  profit_usd (the accrual profit and loss view: revenue less revenue share, compute as
+  charged, take-or-pay and other opex; before funding), funding_usd (funding events),
+  compute_paid_usd (compute as paid, :mod:`gigawatt.plan.cashbasis`),
+  timing_difference_usd (paid minus charged), financing_usd (draws, less repayments,
+  interest and fees of the financing the plan chose; 0 unless funded), net_cash_usd and
+  cash_usd: the cash (money in the bank) at month end. Cash has one definition, the cash
+  basis: ``net_cash_usd = profit_usd - timing_difference_usd + funding_usd +
+  financing_usd``; every figure that reports cash reads ``cash_usd``;
 * ``duals``: kind (accelerator or power), site, offer, month, value_usd — the present
   value of one more accelerator of an offer for a month (USD per accelerator-month) or
   one more MW at a site for a month (USD per MW-month);
@@ -365,7 +369,7 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
         unserved,
         spend,
         paid_musd[:, :n_t].sum(axis=0) * MUSD,
-        financing.cash_usd if financing is not None else np.zeros(n_t),
+        financing.cash_flow_usd if financing is not None else np.zeros(n_t),
     )
     duals = (
         _duals(pm)
@@ -430,10 +434,9 @@ def extract_plan(pm: PlanModel, outcome: SolveOutcome, *, build_seconds: float =
     }
     if len(finance) and s.finance is not None:
         negative = finance[finance["cash_usd"] < 0]
-        summary["min_cash_usd"] = float(finance["cash_usd"].min())
-        low = int(np.argmin(finance["cash_basis_usd"].to_numpy()))
-        summary["min_cash_basis_usd"] = float(finance["cash_basis_usd"].iloc[low])
-        summary["min_cash_basis_month"] = str(finance["month"].iloc[low])
+        low = int(np.argmin(finance["cash_usd"].to_numpy()))
+        summary["min_cash_usd"] = float(finance["cash_usd"].iloc[low])
+        summary["min_cash_month"] = str(finance["month"].iloc[low])
         summary["first_month_cash_negative"] = (
             str(negative["month"].iloc[0]) if len(negative) else None
         )
@@ -489,7 +492,7 @@ def _finance(
     compute_paid: np.ndarray,
     financing: np.ndarray,
 ) -> pd.DataFrame:
-    """The finance table: the accrual view then the cash view (see the module docstring)."""
+    """The finance table: accrual profit, then cash as paid (see the module docstring)."""
     s = inp.scenario
     tl = s.timeline
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -522,8 +525,9 @@ def _finance(
         other = np.zeros(tl.n_months)
         funding = np.zeros(tl.n_months)
         cash0 = 0.0
-    net = earned - share - compute - ms_arr - other + funding
-    net_cash = earned - share - compute_paid - ms_arr - other + funding + financing
+    profit = earned - share - compute - ms_arr - other
+    timing = compute_paid - compute
+    net_cash = profit - timing + funding + financing
     return pd.DataFrame(
         {
             "month": inp.months,
@@ -532,14 +536,13 @@ def _finance(
             "compute_spend_usd": compute,
             "min_spend_shortfall_usd": ms_arr,
             "other_opex_usd": other,
+            "profit_usd": profit,
             "funding_usd": funding,
-            "net_usd": net,
-            "cash_usd": cash0 + np.cumsum(net),
             "compute_paid_usd": compute_paid,
-            "timing_difference_usd": compute_paid - compute,
+            "timing_difference_usd": timing,
             "financing_usd": financing,
-            "net_cash_basis_usd": net_cash,
-            "cash_basis_usd": cash0 + np.cumsum(net_cash),
+            "net_cash_usd": net_cash,
+            "cash_usd": cash0 + np.cumsum(net_cash),
         }
     )
 

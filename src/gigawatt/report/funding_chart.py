@@ -65,16 +65,22 @@ def funding_chart(results: ResultSet) -> Chart | None:
     )
     fin = fin.sort_values("month")
     months = tuple(fin["month"].astype(str))
-    cash = fin["cash_basis_usd"]
+    cash = fin["cash_usd"]
     floor = float(summary.get("cash_floor_usd", 0.0))
     cash_scale, cash_unit = fmt.money_unit(max(float(cash.abs().max()), abs(floor)))
     needed = float(summary.get("funding_needed_usd", 0.0))
+    lost_usd = summary.get("lost_revenue_to_funding_usd")
+    lost = (
+        ""
+        if lost_usd is None
+        else f" and loses {fmt.usd(float(lost_usd))} of revenue to the funding limits"
+    )
     return Chart(
         id="funding",
         title="Funding: sources and uses, cash and its floor",
         caption=f"The plan draws {fmt.usd(needed)} over the horizon at a cost of "
-        f"{fmt.usd(float(summary.get('financing_cost_usd', 0.0)))} (present value); cash "
-        f"(cash basis) bottoms out at {fmt.usd(float(cash.min()))}.",
+        f"{fmt.usd(float(summary.get('financing_cost_usd', 0.0)))} (present value){lost}; "
+        f"cash bottoms out at {fmt.usd(float(cash.min()))}.",
         panels=(
             Panel(
                 f"Sources (+) and uses (-) by year ({unit})",

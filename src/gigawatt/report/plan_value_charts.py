@@ -101,7 +101,7 @@ def marginal_chart(results: ResultSet) -> Chart | None:
 
 
 def cash_chart(results: ResultSet) -> Chart | None:
-    """Cash at month end with funding events, and the monthly flows."""
+    """Cash (cash basis) at month end with funding events, and the monthly flows as paid."""
     fin = results.table("finance")
     if fin.empty or "min_cash_usd" not in results.summary:
         return None
@@ -115,14 +115,15 @@ def cash_chart(results: ResultSet) -> Chart | None:
     flows = {
         "revenue": fin["revenue_usd"],
         "revenue share": -fin["revenue_share_usd"],
-        "compute spend": -fin["compute_spend_usd"],
+        "compute paid": -fin["compute_paid_usd"],
         "min-spend shortfall": -fin["min_spend_shortfall_usd"],
         "other opex": -fin["other_opex_usd"],
+        "financing": fin["financing_usd"],
     }
     scale, unit = fmt.money_unit(float(fin["cash_usd"].abs().max()))
     flow_scale, flow_unit = fmt.money_unit(max(float(v.abs().max()) for v in flows.values()))
     flow_colors = dict(
-        zip(flows, ("#009E73", "#CC79A7", "#0072B2", "#D55E00", "#999999"), strict=True)
+        zip(flows, ("#009E73", "#CC79A7", "#0072B2", "#D55E00", "#999999", "#E69F00"), strict=True)
     )
     flow_series = stacked(
         months,

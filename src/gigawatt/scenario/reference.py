@@ -24,6 +24,9 @@ __all__ = ["ReferenceRow", "json_schema", "reference_rows", "unit_of"]
 _UNITS = (
     ("_usd_per_h100e_year", "USD per H100e-year"),
     ("_usd_per_gw_year", "USD per GW-year"),
+    ("_usd_per_gw", "USD per GW"),
+    ("_percent", "%"),
+    ("_per_year", "fraction per year"),
     ("_usd_per_unit", "USD per accelerator"),
     ("_wafers_per_unit", "wafers per accelerator"),
     ("_twh", "TWh"),

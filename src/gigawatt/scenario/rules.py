@@ -202,6 +202,7 @@ def clause_share_fraction(
     percent: float | npt.NDArray[np.float64],
     tl: Timeline,
     full_revenue_usd: npt.NDArray[np.float64],
+    cap_usd: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
     r"""[month] fraction of covered revenue one revenue-share clause takes.
 
@@ -219,20 +220,25 @@ def clause_share_fraction(
             forecast): the result is then ``[month, n]``.
         tl: The months.
         full_revenue_usd: [month] revenue of the products it covers, fully served.
+        cap_usd: ``[n]`` sampled caps (a forecast; the result is then ``[month, n]``), or
+            None for the clause's own ``cap_usd``.
     """
     window = active_mask(clause.from_, clause.until, tl)
     start = clause.from_ or tl.start
     age = np.arange(tl.n_months) + (tl.start - start)
     decay = (1.0 - clause.decline_per_year) ** (np.maximum(age, 0) / 12.0)
     pct = np.asarray(percent, dtype=float)
+    cap: float | npt.NDArray[np.float64] | None = clause.cap_usd
+    if cap_usd is not None:
+        pct, cap = np.broadcast_arrays(pct, np.asarray(cap_usd, dtype=float))
     shape = (tl.n_months,) + (1,) * pct.ndim
     # window x percent / 100 first, as before declines existed: a flat share keeps its bits
     fraction = window.reshape(shape) * pct / 100.0 * decay.reshape(shape)
-    if clause.cap_usd is None:
+    if cap is None:
         return np.asarray(fraction, dtype=float)
     due = fraction * full_revenue_usd.reshape(shape)
     before = np.cumsum(due, axis=0) - due
-    paid = np.minimum(due, np.maximum(clause.cap_usd - before, 0.0))
+    paid = np.minimum(due, np.maximum(cap - before, 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         capped = np.where(due > 0, fraction * paid / np.where(due > 0, due, 1.0), 0.0)
-    return np.asarray(np.where(before < clause.cap_usd, capped, 0.0), dtype=float)
+    return np.asarray(np.where(before < cap, capped, 0.0), dtype=float)

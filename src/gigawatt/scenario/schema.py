@@ -361,7 +361,9 @@ class RevenueShareClause(_ClauseBase):
         None,
         description="Most paid in total under this clause, USD, from `from` (or the horizon "
         "start); once the share due on the covered products' full revenue reaches it, "
-        "nothing more is paid. Default: no cap.",
+        "nothing more is paid. Default: no cap. Where the amount is unknown, write your "
+        "best guess and sample it under `uncertainty` (contracts.NAME.clauses[i].cap_usd) "
+        "in a forecast or sweep.",
     )
 
 

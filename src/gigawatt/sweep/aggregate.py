@@ -38,7 +38,12 @@ SCALARS = (
     "spend_usd_nominal",
 )
 """Per-sample figures whose distributions a sweep reports."""
-FUNDING_SCALARS = ("financing_cost_usd", "funding_needed_usd", "min_cash_basis_usd")
+FUNDING_SCALARS = (
+    "financing_cost_usd",
+    "funding_needed_usd",
+    "min_cash_usd",
+    "lost_revenue_to_funding_usd",
+)
 """Per-sample figures of funded plans (``finance.funded``), reported when a sample has them."""
 QUANTILES = (5, 25, 50, 75, 95)
 _STATS = ("n", "mean", "std", "min", *(f"p{q}" for q in QUANTILES), "max")

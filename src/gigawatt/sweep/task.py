@@ -70,7 +70,10 @@ class SampleRecord:
             each year.
         financing_cost_usd: A funded plan's financing cost (PV); NaN when not funded.
         funding_needed_usd: What a funded plan drew (nominal); NaN when not funded.
-        min_cash_basis_usd: Lowest cash on the cash basis (NaN without finance).
+        min_cash_usd: Lowest cash at a month end (NaN without finance).
+        lost_revenue_to_funding_usd: Revenue lost to the funding limits (PV): the funded
+            plan's lost revenue less the same sample's planned without the cash
+            constraint; NaN when not funded.
         clauses: Clause costs, when asked for.
     """
 
@@ -92,7 +95,8 @@ class SampleRecord:
     clauses: tuple[ClauseRecord, ...] = ()
     financing_cost_usd: float = _NAN
     funding_needed_usd: float = _NAN
-    min_cash_basis_usd: float = _NAN
+    min_cash_usd: float = _NAN
+    lost_revenue_to_funding_usd: float = _NAN
 
     @property
     def solved(self) -> bool:
@@ -140,7 +144,12 @@ def solve_sample(
     try:
         data = apply_values(raw, paths, spec.values)
         scenario = scenario_from_data(data, f"{source} (sample {spec.index})")
-        result = plan(scenario, options)
+        if scenario.finance is not None and scenario.finance.funded:
+            from gigawatt.plan.fundedplan import funded_plan
+
+            result = funded_plan(scenario, options)  # also solved unfunded: the lost revenue
+        else:
+            result = plan(scenario, options)
         clause_rows: tuple[ClauseRecord, ...] = ()
         if clauses and scenario.contracts:
             from gigawatt.plan.clauses import clause_costs
@@ -177,7 +186,8 @@ def solve_sample(
             clauses=clause_rows,
             financing_cost_usd=float(s.get("financing_cost_usd", _NAN)),
             funding_needed_usd=float(s.get("funding_needed_usd", _NAN)),
-            min_cash_basis_usd=float(s.get("min_cash_basis_usd", _NAN)),
+            min_cash_usd=float(s.get("min_cash_usd", _NAN)),
+            lost_revenue_to_funding_usd=float(s.get("lost_revenue_to_funding_usd", _NAN)),
         )
     except Exception as exc:  # every failure becomes the sample's status
         status, message = _status_of(exc)
