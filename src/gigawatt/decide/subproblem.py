@@ -46,6 +46,7 @@ import numpy as np
 import numpy.typing as npt
 from linopy.config import LinopySemanticsWarning
 
+from gigawatt.decide.highsfuture import HighsFuture, Objective
 from gigawatt.decide.metrics import Risk
 from gigawatt.decide.stages import first_stage, first_stage_values
 from gigawatt.errors import InfeasibleError
@@ -193,6 +194,7 @@ class FutureModel:
                 excess = m.add_variables(lower=0, name=_EXCESS)
                 m.add_constraints(excess - self.base + eta >= 0, name="cvar_excess_row")
             self.eta, self.excess = eta, excess
+        self.fast: _Columns | None = None
 
     def _entries(self) -> Iterator[tuple[str, Any, npt.NDArray[np.bool_]]]:
         return _first_stage_entries(self.pm, self.stage.masks)
@@ -204,9 +206,26 @@ class FutureModel:
     def solve(self, fixed: Values | None = None, prices: Prices | None = None) -> FutureSolve:
         """Solve with the first stage fixed or priced (module docstring), then undo both.
 
+        The first solve goes through linopy and :func:`solve_model` (which checks and
+        sanitises the model); once one has been proven optimal, the model's HiGHS
+        instance is kept and later solves change it in place
+        (:mod:`gigawatt.decide.highsfuture`), falling back to linopy for a solve that
+        HiGHS does not prove optimal.
+
         Raises:
             GigawattError: a solver failure other than infeasibility.
         """
+        if self.fast is not None:
+            quick = self.fast.solve(fixed, prices)
+            if quick is not None:
+                return quick
+        solved = self._solve_linopy(fixed, prices)
+        if self.fast is None and solved.status == "optimal":
+            self.fast = _Columns(self)
+        return solved
+
+    def _solve_linopy(self, fixed: Values | None, prices: Prices | None) -> FutureSolve:
+        """One solve through linopy (the model's objective and rows rebuilt for it)."""
         m = self.pm.model
         added: list[str] = []
         if fixed is not None:
@@ -296,7 +315,8 @@ class FutureModel:
         for j, step in enumerate(_STEPS):
             d = step * reach
             slope = rho * d
-            lhs = q - _times(var, slope)
+            # entry by entry: q_i - slope_i x_i (not the sum over entries of _times)
+            lhs = q - (_times(var, slope) if mask is None else var * var.labels.copy(data=slope))
             rhs = -slope * xbar - rho * d * d / 2.0
             if mask is None:
                 m.add_constraints(lhs >= float(rhs), name=f"{label}/cut{j}")
@@ -306,6 +326,95 @@ class FutureModel:
                     lhs >= var.labels.copy(data=full), name=f"{label}/cut{j}", mask=mask
                 )
         return q.sum()
+
+
+class _Columns:
+    """A :class:`FutureModel`'s objectives in HiGHS's columns (:mod:`~.highsfuture`)."""
+
+    def __init__(self, future: FutureModel) -> None:
+        self.future = future
+        self.highs = HighsFuture(future.pm.model, future.options)
+        self.cost, self.constant = self.highs.linear(future.base)
+        self.entries: list[tuple[str, npt.NDArray[np.bool_], npt.NDArray[np.int64]]] = [
+            (name, on, self.highs.columns_of(np.asarray(var.labels.values)))
+            for name, var, on in future._entries()
+        ]
+        self.eta = self.excess = -1
+        if future.risk.cvar_weight > 0:
+            self.eta = int(self.highs.columns_of(np.asarray(future.eta.labels.values)))
+            self.excess = int(self.highs.columns_of(np.asarray(future.excess.labels.values)))
+
+    def solve(self, fixed: Values | None, prices: Prices | None) -> FutureSolve | None:
+        """The solve of :meth:`FutureModel.solve`, or None when HiGHS proves no optimum."""
+        future = self.future
+        bounds: dict[int, tuple[float, float]] = {}
+        if fixed is not None:
+            for name, on, cols in self.entries:
+                target = np.broadcast_to(np.asarray(fixed[name], dtype=float), cols.shape)
+                for c, v in zip(cols[on], target[on], strict=True):
+                    bounds[int(c)] = (float(v), float(v))
+        objective = Objective(self.cost.copy(), self.constant)
+        if prices is not None:
+            objective = self._priced(prices, bounds)
+        outcome = self.highs.solve(objective, bounds)
+        if outcome is None:
+            return None
+        x = outcome.values
+        primal = {
+            name: np.where(cols >= 0, x[np.maximum(cols, 0)], 0.0) for name, _, cols in self.entries
+        }
+        values = first_stage_values(future.stage, primal)
+        if prices is not None and future.risk.cvar_weight > 0:
+            values[ETA] = np.asarray(x[self.eta], dtype=float).reshape(())
+        cost = float(self.cost @ x + self.constant)
+        return FutureSolve(future.index, "optimal", cost, values, outcome.bound_musd)
+
+    def _priced(self, prices: Prices, bounds: dict[int, tuple[float, float]]) -> Objective:
+        """FutureModel._priced_objective, term for term, in columns."""
+        future = self.future
+        w = future.risk.cvar_weight
+        cost, constant = self.cost.copy(), self.constant
+        entries = list(self.entries)
+        if w > 0:
+            cost, constant = (1.0 - w) * cost, (1.0 - w) * constant
+            cost[self.eta] += w
+            cost[self.excess] += w / (1.0 - future.risk.cvar_alpha)
+            lo, hi = prices.eta_bounds or (-np.inf, np.inf)
+            bounds[self.eta] = (lo, hi)
+            entries.append((ETA, np.asarray(True), np.asarray(self.eta)))
+        hess_cols: list[npt.NDArray[np.int64]] = []
+        hess_values: list[npt.NDArray[np.float64]] = []
+        cuts: list[tuple[int, npt.NDArray[np.float64], npt.NDArray[np.float64]]] = []
+        steps = np.asarray(_STEPS)
+        for name, on, cols in entries:
+            on_all = np.broadcast_to(on, cols.shape)
+            c = cols[on_all]
+            np.add.at(cost, c, _at(prices.multipliers[name], cols, on_all))
+            if prices.rho is None:
+                continue
+            rho = _at(prices.rho[name], cols, on_all)
+            xbar = _at(prices.consensus[name], cols, on_all)
+            if not future.has_binaries:
+                np.add.at(cost, c, -rho * xbar)
+                hess_cols.append(c)
+                hess_values.append(rho)
+            elif future.binary.get(name, False):
+                np.add.at(cost, c, rho / 2.0 * (1.0 - 2.0 * xbar))
+            else:
+                reach = (
+                    _at(prices.reach[name], cols, on_all) if prices.reach else np.ones_like(xbar)
+                )
+                for k in range(c.size):
+                    d = steps * reach[k]
+                    slope = rho[k] * d
+                    cuts.append((int(c[k]), slope, -slope * xbar[k] - rho[k] * d * d / 2.0))
+        hessian = (np.concatenate(hess_cols), np.concatenate(hess_values)) if hess_cols else None
+        return Objective(cost, constant, hessian, cuts or None)
+
+
+def _at(values: Any, cols: npt.NDArray[np.int64], on: npt.NDArray[np.bool_]) -> Any:
+    """``values`` (broadcast to the variable's shape) at its entries ``on``."""
+    return np.broadcast_to(np.asarray(values, dtype=float), cols.shape)[on]
 
 
 def _times(var: Any, coefficients: Any) -> Any:

@@ -33,6 +33,7 @@ __all__ = [
     "SolveOutcome",
     "SolveProgress",
     "describe_constraint",
+    "highs_options",
     "rerun_highs",
     "run_highs",
     "solve_model",
@@ -159,7 +160,8 @@ _LIMITS = {
 }
 
 
-def _solver_options(options: SolveOptions) -> dict[str, Any]:
+def highs_options(options: SolveOptions) -> dict[str, Any]:
+    """HiGHS option values of ``options`` (quiet; limits, gap and threads when set)."""
     out: dict[str, Any] = {"output_flag": False, "log_to_console": False}
     if options.time_limit_s is not None:
         out["time_limit"] = float(options.time_limit_s)
@@ -404,7 +406,7 @@ def solve_model(
     m.constraints._invalidate_label_position_index()
     if options.export_mps is not None:
         m.to_file(Path(options.export_mps))
-    solver_options = _solver_options(options)
+    solver_options = highs_options(options)
     started = time.perf_counter()
     try:
         with _quiet_stdout(), np.errstate(all="ignore"):
